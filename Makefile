@@ -1,0 +1,41 @@
+# The two commands of the README: `make run` and `make test`. Both install what is missing.
+.PHONY: run test setup build build-debug test-rust test-e2e lint bench watch clean
+
+CARGO ?= cargo
+
+run: setup build
+	./target/release/havip serve --demo
+
+test:
+	./scripts/setup.sh --browser
+	./scripts/build-site.sh debug
+	$(CARGO) build -p server
+	$(MAKE) test-rust test-e2e
+
+setup:
+	./scripts/setup.sh
+
+build:
+	./scripts/build-site.sh release
+	$(CARGO) build -p server --release
+
+# Rust unit and integration tests; the Postgres ones start a throwaway cluster themselves.
+test-rust:
+	$(CARGO) test --workspace --exclude frontend
+
+# Playwright in Debian's Chromium, against target/debug/havip on a throwaway database.
+test-e2e:
+	cd end2end && npx playwright test
+
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy -p server --all-targets -- -D warnings
+	$(CARGO) clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+watch:
+	@command -v cargo-leptos >/dev/null || { echo "cargo-leptos is not installed: cargo install cargo-leptos --version 0.3.10 --locked"; exit 1; }
+	HAVIP_DEMO=1 cargo leptos watch
+
+clean:
+	$(CARGO) clean
+	rm -rf data end2end/node_modules end2end/test-results

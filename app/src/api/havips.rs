@@ -1,0 +1,39 @@
+//! Server functions of the HAVIP page.
+
+use crate::domain::AppError;
+use crate::domain::havip::{Havip, HavipPage};
+use crate::domain::input::{BatchItemResult, CreateHavipRequest, UpdateHavipRequest};
+use crate::domain::inventory::Inventory;
+use crate::domain::list_query::ListQuery;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+#[server(prefix = "/api/fn", endpoint = "list_havips", input = Json)]
+pub async fn list_havips(query: ListQuery) -> Result<HavipPage, AppError> {
+    let (console, caller) = super::port::authenticated()?;
+    console.list_havips(&caller, query.normalized()?).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "inventory", input = Json)]
+pub async fn load_inventory() -> Result<Inventory, AppError> {
+    let (console, caller) = super::port::authenticated()?;
+    console.inventory(&caller).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "create_havip", input = Json)]
+pub async fn create_havip(request: CreateHavipRequest) -> Result<Havip, AppError> {
+    let (console, caller) = super::port::authenticated()?;
+    console.create_havip(&caller, request, None).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "update_havip", input = Json)]
+pub async fn update_havip(id: String, request: UpdateHavipRequest) -> Result<Havip, AppError> {
+    let (console, caller) = super::port::authenticated()?;
+    console.update_havip(&caller, &id, request).await
+}
+
+#[server(prefix = "/api/fn", endpoint = "delete_havips", input = Json)]
+pub async fn delete_havips(ids: Vec<String>) -> Result<Vec<BatchItemResult>, AppError> {
+    let (console, caller) = super::port::authenticated()?;
+    console.delete_havips(&caller, ids).await
+}

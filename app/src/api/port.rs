@@ -1,0 +1,58 @@
+//! The port through which server functions reach the backend. The `server` crate implements
+//! [`Console`] and provides a [`RequestContext`] to every server function and page render.
+
+use crate::domain::caller::Caller;
+use crate::domain::havip::{Havip, HavipPage};
+use crate::domain::input::{BatchItemResult, CreateHavipRequest, UpdateHavipRequest};
+use crate::domain::inventory::Inventory;
+use crate::domain::list_query::ListQuery;
+use crate::domain::{AppError, ErrorCode};
+use leptos::prelude::use_context;
+use std::sync::Arc;
+
+#[async_trait::async_trait]
+pub trait Console: Send + Sync + 'static {
+    async fn list_havips(&self, caller: &Caller, query: ListQuery) -> Result<HavipPage, AppError>;
+    async fn inventory(&self, caller: &Caller) -> Result<Inventory, AppError>;
+    async fn create_havip(
+        &self,
+        caller: &Caller,
+        request: CreateHavipRequest,
+        idempotency_key: Option<String>,
+    ) -> Result<Havip, AppError>;
+    async fn update_havip(&self, caller: &Caller, id: &str, request: UpdateHavipRequest) -> Result<Havip, AppError>;
+    async fn delete_havips(&self, caller: &Caller, ids: Vec<String>) -> Result<Vec<BatchItemResult>, AppError>;
+    /// Checks the password and opens a session; answers the new session's secret token.
+    async fn login(&self, username: &str, password: &str, client: &str) -> Result<String, AppError>;
+    async fn logout(&self, session_token: &str) -> Result<(), AppError>;
+    /// The `Set-Cookie` value that carries a session token, with this deployment's flags
+    /// (`Secure` when the request came over HTTPS).
+    fn session_cookie(&self, token: &str, https: bool) -> String;
+    /// The `Set-Cookie` value that removes the session cookie.
+    fn expired_session_cookie(&self, https: bool) -> String;
+}
+
+/// What the server knows about the request a server function or page render serves.
+#[derive(Clone)]
+pub struct RequestContext {
+    pub console: Arc<dyn Console>,
+    /// The signed-in user, when there is one.
+    pub caller: Option<Caller>,
+    pub session_token: Option<String>,
+    /// The client's address, for rate limits.
+    pub client: String,
+    /// Whether the browser reached us over HTTPS (through a proxy that says so).
+    pub https: bool,
+}
+
+/// The request context; absent only if the server failed to provide it (a bug: `Internal`).
+pub fn request_context() -> Result<RequestContext, AppError> {
+    use_context::<RequestContext>().ok_or_else(AppError::internal)
+}
+
+/// The backend and the signed-in caller, or `Unauthenticated`.
+pub fn authenticated() -> Result<(Arc<dyn Console>, Caller), AppError> {
+    let context = request_context()?;
+    let caller = context.caller.ok_or_else(|| AppError::new(ErrorCode::Unauthenticated))?;
+    Ok((context.console, caller))
+}

@@ -1,0 +1,42 @@
+//! Server functions of signing in and out.
+
+use crate::domain::AppError;
+use crate::domain::caller::UserProfile;
+#[cfg(feature = "ssr")]
+use crate::domain::{ErrorCode, Field};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+/// The signed-in user, or `None` on the login page.
+#[server(prefix = "/api/fn", endpoint = "whoami", input = Json)]
+pub async fn whoami() -> Result<Option<UserProfile>, AppError> {
+    let context = super::port::request_context()?;
+    Ok(context.caller.map(|caller| caller.profile))
+}
+
+#[server(prefix = "/api/fn", endpoint = "login", input = Json)]
+pub async fn login(username: String, password: String) -> Result<(), AppError> {
+    if username.trim().is_empty() {
+        return Err(AppError::new(ErrorCode::InvalidCredentials).on_field(Field::Username));
+    }
+    let context = super::port::request_context()?;
+    let token = context.console.login(username.trim(), &password, &context.client).await?;
+    set_cookie(&context.console.session_cookie(&token, context.https))
+}
+
+#[server(prefix = "/api/fn", endpoint = "logout", input = Json)]
+pub async fn logout() -> Result<(), AppError> {
+    let context = super::port::request_context()?;
+    if let Some(token) = &context.session_token {
+        context.console.logout(token).await?;
+    }
+    set_cookie(&context.console.expired_session_cookie(context.https))
+}
+
+#[cfg(feature = "ssr")]
+fn set_cookie(value: &str) -> Result<(), AppError> {
+    let response = use_context::<leptos_axum::ResponseOptions>().ok_or_else(AppError::internal)?;
+    let value = http::HeaderValue::from_str(value).map_err(|_| AppError::internal())?;
+    response.append_header(http::header::SET_COOKIE, value);
+    Ok(())
+}

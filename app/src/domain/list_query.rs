@@ -1,0 +1,277 @@
+//! The list's view: search, filters, sort and page, as URL query pairs and back.
+//!
+//! The console keeps this in its URL and the REST API takes the same parameters, so one parser
+//! serves both, and a bad parameter gets the same clear 400 either way.
+
+use super::error::{AppError, Field};
+use super::status::HavipStatus;
+use serde::{Deserialize, Serialize};
+
+pub const PAGE_SIZES: [u32; 3] = [20, 50, 100];
+pub const DEFAULT_PAGE_SIZE: u32 = 20;
+pub const MAX_PAGE_SIZE: u32 = 100;
+pub const MAX_QUERY_CHARS: usize = 128;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortKey {
+    CreatedAt,
+    Name,
+    Ip,
+}
+
+impl SortKey {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortKey::CreatedAt => "created_at",
+            SortKey::Name => "name",
+            SortKey::Ip => "ip",
+        }
+    }
+
+    /// Newest first for time; alphabetical and ascending addresses otherwise.
+    pub fn default_order(self) -> SortOrder {
+        match self {
+            SortKey::CreatedAt => SortOrder::Desc,
+            SortKey::Name | SortKey::Ip => SortOrder::Asc,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortOrder {
+    Asc,
+    Desc,
+}
+
+impl SortOrder {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortOrder::Asc => "asc",
+            SortOrder::Desc => "desc",
+        }
+    }
+
+    pub fn reversed(self) -> SortOrder {
+        match self {
+            SortOrder::Asc => SortOrder::Desc,
+            SortOrder::Desc => SortOrder::Asc,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ListQuery {
+    /// Lowercased search text, matched as a substring.
+    pub q: Option<String>,
+    /// Wanted statuses, sorted and without repeats; empty means all.
+    pub statuses: Vec<HavipStatus>,
+    pub vpc_id: Option<String>,
+    pub subnet_id: Option<String>,
+    pub project_id: Option<String>,
+    pub vm_id: Option<String>,
+    pub sort: SortKey,
+    pub order: SortOrder,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+impl Default for ListQuery {
+    fn default() -> Self {
+        ListQuery {
+            q: None,
+            statuses: Vec::new(),
+            vpc_id: None,
+            subnet_id: None,
+            project_id: None,
+            vm_id: None,
+            sort: SortKey::CreatedAt,
+            order: SortOrder::Desc,
+            page: 1,
+            page_size: DEFAULT_PAGE_SIZE,
+        }
+    }
+}
+
+impl ListQuery {
+    /// Reads URL query pairs. Unknown keys are ignored; known ones with bad values are refused.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<ListQuery, AppError> {
+        let mut query = ListQuery::default();
+        let mut order = None;
+        for (key, value) in pairs {
+            match key {
+                "q" => query.q = Some(value.to_owned()),
+                "status" => {
+                    for part in value.split(',').filter(|p| !p.is_empty()) {
+                        let status = HavipStatus::parse(part).ok_or_else(|| {
+                            AppError::invalid_parameter(
+                                Field::Status,
+                                format!("unknown status {part:?}; use creating, available, failed or deleting"),
+                            )
+                        })?;
+                        query.statuses.push(status);
+                    }
+                }
+                "vpc_id" => query.vpc_id = non_empty(value),
+                "subnet_id" => query.subnet_id = non_empty(value),
+                "project_id" => query.project_id = non_empty(value),
+                "vm_id" => query.vm_id = non_empty(value),
+                "sort" => {
+                    query.sort = match value {
+                        "created_at" => SortKey::CreatedAt,
+                        "name" => SortKey::Name,
+                        "ip" => SortKey::Ip,
+                        _ => {
+                            return Err(AppError::invalid_parameter(
+                                Field::Sort,
+                                format!("unknown sort {value:?}; use created_at, name or ip"),
+                            ));
+                        }
+                    }
+                }
+                "order" => {
+                    order = Some(match value {
+                        "asc" => SortOrder::Asc,
+                        "desc" => SortOrder::Desc,
+                        _ => {
+                            return Err(AppError::invalid_parameter(
+                                Field::Order,
+                                format!("unknown order {value:?}; use asc or desc"),
+                            ));
+                        }
+                    })
+                }
+                "page" => query.page = parse_number(value, Field::Page)?,
+                "page_size" => query.page_size = parse_number(value, Field::PageSize)?,
+                _ => {}
+            }
+        }
+        query.order = order.unwrap_or(query.sort.default_order());
+        query.normalized()
+    }
+
+    /// Checks the ranges and puts the query in its one canonical form (lowercased search,
+    /// sorted statuses), so that equal views compare equal. Server functions call this too,
+    /// because their argument did not come through [`ListQuery::from_pairs`].
+    pub fn normalized(mut self) -> Result<ListQuery, AppError> {
+        if self.page == 0 {
+            return Err(AppError::invalid_parameter(Field::Page, "page starts at 1"));
+        }
+        if self.page_size == 0 || self.page_size > MAX_PAGE_SIZE {
+            return Err(AppError::invalid_parameter(
+                Field::PageSize,
+                format!("page_size must be from 1 to {MAX_PAGE_SIZE}"),
+            ));
+        }
+        self.q = match self.q.as_deref().map(str::trim) {
+            Some(q) if q.chars().count() > MAX_QUERY_CHARS => {
+                return Err(AppError::invalid_parameter(
+                    Field::Q,
+                    format!("the search text may have at most {MAX_QUERY_CHARS} characters"),
+                ));
+            }
+            Some("") | None => None,
+            Some(q) => Some(q.to_lowercase()),
+        };
+        self.statuses.sort();
+        self.statuses.dedup();
+        Ok(self)
+    }
+
+    /// The pairs that differ from the defaults, in a stable order, for the page's URL.
+    pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
+        let defaults = ListQuery::default();
+        let mut pairs = Vec::new();
+        if let Some(q) = &self.q {
+            pairs.push(("q", q.clone()));
+        }
+        for status in &self.statuses {
+            pairs.push(("status", status.as_str().to_owned()));
+        }
+        for (key, value) in [
+            ("vpc_id", &self.vpc_id),
+            ("subnet_id", &self.subnet_id),
+            ("project_id", &self.project_id),
+            ("vm_id", &self.vm_id),
+        ] {
+            if let Some(value) = value {
+                pairs.push((key, value.clone()));
+            }
+        }
+        if self.sort != defaults.sort {
+            pairs.push(("sort", self.sort.as_str().to_owned()));
+        }
+        if self.order != self.sort.default_order() {
+            pairs.push(("order", self.order.as_str().to_owned()));
+        }
+        if self.page != defaults.page {
+            pairs.push(("page", self.page.to_string()));
+        }
+        if self.page_size != defaults.page_size {
+            pairs.push(("page_size", self.page_size.to_string()));
+        }
+        pairs
+    }
+
+    /// The offset of the first row of the page.
+    pub fn offset(&self) -> u64 {
+        u64::from(self.page.saturating_sub(1)) * u64::from(self.page_size)
+    }
+}
+
+fn non_empty(value: &str) -> Option<String> {
+    let value = value.trim();
+    (!value.is_empty()).then(|| value.to_owned())
+}
+
+fn parse_number(value: &str, field: Field) -> Result<u32, AppError> {
+    value.parse().map_err(|_| {
+        AppError::invalid_parameter(field, format!("{} must be a whole number, not {value:?}", field.as_str()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ErrorCode;
+
+    #[test]
+    fn defaults_and_round_trip() {
+        let q = ListQuery::from_pairs([]).expect("empty");
+        assert_eq!(q, ListQuery::default());
+        let pairs = [
+            ("q", " Web "),
+            ("status", "failed"),
+            ("status", "available"),
+            ("sort", "ip"),
+            ("page", "3"),
+            ("page_size", "50"),
+        ];
+        let q = ListQuery::from_pairs(pairs).expect("valid");
+        assert_eq!(q.q.as_deref(), Some("web"));
+        assert_eq!(q.statuses, vec![HavipStatus::Available, HavipStatus::Failed]);
+        assert_eq!(q.order, SortOrder::Asc);
+        assert_eq!(q.offset(), 100);
+        let owned = q.to_pairs();
+        let back = ListQuery::from_pairs(owned.iter().map(|(k, v)| (*k, v.as_str()))).expect("round trip");
+        assert_eq!(back, q);
+    }
+
+    #[test]
+    fn refuses_bad_parameters() {
+        for (key, value) in [
+            ("page_size", "0"),
+            ("page_size", "1000"),
+            ("page", "0"),
+            ("page", "x"),
+            ("sort", "id"),
+            ("order", "up"),
+            ("status", "gone"),
+        ] {
+            let err = ListQuery::from_pairs([(key, value)]).expect_err(key);
+            assert_eq!(err.code, ErrorCode::InvalidParameter);
+            assert_eq!(err.field.map(Field::as_str), Some(key));
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! R1: a HAVIP's name.
+
+use super::error::{AppError, ErrorCode};
+use serde::{Deserialize, Serialize};
+
+pub const NAME_MAX_CHARS: usize = 128;
+
+/// A validated name: 1–128 characters after trimming; letters of any script, digits, space,
+/// `.`, `_` and `-`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct HavipName(String);
+
+impl HavipName {
+    pub fn parse(text: &str) -> Result<HavipName, AppError> {
+        let trimmed = text.trim();
+        let length = trimmed.chars().count();
+        if length == 0 {
+            return Err(AppError::with_detail(ErrorCode::InvalidName, "the name is required"));
+        }
+        if length > NAME_MAX_CHARS {
+            return Err(AppError::with_detail(
+                ErrorCode::InvalidName,
+                format!("the name has {length} characters; at most {NAME_MAX_CHARS} are allowed"),
+            ));
+        }
+        if let Some(bad) = trimmed.chars().find(|c| !is_name_char(*c)) {
+            return Err(AppError::with_detail(
+                ErrorCode::InvalidName,
+                format!("the name may not contain {bad:?}; use letters, digits, space, '.', '_' or '-'"),
+            ));
+        }
+        Ok(HavipName(trimmed.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, ' ' | '.' | '_' | '-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn accepts_names_of_any_script() {
+        for good in ["web-vip", "数据库主备 VIP", "a", "v1.2_x", "  padded  "] {
+            assert!(HavipName::parse(good).is_ok(), "{good}");
+        }
+        assert_eq!(HavipName::parse("  padded  ").expect("ok").as_str(), "padded");
+        assert!(HavipName::parse(&"名".repeat(128)).is_ok());
+    }
+
+    #[test]
+    fn refuses_bad_names() {
+        for bad in ["", "   ", "a\tb", "a\nb", "<script>", "x'; DROP TABLE havips;--", "a/b", "\u{7}"] {
+            assert_eq!(HavipName::parse(bad).expect_err(bad).code, ErrorCode::InvalidName, "{bad:?}");
+        }
+        assert!(HavipName::parse(&"a".repeat(129)).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn valid_names_round_trip(name in "[a-zA-Z0-9\u{4e00}-\u{9fa5}._-][a-zA-Z0-9\u{4e00}-\u{9fa5} ._-]{0,126}[a-zA-Z0-9._-]") {
+            let parsed = HavipName::parse(&name).expect("valid");
+            prop_assert_eq!(parsed.as_str(), name.as_str());
+            prop_assert_eq!(HavipName::parse(parsed.as_str()).expect("again"), parsed);
+        }
+
+        #[test]
+        fn parse_never_panics(text in "\\PC{0,200}") {
+            let _ = HavipName::parse(&text);
+        }
+    }
+}

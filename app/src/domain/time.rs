@@ -1,0 +1,176 @@
+//! Points in time as microseconds since the Unix epoch, shown in UTC.
+//!
+//! The server and the browser format times with this same code, so the hydrated page shows
+//! exactly what the server rendered, and no date library is shipped in the WebAssembly.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Timestamp(i64);
+
+/// A calendar date and time of day in UTC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CivilTime {
+    pub year: i64,
+    pub month: u32,
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+    pub second: u32,
+    pub micros: u32,
+}
+
+const MICROS_PER_SECOND: i64 = 1_000_000;
+const SECONDS_PER_DAY: i64 = 86_400;
+
+impl Timestamp {
+    pub fn from_micros(micros: i64) -> Self {
+        Timestamp(micros)
+    }
+
+    pub fn as_micros(self) -> i64 {
+        self.0
+    }
+
+    pub fn as_unix_seconds(self) -> i64 {
+        self.0.div_euclid(MICROS_PER_SECOND)
+    }
+
+    pub fn civil(self) -> CivilTime {
+        let seconds = self.0.div_euclid(MICROS_PER_SECOND);
+        let micros = self.0.rem_euclid(MICROS_PER_SECOND) as u32;
+        let days = seconds.div_euclid(SECONDS_PER_DAY);
+        let second_of_day = seconds.rem_euclid(SECONDS_PER_DAY) as u32;
+        let (year, month, day) = civil_from_days(days);
+        CivilTime {
+            year,
+            month,
+            day,
+            hour: second_of_day / 3600,
+            minute: second_of_day / 60 % 60,
+            second: second_of_day % 60,
+            micros,
+        }
+    }
+
+    /// `2026-11-24 20:05:13`, as the list shows it.
+    pub fn display_utc(self) -> String {
+        let c = self.civil();
+        format!("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", c.year, c.month, c.day, c.hour, c.minute, c.second)
+    }
+
+    /// `20261124-200513`, for file names.
+    pub fn compact_utc(self) -> String {
+        let c = self.civil();
+        format!("{:04}{:02}{:02}-{:02}{:02}{:02}", c.year, c.month, c.day, c.hour, c.minute, c.second)
+    }
+
+    /// RFC 3339 with microseconds, as the API answers: `2026-11-24T20:05:13.123456Z`.
+    pub fn rfc3339(self) -> String {
+        let c = self.civil();
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+            c.year, c.month, c.day, c.hour, c.minute, c.second, c.micros
+        )
+    }
+
+    /// Parses the UTC form this module writes (the fraction is optional).
+    pub fn parse_rfc3339(text: &str) -> Option<Timestamp> {
+        let text = text.strip_suffix('Z')?;
+        let (date, time) = text.split_once('T')?;
+        let mut date_parts = date.splitn(3, '-');
+        let year: i64 = date_parts.next()?.parse().ok()?;
+        let month: u32 = date_parts.next()?.parse().ok()?;
+        let day: u32 = date_parts.next()?.parse().ok()?;
+        let (clock, fraction) = match time.split_once('.') {
+            Some((clock, fraction)) => (clock, fraction),
+            None => (time, "0"),
+        };
+        let mut clock_parts = clock.splitn(3, ':');
+        let hour: i64 = clock_parts.next()?.parse().ok()?;
+        let minute: i64 = clock_parts.next()?.parse().ok()?;
+        let second: i64 = clock_parts.next()?.parse().ok()?;
+        if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+            return None;
+        }
+        if fraction.is_empty() || fraction.len() > 9 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let micros: i64 = format!("{fraction:0<6}")[..6].parse().ok()?;
+        let days = days_from_civil(year, month, day);
+        let seconds = days * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second;
+        Some(Timestamp(seconds * MICROS_PER_SECOND + micros))
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.rfc3339())
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.rfc3339())
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Timestamp::parse_rfc3339(&text).ok_or_else(|| serde::de::Error::custom("expected an RFC 3339 UTC time"))
+    }
+}
+
+// Howard Hinnant's days-from-civil algorithms (proleptic Gregorian calendar).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let yoe = year.rem_euclid(400);
+    let month = i64::from(month);
+    let mp = if month > 2 { month - 3 } else { month + 9 };
+    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn known_instants() {
+        let t = Timestamp::from_micros(1_764_014_713_123_456);
+        assert_eq!(t.rfc3339(), "2025-11-24T20:05:13.123456Z");
+        assert_eq!(t.display_utc(), "2025-11-24 20:05:13");
+        assert_eq!(t.compact_utc(), "20251124-200513");
+        assert_eq!(Timestamp::from_micros(0).rfc3339(), "1970-01-01T00:00:00.000000Z");
+        assert_eq!(
+            Timestamp::parse_rfc3339("2024-02-29T23:59:59Z").expect("leap").display_utc(),
+            "2024-02-29 23:59:59"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn rfc3339_round_trips(micros in -50_000_000_000_000_000i64..50_000_000_000_000_000) {
+            let t = Timestamp::from_micros(micros);
+            prop_assert_eq!(Timestamp::parse_rfc3339(&t.rfc3339()), Some(t));
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! The UI's two catalogs. Every piece of text the console shows comes from here; the struct
+//! makes a missing translation a compile error.
+
+mod en;
+mod zh;
+
+use crate::domain::ErrorCode;
+use crate::domain::status::HavipStatus;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+/// The cookie that remembers the chosen language.
+pub const LANG_COOKIE: &str = "havip_lang";
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    /// The value of `<html lang>`.
+    pub fn html_lang(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Lang {
+        if code.starts_with("en") { Lang::En } else { Lang::Zh }
+    }
+
+    /// The language named by a `Cookie` header, Chinese when it names none.
+    pub fn from_cookie_header(header: &str) -> Lang {
+        header
+            .split(';')
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(name, _)| *name == LANG_COOKIE)
+            .map(|(_, value)| Lang::from_code(value))
+            .unwrap_or_default()
+    }
+
+    pub fn texts(self) -> &'static Texts {
+        match self {
+            Lang::Zh => &zh::TEXTS,
+            Lang::En => &en::TEXTS,
+        }
+    }
+
+    pub fn status(self, status: HavipStatus) -> &'static str {
+        let t = self.texts();
+        match status {
+            HavipStatus::Creating => t.status_creating,
+            HavipStatus::Available => t.status_available,
+            HavipStatus::Failed => t.status_failed,
+            HavipStatus::Deleting => t.status_deleting,
+        }
+    }
+
+    pub fn error(self, code: ErrorCode) -> &'static str {
+        match self {
+            Lang::Zh => zh::error_message(code),
+            Lang::En => en::error_message(code),
+        }
+    }
+}
+
+/// Replaces `{name}` placeholders: `fill("共 {n} 条", &[("n", "3")])`.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = template.to_owned();
+    for (name, value) in values {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+pub struct Texts {
+    pub product_title: &'static str,
+    pub console_name: &'static str,
+    pub nav_havips: &'static str,
+    pub page_title: &'static str,
+    pub page_intro: &'static str,
+    pub language: &'static str,
+    pub user_menu: &'static str,
+    pub tenant: &'static str,
+    pub sign_out: &'static str,
+
+    pub create: &'static str,
+    pub delete: &'static str,
+    pub download: &'static str,
+    pub downloading: &'static str,
+    pub search_label: &'static str,
+    pub search_placeholder: &'static str,
+    pub filter_status: &'static str,
+    pub filter_vpc: &'static str,
+    pub filter_subnet: &'static str,
+    pub filter_project: &'static str,
+    pub all_vpcs: &'static str,
+    pub all_subnets: &'static str,
+    pub all_projects: &'static str,
+    pub clear_filters: &'static str,
+    pub refresh: &'static str,
+
+    pub col_name_remark: &'static str,
+    pub col_id: &'static str,
+    pub col_status: &'static str,
+    pub col_network: &'static str,
+    pub col_ip: &'static str,
+    pub col_vms: &'static str,
+    pub col_project: &'static str,
+    pub col_created: &'static str,
+    pub col_actions: &'static str,
+    pub col_name: &'static str,
+    pub col_remark: &'static str,
+    pub col_vpc: &'static str,
+    pub col_subnet: &'static str,
+    pub sort_by: &'static str,
+
+    pub status_creating: &'static str,
+    pub status_available: &'static str,
+    pub status_failed: &'static str,
+    pub status_deleting: &'static str,
+
+    pub edit: &'static str,
+    pub select_all: &'static str,
+    pub select_row: &'static str,
+    pub copy: &'static str,
+    pub copied: &'static str,
+    pub master: &'static str,
+    pub cannot_delete: &'static str,
+    pub empty: &'static str,
+    pub empty_filtered: &'static str,
+    pub loading: &'static str,
+    pub load_failed: &'static str,
+    pub retry: &'static str,
+
+    pub total: &'static str,
+    pub page_size: &'static str,
+    pub per_page: &'static str,
+    pub previous: &'static str,
+    pub next: &'static str,
+    pub page_of: &'static str,
+    pub pagination: &'static str,
+
+    pub create_title: &'static str,
+    pub edit_title: &'static str,
+    pub field_name: &'static str,
+    pub field_remark: &'static str,
+    pub field_network: &'static str,
+    pub field_vpc: &'static str,
+    pub field_subnet: &'static str,
+    pub field_ip: &'static str,
+    pub field_vms: &'static str,
+    pub field_project: &'static str,
+    pub choose: &'static str,
+    pub required: &'static str,
+    pub default_project: &'static str,
+    pub name_hint: &'static str,
+    pub ip_hint: &'static str,
+    pub ip_hint_no_subnet: &'static str,
+    pub vm_havip_count: &'static str,
+    pub vm_full: &'static str,
+    pub vm_limit_reached: &'static str,
+    pub no_vms_in_vpc: &'static str,
+    pub vms_selected: &'static str,
+    pub rebind_only_available: &'static str,
+    pub need_network: &'static str,
+    pub cancel: &'static str,
+    pub confirm_create: &'static str,
+    pub save: &'static str,
+    pub close: &'static str,
+    pub submitting: &'static str,
+    pub created_toast: &'static str,
+    pub saved_toast: &'static str,
+
+    pub delete_title: &'static str,
+    pub delete_intro: &'static str,
+    pub delete_unbinds: &'static str,
+    pub no_bound_vms: &'static str,
+    pub confirm_delete: &'static str,
+    pub deleting_toast: &'static str,
+    pub delete_failed_toast: &'static str,
+    pub nothing_selected: &'static str,
+
+    pub sign_in_title: &'static str,
+    pub username: &'static str,
+    pub password: &'static str,
+    pub sign_in: &'static str,
+}

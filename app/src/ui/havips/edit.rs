@@ -1,0 +1,146 @@
+//! The edit dialog (编辑): name and remark in any status (R11); the bound VMs replaced as a
+//! whole while the HAVIP is available (R12), under the create rules; a stale copy is refused
+//! by its version (R14) and the dialog stays open with what was typed.
+
+use super::form::{DialogButtons, Problem, TextField, Touched, field_error};
+use super::vm_picker::VmPicker;
+use super::{Dialog as DialogState, PageState};
+use crate::api::havips::{load_inventory, update_havip};
+use crate::domain::binding::BindingSet;
+use crate::domain::havip::Havip;
+use crate::domain::input::UpdateHavipRequest;
+use crate::domain::inventory::Inventory;
+use crate::domain::name::{HavipName, NAME_MAX_CHARS};
+use crate::domain::remark::{REMARK_MAX_CHARS, Remark};
+use crate::domain::{AppError, Field};
+use crate::i18n::fill;
+use crate::ui::I18n;
+use crate::ui::widgets::dialog::Dialog;
+use crate::ui::widgets::toast::{ToastKind, Toasts};
+use leptos::prelude::*;
+
+#[component]
+pub fn EditDialog(havip: Havip) -> impl IntoView {
+    let i18n = I18n::get();
+    let state = PageState::get();
+    let close = Callback::new(move |_| state.dialog.set(DialogState::Closed));
+    let inventory = Resource::new(|| (), |_| load_inventory());
+    let havip = StoredValue::new(havip);
+    view! {
+        <Dialog title=Signal::derive(move || i18n.texts().edit_title.to_owned()) on_close=close wide=true>
+            <Suspense fallback=move || view! { <p class="dialog-body">{i18n.t(|t| t.loading)}</p> }>
+                {move || Suspend::new(async move {
+                    match inventory.await {
+                        Ok(inventory) => view! { <EditForm havip=havip.get_value() inventory on_close=close /> }.into_any(),
+                        Err(error) => view! {
+                            <p class="dialog-body form-error" role="alert">{move || i18n.lang.get().error(error.code)}</p>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Suspense>
+        </Dialog>
+    }
+}
+
+#[component]
+fn EditForm(havip: Havip, inventory: Inventory, on_close: Callback<()>) -> impl IntoView {
+    let i18n = I18n::get();
+    let state = PageState::get();
+    let limits = inventory.limits;
+    let bound_now: Vec<String> = havip.vms.iter().map(|vm| vm.id.clone()).collect();
+    let can_rebind = havip.status.can_rebind();
+    let name = RwSignal::new(havip.name.clone());
+    let remark = RwSignal::new(havip.remark.clone());
+    let vm_ids = RwSignal::new(bound_now.clone());
+    let submitted = RwSignal::new(false);
+    let pending = RwSignal::new(false);
+    let server_error = RwSignal::new(None::<AppError>);
+    let touched_name = Touched::new(submitted);
+    let touched_remark = Touched::new(submitted);
+    let touched_vms = Touched::new(submitted);
+    let edited = move |touched: Touched| {
+        Callback::new(move |_| {
+            touched.mark();
+            server_error.set(None);
+        })
+    };
+
+    let name_problem = move || HavipName::parse(&name.get()).err().map(Problem::from);
+    let remark_problem = move || Remark::parse(&remark.get()).err().map(Problem::from);
+    let vms_problem = move || BindingSet::parse(&vm_ids.get(), limits).err().map(Problem::from);
+    let name_error = field_error(name_problem, server_error, Field::Name, touched_name.visible());
+    let remark_error = field_error(remark_problem, server_error, Field::Remark, touched_remark.visible());
+    let vms_error = field_error(vms_problem, server_error, Field::VmIds, touched_vms.visible());
+    let version_error = field_error(|| None, server_error, Field::Version, || false);
+
+    let vpc_id = havip.vpc.id.clone();
+    let vpc_vms = inventory.vms.iter().filter(|vm| vm.vpc_id == vpc_id).cloned().collect::<Vec<_>>();
+    let subnets = inventory.subnets.clone();
+    let (id, version) = (havip.id.clone(), havip.version);
+    let original_vms = bound_now.clone();
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        submitted.set(true);
+        if name_problem().is_some() || remark_problem().is_some() || vms_problem().is_some() || pending.get_untracked()
+        {
+            return;
+        }
+        let chosen = vm_ids.get_untracked();
+        let rebinding = can_rebind && chosen != original_vms;
+        let request = UpdateHavipRequest {
+            name: Some(name.get_untracked()),
+            remark: Some(remark.get_untracked()),
+            vm_ids: rebinding.then_some(chosen),
+            version: Some(version),
+        };
+        let id = id.clone();
+        pending.set(true);
+        server_error.set(None);
+        leptos::task::spawn_local(async move {
+            match update_havip(id, request).await {
+                Ok(havip) => {
+                    Toasts::get().show(ToastKind::Success, fill(i18n.texts().saved_toast, &[("name", &havip.name)]));
+                    state.dialog.set(DialogState::Closed);
+                    state.refresh();
+                }
+                Err(error) => {
+                    if error.field.is_none() {
+                        Toasts::get().show(ToastKind::Error, i18n.lang.get_untracked().error(error.code));
+                    }
+                    server_error.set(Some(error));
+                    pending.set(false);
+                }
+            }
+        });
+    };
+
+    view! {
+        <form class="dialog-form" on:submit=submit novalidate>
+            <div class="dialog-body">
+                <p class="muted small mono">{havip.id.clone()} " · " {havip.ip.clone()} " · " {havip.vpc.name.clone()} " / " {havip.subnet.name.clone()}</p>
+                <TextField id="havip-name" label=i18n.t(|t| t.field_name) value=name error=name_error required=true maxlength=NAME_MAX_CHARS
+                    hint=Signal::derive(move || i18n.texts().name_hint.to_owned()) on_edit=edited(touched_name) />
+                <TextField id="havip-remark" label=i18n.t(|t| t.field_remark) value=remark error=remark_error maxlength=REMARK_MAX_CHARS
+                    multiline=true on_edit=edited(touched_remark) />
+                {if can_rebind {
+                    view! {
+                        <VmPicker vms=Signal::stored(vpc_vms) subnets selected=vm_ids limits bound_now error=vms_error on_edit=edited(touched_vms) />
+                    }
+                    .into_any()
+                } else {
+                    view! {
+                        <div class="field">
+                            <span class="field-label">{i18n.t(|t| t.field_vms)}</span>
+                            <p class="notice">{i18n.t(|t| t.rebind_only_available)}</p>
+                        </div>
+                    }
+                    .into_any()
+                }}
+                <p class="form-error" role="alert">{move || version_error.get()}</p>
+            </div>
+            <DialogButtons confirm=i18n.t(|t| t.save) pending on_cancel=on_close />
+        </form>
+    }
+}

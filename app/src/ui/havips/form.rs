@@ -1,0 +1,145 @@
+//! Form fields of the dialogs: a label on every input, the hint, and the error beside it.
+
+use crate::domain::{AppError, Field};
+use crate::ui::I18n;
+use leptos::prelude::*;
+
+/// A problem the browser found in a field before sending anything.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Problem {
+    /// A rule of product.md §3, found by the same domain code the server runs.
+    Rule(AppError),
+    /// Nothing chosen in a required picker.
+    Required,
+}
+
+impl From<AppError> for Problem {
+    fn from(error: AppError) -> Self {
+        Problem::Rule(error)
+    }
+}
+
+/// What a field shows under it: the browser's own check once the field was edited (or a
+/// submit was tried), else what the server answered about this field.
+pub fn field_error(
+    client: impl Fn() -> Option<Problem> + Send + Sync + 'static,
+    server: RwSignal<Option<AppError>>,
+    field: Field,
+    visible: impl Fn() -> bool + Send + Sync + 'static,
+) -> Signal<Option<String>> {
+    let i18n = I18n::get();
+    Signal::derive(move || {
+        let lang = i18n.lang.get();
+        let client = visible().then(&client).flatten().map(|problem| match problem {
+            Problem::Rule(e) => lang.error(e.code).to_owned(),
+            Problem::Required => lang.texts().required.to_owned(),
+        });
+        client.or_else(|| server.get().filter(|e| e.field == Some(field)).map(|e| lang.error(e.code).to_owned()))
+    })
+}
+
+/// Whether a field's error should show: after the user edited it, or after a submit.
+#[derive(Clone, Copy)]
+pub struct Touched {
+    edited: RwSignal<bool>,
+    submitted: RwSignal<bool>,
+}
+
+impl Touched {
+    pub fn new(submitted: RwSignal<bool>) -> Touched {
+        Touched { edited: RwSignal::new(false), submitted }
+    }
+
+    pub fn mark(self) {
+        self.edited.set(true);
+    }
+
+    pub fn visible(self) -> impl Fn() -> bool + Copy + Send + Sync + 'static {
+        move || self.edited.get() || self.submitted.get()
+    }
+}
+
+#[component]
+pub fn TextField(
+    id: &'static str,
+    label: impl Fn() -> &'static str + Copy + Send + Sync + 'static,
+    value: RwSignal<String>,
+    error: Signal<Option<String>>,
+    #[prop(optional, into)] hint: Signal<String>,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] maxlength: Option<usize>,
+    #[prop(optional)] multiline: bool,
+    #[prop(optional)] monospace: bool,
+    #[prop(into)] on_edit: Callback<()>,
+) -> impl IntoView {
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let described = format!("{hint_id} {error_id}");
+    let input = if multiline {
+        view! {
+            <textarea
+                id=id
+                rows="2"
+                maxlength=maxlength
+                aria-invalid=move || error.get().is_some().to_string()
+                aria-describedby=described.clone()
+                prop:value=move || value.get()
+                on:input=move |ev| {
+                    value.set(event_target_value(&ev));
+                    on_edit.run(());
+                }
+            ></textarea>
+        }
+        .into_any()
+    } else {
+        view! {
+            <input
+                id=id
+                type="text"
+                class:mono=monospace
+                maxlength=maxlength
+                required=required
+                aria-required=required.to_string()
+                aria-invalid=move || error.get().is_some().to_string()
+                aria-describedby=described.clone()
+                prop:value=move || value.get()
+                on:input=move |ev| {
+                    value.set(event_target_value(&ev));
+                    on_edit.run(());
+                }
+            />
+        }
+        .into_any()
+    };
+    view! {
+        <div class="field" class:has-error=move || error.get().is_some()>
+            <label class="field-label" for=id>
+                {label}
+                {required.then(|| view! { <span class="required" aria-hidden="true">"*"</span> })}
+            </label>
+            {input}
+            <p class="field-hint" id=hint_id>{move || hint.get()}</p>
+            <p class="field-error" id=error_id role="alert">{move || error.get()}</p>
+        </div>
+    }
+}
+
+/// The footer of a form dialog: 取消 and the primary button, with progress while it runs.
+#[component]
+pub fn DialogButtons(
+    confirm: impl Fn() -> &'static str + Copy + Send + Sync + 'static,
+    pending: RwSignal<bool>,
+    #[prop(into)] on_cancel: Callback<()>,
+    #[prop(optional)] danger: bool,
+) -> impl IntoView {
+    let i18n = I18n::get();
+    view! {
+        <div class="dialog-footer">
+            <button type="button" class="btn" on:click=move |_| on_cancel.run(())>{i18n.t(|t| t.cancel)}</button>
+            <button type="submit" class="btn btn-primary" class:btn-danger=danger disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
+                {move || pending.get().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+                {move || if pending.get() { i18n.texts().submitting } else { confirm() }}
+            </button>
+        </div>
+    }
+}

@@ -1,0 +1,239 @@
+//! The toolbar: 新建, 删除 and 下载 on the left; search and filters on the right.
+
+use super::{Dialog, PageState};
+use crate::domain::list_query::ListQuery;
+use crate::domain::status::HavipStatus;
+use crate::ui::I18n;
+use leptos::prelude::*;
+use std::time::Duration;
+
+/// Typing pauses this long before the search runs.
+const SEARCH_DEBOUNCE: Duration = Duration::from_millis(250);
+
+#[component]
+pub fn Toolbar() -> impl IntoView {
+    let i18n = I18n::get();
+    let state = PageState::get();
+    let selected_rows = move || {
+        let selected = state.selected.get();
+        state.rows().into_iter().filter(|h| selected.contains(&h.id)).collect::<Vec<_>>()
+    };
+    let export_href = move || format!("/api/v1/havips/export.xlsx?lang={}", i18n.lang.get().code());
+    view! {
+        <div class="toolbar">
+            <div class="toolbar-left">
+                <button type="button" class="btn btn-primary" on:click=move |_| state.dialog.set(Dialog::Create)>
+                    <span aria-hidden="true">"+ "</span>
+                    {i18n.t(|t| t.create)}
+                </button>
+                <button
+                    type="button"
+                    class="btn"
+                    disabled=move || state.selected.get().is_empty()
+                    title=move || state.selected.get().is_empty().then(|| i18n.texts().nothing_selected)
+                    on:click=move |_| {
+                        let rows = selected_rows();
+                        if !rows.is_empty() {
+                            state.dialog.set(Dialog::Delete(rows));
+                        }
+                    }
+                >
+                    {i18n.t(|t| t.delete)}
+                    {move || {
+                        let n = state.selected.get().len();
+                        (n > 0).then(|| format!(" ({n})"))
+                    }}
+                </button>
+                <a class="btn" href=export_href download="">{i18n.t(|t| t.download)}</a>
+            </div>
+            <div class="toolbar-right">
+                <StatusFilter />
+                <InventoryFilters />
+                <SearchBox />
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn SearchBox() -> impl IntoView {
+    let i18n = I18n::get();
+    let state = PageState::get();
+    let text = RwSignal::new(state.query.get_untracked().ok().and_then(|q| q.q).unwrap_or_default());
+    // Back, forward and shared links change the URL: the box follows it.
+    Effect::new(move |_| {
+        let from_url = state.query.get().ok().and_then(|q| q.q).unwrap_or_default();
+        if from_url != text.get_untracked().trim().to_lowercase() {
+            text.set(from_url);
+        }
+    });
+    let generation = StoredValue::new(0u64);
+    let run = move || {
+        let q = text.get_untracked();
+        let current = state.current_query();
+        let wanted = ListQuery { q: Some(q), page: 1, ..current.clone() }.normalized();
+        if let Ok(wanted) = wanted {
+            if wanted.q != current.q {
+                state.show(wanted, true);
+            }
+        }
+    };
+    let on_input = move |ev: leptos::ev::Event| {
+        text.set(event_target_value(&ev));
+        let mine = generation.get_value() + 1;
+        generation.set_value(mine);
+        set_timeout(
+            move || {
+                if generation.get_value() == mine {
+                    run()
+                }
+            },
+            SEARCH_DEBOUNCE,
+        );
+    };
+    view! {
+        <div class="search">
+            <input
+                type="search"
+                aria-label=i18n.t(|t| t.search_label)
+                placeholder=i18n.t(|t| t.search_placeholder)
+                maxlength="128"
+                prop:value=move || text.get()
+                on:input=on_input
+                on:keydown=move |ev| if ev.key() == "Enter" { generation.update_value(|g| *g += 1); run() }
+            />
+        </div>
+    }
+}
+
+#[component]
+fn StatusFilter() -> impl IntoView {
+    let i18n = I18n::get();
+    let state = PageState::get();
+    let toggle = move |status: HavipStatus, on: bool| {
+        let mut query = state.current_query();
+        query.statuses.retain(|s| *s != status);
+        if on {
+            query.statuses.push(status);
+        }
+        query.page = 1;
+        if let Ok(query) = query.normalized() {
+            state.show(query, false);
+        }
+    };
+    view! {
+        <details class="dropdown">
+            <summary class="btn" class:filter-on=move || !state.current_query().statuses.is_empty()>
+                {i18n.t(|t| t.filter_status)}
+                {move || {
+                    let n = state.current_query().statuses.len();
+                    (n > 0).then(|| format!(" ({n})"))
+                }}
+            </summary>
+            <fieldset class="dropdown-menu">
+                <legend class="sr-only">{i18n.t(|t| t.filter_status)}</legend>
+                {HavipStatus::ALL
+                    .into_iter()
+                    .map(|status| {
+                        view! {
+                            <label class="check">
+                                <input
+                                    type="checkbox"
+                                    prop:checked=move || state.current_query().statuses.contains(&status)
+                                    on:change=move |ev| toggle(status, event_target_checked(&ev))
+                                />
+                                {move || i18n.lang.get().status(status)}
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+            </fieldset>
+        </details>
+    }
+}
+
+#[component]
+fn InventoryFilters() -> impl IntoView {
+    let i18n = I18n::get();
+    let state = PageState::get();
+    let set = move |apply: fn(&mut ListQuery, Option<String>), value: String| {
+        let mut query = state.current_query();
+        apply(&mut query, (!value.is_empty()).then_some(value));
+        query.page = 1;
+        state.show(query, false);
+    };
+    let any_filter = move || {
+        let q = state.current_query();
+        !q.statuses.is_empty() || q.vpc_id.is_some() || q.subnet_id.is_some() || q.project_id.is_some() || q.q.is_some()
+    };
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let query = state.current_query();
+                let inventory = state.inventory.await.unwrap_or_default();
+                let vpc_options = inventory.vpcs.iter().map(|v| (v.id.clone(), v.name.clone())).collect::<Vec<_>>();
+                let subnet_options = inventory
+                    .subnets
+                    .iter()
+                    .filter(|s| query.vpc_id.as_ref().is_none_or(|vpc| *vpc == s.vpc_id))
+                    .map(|s| (s.id.clone(), format!("{} ({})", s.name, s.cidr)))
+                    .collect::<Vec<_>>();
+                let project_options = inventory.projects.iter().map(|p| (p.id.clone(), p.name.clone())).collect::<Vec<_>>();
+                view! {
+                    <FilterSelect
+                        label=i18n.t(|t| t.filter_vpc)
+                        all=i18n.t(|t| t.all_vpcs)
+                        options=vpc_options
+                        value=query.vpc_id.clone()
+                        on_change=move |v| set(|q, v| { q.vpc_id = v; q.subnet_id = None; }, v)
+                    />
+                    <FilterSelect
+                        label=i18n.t(|t| t.filter_subnet)
+                        all=i18n.t(|t| t.all_subnets)
+                        options=subnet_options
+                        value=query.subnet_id.clone()
+                        on_change=move |v| set(|q, v| q.subnet_id = v, v)
+                    />
+                    <FilterSelect
+                        label=i18n.t(|t| t.filter_project)
+                        all=i18n.t(|t| t.all_projects)
+                        options=project_options
+                        value=query.project_id.clone()
+                        on_change=move |v| set(|q, v| q.project_id = v, v)
+                    />
+                }
+            })}
+        </Transition>
+        {move || any_filter().then(|| view! {
+            <button type="button" class="btn btn-link" on:click=move |_| {
+                let current = state.current_query();
+                state.show(ListQuery { sort: current.sort, order: current.order, page_size: current.page_size, ..ListQuery::default() }, false)
+            }>
+                {i18n.t(|t| t.clear_filters)}
+            </button>
+        })}
+    }
+}
+
+#[component]
+fn FilterSelect(
+    label: impl Fn() -> &'static str + Copy + Send + Sync + 'static,
+    all: impl Fn() -> &'static str + Copy + Send + Sync + 'static,
+    options: Vec<(String, String)>,
+    value: Option<String>,
+    on_change: impl Fn(String) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let current = value.unwrap_or_default();
+    view! {
+        <select class="select" aria-label=label on:change=move |ev| on_change(event_target_value(&ev))>
+            <option value="" selected=current.is_empty()>{all}</option>
+            {options
+                .into_iter()
+                .map(|(id, name)| {
+                    let selected = id == current;
+                    view! { <option value=id selected=selected>{name}</option> }
+                })
+                .collect_view()}
+        </select>
+    }
+}

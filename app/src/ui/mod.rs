@@ -1,0 +1,73 @@
+//! Pages and components. They call server functions and use `domain` for every rule they can
+//! check in the browser; they never see the store.
+
+mod frame;
+mod havips;
+mod i18n_context;
+mod login;
+mod widgets;
+
+pub use i18n_context::I18n;
+
+use crate::i18n::Lang;
+use leptos::prelude::*;
+use leptos_meta::{Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+/// The HTML document around the app, rendered on the server only.
+#[cfg(feature = "ssr")]
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    use leptos_meta::MetaTags;
+    let lang = use_context::<Lang>().unwrap_or_default();
+    view! {
+        <!DOCTYPE html>
+        <html lang=lang.html_lang()>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="stylesheet" href="/pkg/havip.css" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let i18n = I18n::provide(initial_lang());
+    widgets::toast::Toasts::provide();
+    view! {
+        <Title text=move || format!("{} - {}", i18n.texts().page_title, i18n.texts().product_title) />
+        <Router>
+            <Routes fallback=|| view! { <frame::NotFound /> }>
+                <Route path=path!("/havips") view=havips::HavipsPage />
+                <Route path=path!("/login") view=login::LoginPage />
+            </Routes>
+        </Router>
+        <widgets::toast::ToastList />
+    }
+}
+
+/// The language the page was rendered in: the server knows it from the request; the browser
+/// reads it back from `<html lang>` so that hydration starts from the same state.
+fn initial_lang() -> Lang {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<Lang>().unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        document()
+            .document_element()
+            .and_then(|root| root.get_attribute("lang"))
+            .map(|code| Lang::from_code(&code))
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what the build and the tests need and is missing: the WebAssembly target, the
+# wasm-bindgen CLI of the version pinned in Cargo.toml, the npm packages (Playwright, binaryen
+# for wasm-opt) and, for the tests, Debian's Chromium. Says clearly what it cannot install.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_browser=${1:-}
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+fail() { printf '\033[31merror: %s\033[0m\n' "$*" >&2; exit 1; }
+
+command -v cargo >/dev/null || fail "cargo is missing: install Rust with rustup (https://rustup.rs)"
+command -v rustup >/dev/null || fail "rustup is missing: the wasm32 target is installed through it"
+command -v npm >/dev/null || fail "npm is missing: install Node.js 20 or newer"
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# The CLI must be exactly the version of the wasm-bindgen crate, or it refuses the module.
+bindgen_version=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.toml)
+[ -n "$bindgen_version" ] || fail "could not read the pinned wasm-bindgen version from Cargo.toml"
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$bindgen_version" ]; then
+  say "installing wasm-bindgen-cli $bindgen_version (a few minutes, once)"
+  cargo install wasm-bindgen-cli --version "$bindgen_version"
+fi
+
+if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
+  say "installing npm packages (Playwright, binaryen)"
+  (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+if [ "$want_browser" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing Debian's Chromium for the browser tests"
+    apt-get install -y -q chromium >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }
+  else
+    fail "the browser tests need /usr/bin/chromium: run 'sudo apt-get install -y chromium' (this script installs it only as root)"
+  fi
+fi

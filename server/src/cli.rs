@@ -1,0 +1,186 @@
+//! The command line: `havip serve` and the admin subcommands. Every flag has an environment
+//! variable, so the same settings work in a unit file or a container.
+
+use crate::settings::{CookieSecurity, Settings};
+use crate::worker::driver::Driver;
+use app::domain::limits::BindingLimits;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "havip",
+    version,
+    about = "HAVIP Console: manage the high-availability virtual IPs of a self-hosted cloud"
+)]
+pub struct Cli {
+    /// Log format: text for people, json for log collectors.
+    #[arg(long, env = "HAVIP_LOG_FORMAT", default_value = "text", global = true)]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the console and the REST API (migrates the database first).
+    Serve(ServeArgs),
+    /// Bring the database schema up to date and exit.
+    Migrate(DatabaseArgs),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Manage a tenant's inventory (VPCs, subnets, VMs).
+    #[command(subcommand)]
+    Inventory(InventoryCommand),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DatabaseArgs {
+    /// Where the embedded SQLite database lives.
+    #[arg(long, env = "HAVIP_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// `sqlite:PATH` or `postgres://…`; overrides --data-dir.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Connections in the pool (readers on SQLite).
+    #[arg(long, env = "HAVIP_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub db_max_connections: u32,
+}
+
+impl DatabaseArgs {
+    pub fn url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| format!("sqlite:{}", self.data_dir.join("havip.db").display()))
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "HAVIP_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: String,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Load the demo data set (tenants, users, inventory, HAVIPs) when the database is empty.
+    #[arg(long, env = "HAVIP_DEMO")]
+    pub demo: bool,
+    /// Where the built WebAssembly, JavaScript and CSS are (`pkg/` inside it).
+    #[arg(long, env = "HAVIP_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+    /// Network driver: noop, or command (runs --driver-command for each operation).
+    #[arg(long, env = "HAVIP_DRIVER", default_value = "noop")]
+    pub driver: DriverKind,
+    /// The program the command driver runs; it gets the operation as JSON on standard input.
+    #[arg(long, env = "HAVIP_DRIVER_COMMAND", required_if_eq("driver", "command"))]
+    pub driver_command: Option<PathBuf>,
+    /// At most this many VMs per HAVIP (R9).
+    #[arg(long, env = "HAVIP_MAX_VMS_PER_HAVIP", default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub max_vms_per_havip: u16,
+    /// At most this many HAVIPs per VM (R10).
+    #[arg(long, env = "HAVIP_MAX_HAVIPS_PER_VM", default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub max_havips_per_vm: u16,
+    /// Seconds a worker holds a job before another process may take it over.
+    #[arg(long, env = "HAVIP_JOB_LEASE_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub job_lease_secs: u64,
+    /// Minutes of inactivity after which a session ends.
+    #[arg(long, env = "HAVIP_SESSION_IDLE_MINUTES", default_value_t = 30)]
+    pub session_idle_minutes: u64,
+    /// Hours after which a session ends, active or not.
+    #[arg(long, env = "HAVIP_SESSION_MAX_HOURS", default_value_t = 12)]
+    pub session_max_hours: u64,
+    /// When session cookies are marked Secure.
+    #[arg(long, env = "HAVIP_SECURE_COOKIES", default_value = "auto")]
+    pub secure_cookies: CookieSecurity,
+    /// The origin browsers use (e.g. https://cloud.example.com) when a proxy changes Host.
+    #[arg(long, env = "HAVIP_PUBLIC_ORIGIN")]
+    pub public_origin: Option<String>,
+    /// Failed logins allowed per user and per address within 15 minutes.
+    #[arg(long, env = "HAVIP_LOGIN_ATTEMPTS", default_value_t = 10)]
+    pub login_attempts: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DriverKind {
+    Noop,
+    Command,
+}
+
+impl ServeArgs {
+    pub fn settings(&self) -> Settings {
+        Settings {
+            database_url: self.database.url(),
+            max_connections: self.database.db_max_connections,
+            limits: BindingLimits {
+                vms_per_havip: usize::from(self.max_vms_per_havip),
+                havips_per_vm: usize::from(self.max_havips_per_vm),
+            },
+            driver: match (self.driver, &self.driver_command) {
+                (DriverKind::Command, Some(program)) => Driver::Command(program.clone()),
+                _ => Driver::Noop,
+            },
+            job_lease: Duration::from_secs(self.job_lease_secs),
+            session_idle: Duration::from_secs(self.session_idle_minutes * 60),
+            session_max_age: Duration::from_secs(self.session_max_hours * 3600),
+            cookies: self.secure_cookies,
+            public_origin: self.public_origin.clone(),
+            login_attempts: self.login_attempts,
+            login_window: Duration::from_secs(15 * 60),
+            site_root: self.site_root.clone(),
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a user; the password is read from standard input, or generated and printed.
+    Create {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        username: String,
+        /// The user also manages the tenant's inventory.
+        #[arg(long)]
+        admin: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Create an API token for a user and print it (only its hash is stored).
+    Create {
+        #[arg(long)]
+        username: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Revoke a token, given the token or its ID (tok-…).
+    Revoke {
+        token: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum InventoryCommand {
+    /// Make a tenant's VPCs, subnets and VMs those of a JSON file (format in the README).
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        tenant: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}

@@ -1,0 +1,176 @@
+//! The database: one pool (two on SQLite), the dialect, transactions and migrations.
+//!
+//! Queries go through sqlx's `Any` driver so that SQL which is the same on both databases is
+//! written once; the few places where each database has its own strength (FTS5 or pg_trgm,
+//! `BEGIN IMMEDIATE`, `FOR UPDATE SKIP LOCKED`) ask [`Dialect`].
+
+mod errors;
+
+pub use errors::{StoreError, UniqueTarget, is_unavailable};
+
+use app::domain::ids::{self, IdKind};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyPool, Transaction};
+use std::path::Path;
+use std::time::Duration;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+pub type Tx = Transaction<'static, Any>;
+
+/// The database handle. On SQLite all writes go through one connection (SQLite has one writer
+/// anyway; queueing in the pool beats spinning on `SQLITE_BUSY`) and reads through several.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub read: AnyPool,
+    write: AnyPool,
+    pub dialect: Dialect,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// How long a request waits for a connection before the database counts as unavailable.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl Db {
+    /// Connects to `sqlite:PATH` or `postgres://…` and brings the schema up to date.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Db, StoreError> {
+        sqlx::any::install_default_drivers();
+        let db = if url.starts_with("sqlite:") {
+            ensure_parent_dir(url)?;
+            let url = with_create_mode(url);
+            let write = sqlite_pool(&url, 1).await?;
+            // Migrate before the readers connect, so that they see the final schema.
+            SQLITE_MIGRATIONS.run(&write).await.map_err(StoreError::migrate)?;
+            let read = sqlite_pool(&url, max_connections.max(2)).await?;
+            Db { read, write, dialect: Dialect::Sqlite }
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = AnyPoolOptions::new()
+                .max_connections(max_connections)
+                .acquire_timeout(ACQUIRE_TIMEOUT)
+                .connect(url)
+                .await?;
+            POSTGRES_MIGRATIONS.run(&pool).await.map_err(StoreError::migrate)?;
+            Db { read: pool.clone(), write: pool, dialect: Dialect::Postgres }
+        } else {
+            return Err(StoreError::Config(format!(
+                "DATABASE_URL must start with sqlite: or postgres://, not {:?}",
+                url.split(':').next().unwrap_or_default()
+            )));
+        };
+        Ok(db)
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`), so a transaction that reads before it writes cannot fail half-way on a lock.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        let tx = match self.dialect {
+            Dialect::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
+            Dialect::Postgres => self.write.begin().await?,
+        };
+        Ok(tx)
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.read).await.is_ok()
+    }
+
+    /// The query fragment that makes `{fragment}` skip rows other workers hold (Postgres only;
+    /// SQLite has one writer, so there is nothing to skip).
+    pub fn skip_locked(&self) -> &'static str {
+        match self.dialect {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+
+    /// `PRAGMA integrity_check` on SQLite; Postgres has no equivalent and answers "ok".
+    pub async fn integrity_check(&self) -> Result<String, StoreError> {
+        match self.dialect {
+            Dialect::Sqlite => {
+                let row: (String,) = sqlx::query_as("PRAGMA integrity_check").fetch_one(&self.write).await?;
+                Ok(row.0)
+            }
+            Dialect::Postgres => Ok("ok".to_owned()),
+        }
+    }
+
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+}
+
+async fn sqlite_pool(url: &str, max_connections: u32) -> Result<AnyPool, StoreError> {
+    let pool = AnyPoolOptions::new()
+        .max_connections(max_connections)
+        // Writers queue here; a burst of creates may wait a while, which is fine.
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                use sqlx::Executor;
+                conn.execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; \
+                     PRAGMA foreign_keys = ON; PRAGMA cache_size = -32000; PRAGMA temp_store = MEMORY;",
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await?;
+    Ok(pool)
+}
+
+/// `sqlite:data/havip.db` → `sqlite:data/havip.db?mode=rwc`: create the file on first start.
+fn with_create_mode(url: &str) -> String {
+    if url.contains("mode=") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+fn ensure_parent_dir(url: &str) -> Result<(), StoreError> {
+    let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let path = path.split('?').next().unwrap_or_default();
+    if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| StoreError::Config(format!("cannot create {}: {e}", parent.display())))?;
+    }
+    Ok(())
+}
+
+/// Microseconds since the Unix epoch.
+pub fn now_micros() -> i64 {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    i64::try_from(since.as_micros()).unwrap_or(i64::MAX)
+}
+
+/// A fresh random resource ID (`havip-k3j9x0q2m1ab`).
+pub fn new_id(kind: IdKind) -> String {
+    let bytes: [u8; ids::ID_RANDOM_LEN] = rand::random();
+    ids::from_random_bytes(kind, &bytes)
+}
+
+/// `$first, $first+1, …` for an `IN (…)` list of `count` values.
+pub fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Reads column `index` of a row; a type mismatch is a bug in our SQL, reported as such.
+pub fn col<T>(row: &AnyRow, index: usize) -> Result<T, StoreError>
+where
+    T: for<'r> sqlx::Decode<'r, Any> + sqlx::Type<Any>,
+{
+    use sqlx::Row;
+    row.try_get(index).map_err(StoreError::from)
+}

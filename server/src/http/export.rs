@@ -1,0 +1,99 @@
+//! `GET /api/v1/havips/export.xlsx`: the file streams out while it is being written.
+
+use super::AppState;
+use super::error::ApiResult;
+use super::identity::AuthenticatedCaller;
+use crate::service::export::write_workbook;
+use app::api::error::ErrorResponse;
+use app::domain::time::Timestamp;
+use app::i18n::Lang;
+use axum::body::{Body, Bytes};
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, COOKIE};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use std::io::Write;
+use tokio::sync::mpsc;
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ExportParams {
+    /// `zh` (default) or `en`: the language of the headers and statuses.
+    pub lang: Option<String>,
+}
+
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// Every HAVIP of the tenant as an Excel file (all pages, whatever the list shows).
+#[utoipa::path(get, path = "/api/v1/havips/export.xlsx", tag = "havips", params(ExportParams),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", description = "The workbook"),
+              (status = 401, body = ErrorResponse)))]
+pub async fn download(
+    State(state): State<AppState>,
+    AuthenticatedCaller(caller): AuthenticatedCaller,
+    Query(params): Query<ExportParams>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let lang = match params.lang.as_deref() {
+        Some(code) => Lang::from_code(code),
+        None => headers.get(COOKIE).and_then(|v| v.to_str().ok()).map(Lang::from_cookie_header).unwrap_or_default(),
+    };
+    let rows = state.backend.export_rows(&caller);
+    let (chunks, body) = mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    let tenant = caller.tenant_id.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut out = ChunkWriter { chunks: chunks.clone(), buffer: Vec::with_capacity(CHUNK) };
+        match write_workbook(rows, &mut out, lang)
+            .and_then(|n| out.flush().map(|_| n).map_err(|e| crate::service::export::ExportError::Xlsx(e.into())))
+        {
+            Ok(rows) => tracing::info!(%tenant, rows, "export written"),
+            Err(error) => {
+                tracing::error!(%tenant, %error, "export failed");
+                // Cut the download short rather than hand out a file that looks complete.
+                let _ = chunks.blocking_send(Err(std::io::Error::other("export failed")));
+            }
+        }
+    });
+    let file_name = format!("havips-{}.xlsx", Timestamp::from_micros(crate::db::now_micros()).compact_utc());
+    let stream = tokio_stream_from(body);
+    Ok((
+        [(CONTENT_TYPE, XLSX.to_owned()), (CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}\""))],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}
+
+fn tokio_stream_from(
+    mut receiver: mpsc::Receiver<Result<Bytes, std::io::Error>>,
+) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> {
+    futures::stream::poll_fn(move |cx| receiver.poll_recv(cx))
+}
+
+const CHUNK: usize = 64 * 1024;
+
+/// A `Write` that hands the bytes to the response body in chunks.
+struct ChunkWriter {
+    chunks: mpsc::Sender<Result<Bytes, std::io::Error>>,
+    buffer: Vec<u8>,
+}
+
+impl Write for ChunkWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(data);
+        if self.buffer.len() >= CHUNK {
+            self.flush()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::replace(&mut self.buffer, Vec::with_capacity(CHUNK)));
+        // The client went away: stop writing.
+        self.chunks
+            .blocking_send(Ok(chunk))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "download cancelled"))
+    }
+}

@@ -1,0 +1,85 @@
+//! The HTTP server: the router of pages, server functions, REST, files and health, and the
+//! layers every request passes (identity, cross-site guard, headers, limits, compression).
+
+pub mod error;
+pub mod export;
+pub mod guard;
+mod health;
+pub mod identity;
+pub mod openapi;
+mod pages;
+pub mod rest;
+
+use crate::metrics::Metrics;
+use crate::service::Backend;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::Redirect;
+use axum::routing::{get, post};
+use leptos::config::LeptosOptions;
+use std::sync::Arc;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+/// Request bodies above this answer 413.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub backend: Arc<Backend>,
+    pub leptos: LeptosOptions,
+    pub metrics: Arc<Metrics>,
+}
+
+pub fn router(state: AppState) -> Router {
+    let site_root = state.backend.settings.site_root.clone();
+    let assets = Router::new()
+        .nest_service("/pkg", ServeDir::new(site_root.join("pkg")))
+        .route_service("/favicon.svg", tower_http::services::ServeFile::new(site_root.join("favicon.svg")))
+        .layer(SetResponseHeaderLayer::overriding(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-cache"),
+        ));
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/havips") }))
+        .route("/havips", get(pages::console_page))
+        .route("/login", get(pages::login_page))
+        .route("/api/fn/{*name}", post(pages::server_functions))
+        .nest("/api/v1", rest::routes())
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .merge(assets)
+        .fallback(pages::not_found_page)
+        .layer(from_fn_with_state(state.clone(), identity::identify))
+        .layer(from_fn_with_state(state.clone(), guard::refuse_cross_site))
+        .layer(from_fn(guard::security_headers))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(from_fn(guard::explain_too_large))
+        // The workbook is a zip already: compressing it again only costs time.
+        .layer(
+            CompressionLayer::new()
+                .compress_when(DefaultPredicate::new().and(NotForContentType::const_new(export::XLSX))),
+        )
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// A panic is a bug: log it, and answer `Internal` without details rather than drop the connection.
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("?");
+    tracing::error!(panic = message, "request handler panicked");
+    axum::response::IntoResponse::into_response(error::ApiError(app::domain::AppError::internal()))
+}

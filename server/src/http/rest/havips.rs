@@ -1,0 +1,158 @@
+//! `/api/v1/havips`.
+
+use super::ApiJson;
+use crate::http::AppState;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::identity::AuthenticatedCaller;
+use app::api::error::{ErrorBody, ErrorResponse};
+use app::domain::havip::{Havip, HavipPage};
+use app::domain::input::{AttachVmRequest, BatchDeleteRequest, CreateHavipRequest, UpdateHavipRequest};
+use app::domain::list_query::ListQuery;
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use serde::Serialize;
+
+/// Reads the list's query string; `status` may repeat.
+pub fn parse_list_query(raw: Option<&str>) -> Result<ListQuery, ApiError> {
+    let pairs: Vec<(String, String)> = form_urlencoded_pairs(raw.unwrap_or_default());
+    Ok(ListQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?)
+}
+
+fn form_urlencoded_pairs(raw: &str) -> Vec<(String, String)> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(raw).unwrap_or_default()
+}
+
+/// List the tenant's HAVIPs: search, filters, sort and pages.
+#[utoipa::path(get, path = "/api/v1/havips", tag = "havips",
+    params(
+        ("q" = Option<String>, Query, description = "Part of a name, remark, ID, IP or bound VM's name (case-insensitive)"),
+        ("status" = Option<Vec<String>>, Query, description = "creating, available, failed or deleting; repeatable"),
+        ("vpc_id" = Option<String>, Query), ("subnet_id" = Option<String>, Query),
+        ("project_id" = Option<String>, Query), ("vm_id" = Option<String>, Query),
+        ("sort" = Option<String>, Query, description = "created_at (default), name or ip"),
+        ("order" = Option<String>, Query, description = "asc or desc"),
+        ("page" = Option<u32>, Query, description = "from 1"),
+        ("page_size" = Option<u32>, Query, description = "1 to 100, default 20"),
+    ),
+    responses((status = 200, body = HavipPage), (status = 400, body = ErrorResponse), (status = 401, body = ErrorResponse)))]
+pub async fn list(
+    State(state): State<AppState>,
+    AuthenticatedCaller(caller): AuthenticatedCaller,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<HavipPage>> {
+    let query = parse_list_query(raw.as_deref())?;
+    Ok(Json(state.backend.list_havips(&caller, query).await?))
+}
+
+/// One HAVIP.
+#[utoipa::path(get, path = "/api/v1/havips/{id}", tag = "havips", params(("id" = String, Path)),
+    responses((status = 200, body = Havip), (status = 404, body = ErrorResponse)))]
+pub async fn get(
+    State(state): State<AppState>,
+    AuthenticatedCaller(caller): AuthenticatedCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Havip>> {
+    Ok(Json(state.backend.get_havip(&caller, &id).await?))
+}
+
+/// Create a HAVIP; it starts `creating` and settles by itself. Honours `Idempotency-Key`.
+#[utoipa::path(post, path = "/api/v1/havips", tag = "havips", request_body = CreateHavipRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Repeating it with the same body answers the first answer again")),
+    responses((status = 202, body = Havip), (status = 400, body = ErrorResponse), (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+pub async fn create(
+    State(state): State<AppState>,
+    AuthenticatedCaller(caller): AuthenticatedCaller,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<CreateHavipRequest>,
+) -> ApiResult<(StatusCode, Json<Havip>)> {
+    let key = match headers.get("idempotency-key") {
+        Some(value) => Some(
+            value
+                .to_str()
+                .map_err(|_| {
+                    app::domain::AppError::invalid_parameter(app::domain::Field::Body, "Idempotency-Key must be ASCII")
+                })?
+                .to_owned(),
+        ),
+        None => None,
+    };
+    let havip = state.backend.create_havip(&caller, request, key).await?;
+    Ok((StatusCode::ACCEPTED, Json(havip)))
+}
+
+/// Change name, remark or the whole set of bound VMs (`vm_ids`, only while available).
+#[utoipa::path(patch, path = "/api/v1/havips/{id}", tag = "havips", request_body = UpdateHavipRequest, params(("id" = String, Path)),
+    responses((status = 200, body = Havip), (status = 404, body = ErrorResponse), (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+pub async fn update(
+    State(state): State<AppState>,
+    AuthenticatedCaller(caller): AuthenticatedCaller,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<UpdateHavipRequest>,
+) -> ApiResult<Json<Havip>> {
+    Ok(Json(state.backend.update_havip(&caller, &id, request).await?))
+}
+
+/// Bind one more VM.
+#[utoipa::path(post, path = "/api/v1/havips/{id}/vms", tag = "havips", request_body = AttachVmRequest, params(("id" = String, Path)),
+    responses((status = 200, body = Havip), (status = 404, body = ErrorResponse), (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+pub async fn attach_vm(
+    State(state): State<AppState>,
+    AuthenticatedCaller(caller): AuthenticatedCaller,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<AttachVmRequest>,
+) -> ApiResult<Json<Havip>> {
+    Ok(Json(state.backend.attach_vm(&caller, &id, &request.vm_id).await?))
+}
+
+/// Unbind one VM.
+#[utoipa::path(delete, path = "/api/v1/havips/{id}/vms/{vm_id}", tag = "havips", params(("id" = String, Path), ("vm_id" = String, Path)),
+    responses((status = 200, body = Havip), (status = 404, body = ErrorResponse), (status = 409, body = ErrorResponse)))]
+pub async fn detach_vm(
+    State(state): State<AppState>,
+    AuthenticatedCaller(caller): AuthenticatedCaller,
+    Path((id, vm_id)): Path<(String, String)>,
+) -> ApiResult<Json<Havip>> {
+    Ok(Json(state.backend.detach_vm(&caller, &id, &vm_id).await?))
+}
+
+/// Delete a HAVIP (available or failed): it turns `deleting`, its VMs are unbound, then it is gone.
+#[utoipa::path(delete, path = "/api/v1/havips/{id}", tag = "havips", params(("id" = String, Path)),
+    responses((status = 202, body = Havip), (status = 404, body = ErrorResponse), (status = 409, body = ErrorResponse)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    AuthenticatedCaller(caller): AuthenticatedCaller,
+    Path(id): Path<String>,
+) -> ApiResult<(StatusCode, Json<Havip>)> {
+    Ok((StatusCode::ACCEPTED, Json(state.backend.delete_havip(&caller, &id).await?)))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct BatchDeleteResponse {
+    pub results: Vec<BatchItem>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct BatchItem {
+    pub id: String,
+    pub ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorBody>,
+}
+
+/// Delete several HAVIPs; each item reports its own outcome.
+#[utoipa::path(post, path = "/api/v1/havips/batch-delete", tag = "havips", request_body = BatchDeleteRequest,
+    responses((status = 200, body = BatchDeleteResponse), (status = 400, body = ErrorResponse)))]
+pub async fn batch_delete(
+    State(state): State<AppState>,
+    AuthenticatedCaller(caller): AuthenticatedCaller,
+    ApiJson(request): ApiJson<BatchDeleteRequest>,
+) -> ApiResult<Json<BatchDeleteResponse>> {
+    let results = state.backend.delete_havips(&caller, request.ids).await?;
+    Ok(Json(BatchDeleteResponse {
+        results: results
+            .into_iter()
+            .map(|r| BatchItem { id: r.id, ok: r.ok, error: r.error.as_ref().map(ErrorBody::from) })
+            .collect(),
+    }))
+}

@@ -1,0 +1,13 @@
+//! The HAVIP Console server: settings, store, backend operations, worker, HTTP and CLI.
+
+pub mod bootstrap;
+pub mod cli;
+pub mod db;
+pub mod demo;
+pub mod http;
+pub mod metrics;
+pub mod service;
+pub mod settings;
+pub mod startup;
+pub mod store;
+pub mod worker;

@@ -1,0 +1,159 @@
+//! `havip`: the HAVIP Console server and its admin commands.
+
+use clap::Parser;
+use server::bootstrap::{self, FirstStart};
+use server::cli::{Cli, Command, DatabaseArgs, InventoryCommand, LogFormat, ServeArgs, TokenCommand, UserCommand};
+use server::db::Db;
+use server::service::Backend;
+use server::settings::Settings;
+use server::startup::{Application, shutdown_signal};
+use std::io::{IsTerminal, Read};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    // Without a subcommand, serve (so `cargo leptos watch` can start the binary bare).
+    let cli = match Cli::try_parse() {
+        Err(error) if error.kind() == clap::error::ErrorKind::MissingSubcommand && std::env::args().len() == 1 => {
+            Cli::parse_from(["havip", "serve"])
+        }
+        parsed => parsed.unwrap_or_else(|error| error.exit()),
+    };
+    init_logging(cli.log_format);
+    match run(cli.command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve(args) => serve(args).await,
+        Command::Migrate(database) => {
+            backend(&database).await?;
+            println!("The database at {} is up to date.", redact(&database.url()));
+            Ok(())
+        }
+        Command::User(UserCommand::Create { tenant, username, admin, database }) => {
+            let backend = backend(&database).await?;
+            let (password, generated) = password_from_stdin()?;
+            let role = if admin { app::domain::caller::Role::Admin } else { app::domain::caller::Role::Member };
+            backend.create_user(&tenant, &username, &password, role).await.map_err(anyhow::Error::msg)?;
+            println!("Created user {username} in tenant {tenant}.");
+            if generated {
+                println!("Password (shown once): {password}");
+            }
+            Ok(())
+        }
+        Command::Token(TokenCommand::Create { username, database }) => {
+            let backend = backend(&database).await?;
+            let (id, token) = backend.create_token(&username).await.map_err(anyhow::Error::msg)?;
+            println!("Token {id} for {username} (shown once; use it as 'Authorization: Bearer …'):");
+            println!("{token}");
+            Ok(())
+        }
+        Command::Token(TokenCommand::Revoke { token, database }) => {
+            let backend = backend(&database).await?;
+            backend.revoke_token(&token).await.map_err(anyhow::Error::msg)?;
+            println!("Revoked.");
+            Ok(())
+        }
+        Command::Inventory(InventoryCommand::Import { file, tenant, database }) => {
+            let text =
+                std::fs::read_to_string(&file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let document = serde_json::from_str(&text)
+                .map_err(|e| anyhow::anyhow!("{} is not an inventory document: {e}", file.display()))?;
+            let backend = backend(&database).await?;
+            let tenant_id = backend.ensure_tenant(&tenant).await.map_err(anyhow::Error::msg)?;
+            let report = backend.import_inventory(&tenant_id, None, &document).await.map_err(anyhow::Error::msg)?;
+            println!(
+                "Tenant {tenant} now has {} VPCs, {} subnets and {} VMs ({} VMs removed).",
+                report.vpcs,
+                report.subnets,
+                report.vms,
+                report.removed_vms.len()
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let settings = args.settings();
+    let wasm = settings.site_root.join("pkg/havip.wasm");
+    if !wasm.exists() {
+        tracing::warn!("{} is missing: the page will not hydrate (build it with `make build`)", wasm.display());
+    }
+    let application = Application::build(settings, &args.listen).await?;
+    let backend = application.backend();
+    let first = bootstrap::prepare(&backend, args.demo, std::env::var("HAVIP_ADMIN_PASSWORD").ok())
+        .await
+        .map_err(anyhow::Error::msg)?;
+    let url = format!("http://{}", application.address());
+    println!("HAVIP Console is at {url}/havips  (database: {})", redact(&backend.settings.database_url));
+    match first {
+        FirstStart::Existing => {}
+        FirstStart::Demo => {
+            let (user, password) = server::demo::DEMO_USER;
+            let (other, other_password) = server::demo::SECOND_USER;
+            println!("Demo data loaded. Sign in as {user} / {password} (a second tenant: {other} / {other_password}).");
+        }
+        FirstStart::Admin { password, generated } => {
+            println!("Created tenant 'default' with user 'admin'.");
+            if generated {
+                println!("Its password (shown once, change it by creating another admin): {password}");
+            }
+        }
+    }
+    application.run(shutdown_signal()).await
+}
+
+async fn backend(database: &DatabaseArgs) -> anyhow::Result<Backend> {
+    let settings = Settings::for_database(database.url());
+    let db = Db::connect(&settings.database_url, database.db_max_connections).await?;
+    Ok(Backend::new(db, Arc::new(settings)))
+}
+
+/// The first line of standard input when something is piped in; a generated password otherwise.
+fn password_from_stdin() -> anyhow::Result<(String, bool)> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        let mut text = String::new();
+        stdin.lock().read_to_string(&mut text)?;
+        if let Some(line) = text.lines().next().filter(|l| !l.is_empty()) {
+            return Ok((line.to_owned(), false));
+        }
+    }
+    Ok((server::service::accounts::new_secret()[..20].to_owned(), true))
+}
+
+/// A database URL without its password, for logs.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}

@@ -1,0 +1,235 @@
+//! Accounts: passwords (argon2id), sessions, API tokens, and the first users.
+
+use super::{Backend, public_error};
+use crate::db::{StoreError, now_micros};
+use crate::store::accounts::{self, UserRecord};
+use app::domain::caller::{Role, UserProfile};
+use app::domain::{AppError, ErrorCode, Field};
+use argon2::Argon2;
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use base64::Engine;
+use sha2::{Digest, Sha256};
+
+/// An authenticated user, before a request gives it a request ID.
+#[derive(Clone, Debug)]
+pub struct Principal {
+    pub user_id: String,
+    pub tenant_id: String,
+    pub profile: UserProfile,
+}
+
+impl From<UserRecord> for Principal {
+    fn from(user: UserRecord) -> Self {
+        Principal { user_id: user.id, tenant_id: user.tenant_id, profile: user.profile }
+    }
+}
+
+/// Sessions seen within this long are not written again, to spare the database a write per request.
+const TOUCH_EVERY_MICROS: i64 = 60_000_000;
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+/// A random secret (session ID or API token): 32 bytes, URL-safe base64.
+pub fn new_secret() -> String {
+    let bytes: [u8; 32] = rand::random();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Only this hash of a secret is stored.
+pub fn secret_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+pub fn hash_password(password: &str) -> Result<String, AppError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| {
+        tracing::error!(error = %e, "password hashing failed");
+        AppError::internal()
+    })
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+}
+
+/// A hash to check against when the user does not exist, so both cases take as long.
+static DECOY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| hash_password("decoy password, never valid").unwrap_or_default());
+
+fn micros(duration: std::time::Duration) -> i64 {
+    i64::try_from(duration.as_micros()).unwrap_or(i64::MAX)
+}
+
+impl Backend {
+    /// Checks the password and opens a new session (a new ID at every login).
+    pub async fn login(&self, username: &str, password: &str, client: &str) -> Result<String, AppError> {
+        if !self.login_limiter.allows(username, client) {
+            return Err(AppError::new(ErrorCode::TooManyRequests));
+        }
+        let user = {
+            let mut conn = self.db.read.acquire().await.map_err(|e| public_error(e.into()))?;
+            accounts::user_by_name(&mut conn, username).await.map_err(public_error)?
+        };
+        let hash = user.as_ref().map_or_else(|| DECOY_HASH.clone(), |u| u.password_hash.clone());
+        let password = password.to_owned();
+        let valid = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false);
+        let user = match user {
+            Some(user) if valid => user,
+            _ => {
+                self.login_limiter.record_failure(username, client);
+                tracing::info!(username, client, "login refused");
+                return Err(AppError::new(ErrorCode::InvalidCredentials).on_field(Field::Password));
+            }
+        };
+        self.login_limiter.record_success(username, client);
+        let token = new_secret();
+        let now = now_micros();
+        let expires = now.saturating_add(micros(self.settings.session_max_age));
+        let mut conn = self.db.begin().await.map_err(public_error)?;
+        accounts::create_session(&mut conn, &secret_hash(&token), &user.id, now, expires)
+            .await
+            .map_err(public_error)?;
+        conn.commit().await.map_err(|e| public_error(e.into()))?;
+        tracing::info!(username, "signed in");
+        Ok(token)
+    }
+
+    pub async fn logout(&self, session_token: &str) -> Result<(), AppError> {
+        let mut tx = self.db.begin().await.map_err(public_error)?;
+        accounts::delete_session(&mut tx, &secret_hash(session_token)).await.map_err(public_error)?;
+        tx.commit().await.map_err(|e| public_error(e.into()))
+    }
+
+    /// The user of a live session, renewing its idle timer.
+    pub async fn session_principal(&self, session_token: &str) -> Result<Option<Principal>, AppError> {
+        let hash = secret_hash(session_token);
+        let now = now_micros();
+        let idle_since = now - micros(self.settings.session_idle);
+        let found = {
+            let mut conn = self.db.read.acquire().await.map_err(|e| public_error(e.into()))?;
+            accounts::session_user(&mut conn, &hash, now, idle_since).await.map_err(public_error)?
+        };
+        let Some((user, last_seen)) = found else { return Ok(None) };
+        if now - last_seen > TOUCH_EVERY_MICROS {
+            let touched: Result<(), StoreError> = async {
+                let mut tx = self.db.begin().await?;
+                accounts::touch_session(&mut tx, &hash, now).await?;
+                Ok(tx.commit().await?)
+            }
+            .await;
+            touched.map_err(public_error)?;
+        }
+        Ok(Some(user.into()))
+    }
+
+    pub async fn token_principal(&self, token: &str) -> Result<Option<Principal>, AppError> {
+        let mut conn = self.db.read.acquire().await.map_err(|e| public_error(e.into()))?;
+        let user = accounts::token_user(&mut conn, &secret_hash(token)).await.map_err(public_error)?;
+        Ok(user.map(Principal::from))
+    }
+
+    /// Creates a tenant (with its default project) if it does not exist; answers its ID.
+    pub async fn ensure_tenant(&self, name: &str) -> Result<String, AppError> {
+        let result: Result<String, StoreError> = async {
+            let mut tx = self.db.begin().await?;
+            let id = match accounts::tenant_id(&mut tx, name).await? {
+                Some(id) => id,
+                None => accounts::create_tenant(&mut tx, name, now_micros()).await?,
+            };
+            tx.commit().await?;
+            Ok(id)
+        }
+        .await;
+        result.map_err(public_error)
+    }
+
+    pub async fn create_user(
+        &self,
+        tenant: &str,
+        username: &str,
+        password: &str,
+        role: Role,
+    ) -> Result<String, AppError> {
+        let username = username.trim();
+        if username.is_empty()
+            || username.len() > 64
+            || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
+        {
+            return Err(AppError::invalid_parameter(
+                Field::Username,
+                "usernames have 1 to 64 letters, digits, '.', '_', '-' or '@'",
+            ));
+        }
+        if password.chars().count() < MIN_PASSWORD_CHARS {
+            return Err(AppError::invalid_parameter(
+                Field::Password,
+                format!("passwords have at least {MIN_PASSWORD_CHARS} characters"),
+            ));
+        }
+        let tenant_id = self.ensure_tenant(tenant).await?;
+        let password = password.to_owned();
+        let hash =
+            tokio::task::spawn_blocking(move || hash_password(&password)).await.map_err(|_| AppError::internal())??;
+        let result: Result<String, StoreError> = async {
+            let mut tx = self.db.begin().await?;
+            let id = accounts::create_user(&mut tx, &tenant_id, username, &hash, role, now_micros()).await?;
+            tx.commit().await?;
+            Ok(id)
+        }
+        .await;
+        result.map_err(|e| match e.unique_target() {
+            Some(_) => AppError::invalid_parameter(Field::Username, format!("the username {username:?} is taken")),
+            None => public_error(e),
+        })
+    }
+
+    /// A new API token for the user; the token itself is shown once and only its hash is kept.
+    pub async fn create_token(&self, username: &str) -> Result<(String, String), AppError> {
+        let result: Result<Option<(String, String)>, StoreError> = async {
+            let mut tx = self.db.begin().await?;
+            let Some(user) = accounts::user_by_name(&mut tx, username).await? else { return Ok(None) };
+            let token = format!("havip_{}", new_secret());
+            let id = accounts::create_token(&mut tx, &user.id, &secret_hash(&token), now_micros()).await?;
+            tx.commit().await?;
+            Ok(Some((id, token)))
+        }
+        .await;
+        result
+            .map_err(public_error)?
+            .ok_or_else(|| AppError::with_detail(ErrorCode::NotFound, format!("no user {username:?}")))
+    }
+
+    /// Revokes a token, given its ID (`tok-…`) or the token itself.
+    pub async fn revoke_token(&self, token_or_id: &str) -> Result<(), AppError> {
+        let key = if token_or_id.starts_with("tok-") { token_or_id.to_owned() } else { secret_hash(token_or_id) };
+        let result: Result<bool, StoreError> = async {
+            let mut tx = self.db.begin().await?;
+            let revoked = accounts::revoke_token(&mut tx, &key, now_micros()).await?;
+            tx.commit().await?;
+            Ok(revoked)
+        }
+        .await;
+        match result.map_err(public_error)? {
+            true => Ok(()),
+            false => Err(AppError::with_detail(ErrorCode::NotFound, "no such live token")),
+        }
+    }
+
+    pub async fn tenant_count(&self) -> Result<i64, AppError> {
+        let mut conn = self.db.read.acquire().await.map_err(|e| public_error(e.into()))?;
+        accounts::tenant_count(&mut conn).await.map_err(public_error)
+    }
+
+    /// Removes sessions past their expiry (run now and then by the server).
+    pub async fn purge_sessions(&self) -> Result<u64, AppError> {
+        let now = now_micros();
+        let result: Result<u64, StoreError> = async {
+            let mut tx = self.db.begin().await?;
+            let n = accounts::delete_expired_sessions(&mut tx, now, now - micros(self.settings.session_idle)).await?;
+            tx.commit().await?;
+            Ok(n)
+        }
+        .await;
+        result.map_err(public_error)
+    }
+}

@@ -1,0 +1,87 @@
+//! Binding VMs to HAVIPs under R8–R10. The limits are slot numbers under unique indexes
+//! (see the schema), so they hold across processes; these functions pick the slots.
+
+use crate::db::StoreError;
+use crate::store::havips;
+use crate::store::inventory::{self, VmBrief};
+use app::domain::limits::BindingLimits;
+use app::domain::{AppError, ErrorCode};
+use sqlx::AnyConnection;
+
+/// R8: the VMs exist, are the tenant's, and are in the VPC. Answers them in the given order.
+pub async fn check_vms(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    vpc_id: &str,
+    ids: &[String],
+) -> Result<Vec<VmBrief>, StoreError> {
+    let mut found = inventory::find_vms(conn, tenant_id, ids).await?;
+    let mut ordered = Vec::with_capacity(ids.len());
+    for id in ids {
+        let Some(index) = found.iter().position(|vm| vm.id == *id) else {
+            return Err(AppError::with_detail(ErrorCode::VmNotFound, format!("no VM {id}")).into());
+        };
+        let vm = found.swap_remove(index);
+        if vm.vpc_id != vpc_id {
+            return Err(AppError::with_detail(
+                ErrorCode::VmNotInVpc,
+                format!("{id} is in {}, not in {vpc_id}", vm.vpc_id),
+            )
+            .into());
+        }
+        ordered.push(vm);
+    }
+    Ok(ordered)
+}
+
+/// The lowest slot number below `limit` that `taken` does not hold.
+fn free_slot(taken: &[i64], limit: usize) -> Option<i64> {
+    (0..limit as i64).find(|slot| !taken.contains(slot))
+}
+
+/// Binds one VM, taking the lowest free slot on both sides (R9, R10).
+pub async fn bind(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    havip_id: &str,
+    vm: &VmBrief,
+    limits: BindingLimits,
+    now: i64,
+) -> Result<(), StoreError> {
+    let havip_slot = free_slot(&havips::havip_slots(conn, havip_id).await?, limits.vms_per_havip).ok_or_else(|| {
+        AppError::with_detail(
+            ErrorCode::VmsPerHavipExceeded,
+            format!("a HAVIP can be bound to at most {} VMs", limits.vms_per_havip),
+        )
+    })?;
+    let vm_slot = free_slot(&havips::vm_slots(conn, &vm.id).await?, limits.havips_per_vm).ok_or_else(|| {
+        AppError::with_detail(
+            ErrorCode::HavipsPerVmExceeded,
+            format!("{} already carries {} HAVIPs", vm.id, limits.havips_per_vm),
+        )
+    })?;
+    havips::insert_binding(conn, tenant_id, havip_id, &vm.id, havip_slot, vm_slot, now).await
+}
+
+/// The HAVIP's new master: the current one if it is still bound, else the first bound VM.
+pub fn master_after(current: Option<&str>, bound: &[String]) -> Option<String> {
+    match current {
+        Some(master) if bound.iter().any(|id| id == master) => Some(master.to_owned()),
+        _ => bound.first().cloned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_and_master() {
+        assert_eq!(free_slot(&[0, 2], 3), Some(1));
+        assert_eq!(free_slot(&[0, 1, 2], 3), None);
+        let bound = vec!["vm-b".to_owned(), "vm-c".to_owned()];
+        assert_eq!(master_after(Some("vm-c"), &bound).as_deref(), Some("vm-c"));
+        assert_eq!(master_after(Some("vm-a"), &bound).as_deref(), Some("vm-b"));
+        assert_eq!(master_after(None, &[]), None);
+    }
+}

@@ -1,0 +1,167 @@
+//! Creating a HAVIP (R1–R10, R15): one transaction writes the HAVIP in `creating`, its
+//! bindings and its job; the worker does the rest.
+
+use super::bindings::{bind, check_vms};
+use super::{Backend, public_error, search_text, with_retries};
+use crate::db::{StoreError, UniqueTarget, new_id, now_micros};
+use crate::store::havips::{self, NewHavipRow};
+use crate::store::jobs::{self, JobKind};
+use crate::store::{idempotency, inventory, oplog};
+use app::domain::caller::Caller;
+use app::domain::havip::Havip;
+use app::domain::ids::IdKind;
+use app::domain::input::{CreateHavipRequest, NewHavip};
+use app::domain::{AppError, ErrorCode, Field};
+use sha2::{Digest, Sha256};
+
+const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+impl Backend {
+    pub async fn create_havip(
+        &self,
+        caller: &Caller,
+        request: CreateHavipRequest,
+        idempotency_key: Option<String>,
+    ) -> Result<Havip, AppError> {
+        if let Some(key) = &idempotency_key {
+            if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY || !key.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(AppError::invalid_parameter(
+                    Field::Body,
+                    "Idempotency-Key must be 1 to 255 visible ASCII characters",
+                ));
+            }
+        }
+        let new = request.validate(self.settings.limits)?;
+        let request_hash = hex::encode(Sha256::digest(serde_json::to_vec(&request).unwrap_or_default()));
+        let ip_given = new.ip.is_some();
+        with_retries(
+            || self.try_create(caller, &new, idempotency_key.as_deref(), &request_hash),
+            |target| match target {
+                UniqueTarget::HavipIp if ip_given => Some(AppError::new(ErrorCode::IpAlreadyUsed)),
+                // Another create took the address, a slot or the key first: look again.
+                UniqueTarget::HavipIp
+                | UniqueTarget::VmSlot
+                | UniqueTarget::HavipSlot
+                | UniqueTarget::IdempotencyKey => None,
+                UniqueTarget::Binding => Some(AppError::new(ErrorCode::VmDuplicate)),
+                UniqueTarget::Other => Some(AppError::internal()),
+            },
+        )
+        .await
+        .inspect(|_| self.worker_bell.notify_one())
+    }
+
+    async fn try_create(
+        &self,
+        caller: &Caller,
+        new: &NewHavip,
+        key: Option<&str>,
+        request_hash: &str,
+    ) -> Result<Havip, StoreError> {
+        let tenant = caller.tenant_id.as_str();
+        let mut tx = self.db.begin().await?;
+        if let Some(key) = key {
+            if let Some(answer) = idempotency::find(&mut tx, tenant, key).await? {
+                if answer.request_hash != request_hash {
+                    return Err(AppError::with_detail(
+                        ErrorCode::IdempotencyKeyMismatch,
+                        "the key was used with a different request",
+                    )
+                    .into());
+                }
+                return serde_json::from_str(&answer.response_body)
+                    .map_err(|e| StoreError::Config(format!("stored answer: {e}")));
+            }
+        }
+        let vpc = inventory::find_vpc(&mut tx, tenant, &new.vpc_id)
+            .await?
+            .ok_or_else(|| AppError::with_detail(ErrorCode::VpcNotFound, format!("no VPC {}", new.vpc_id)))?;
+        let subnet = inventory::find_subnet(&mut tx, tenant, &new.subnet_id)
+            .await?
+            .ok_or_else(|| AppError::with_detail(ErrorCode::SubnetNotFound, format!("no subnet {}", new.subnet_id)))?;
+        if subnet.vpc_id != vpc.id {
+            return Err(AppError::with_detail(
+                ErrorCode::SubnetNotInVpc,
+                format!("{} is not in {}", subnet.id, vpc.id),
+            )
+            .into());
+        }
+        let range =
+            subnet.range().ok_or_else(|| StoreError::Config(format!("subnet {} has a corrupt range", subnet.id)))?;
+        let ip = match new.ip {
+            Some(ip) => {
+                let ip = range.check_address(ip)?;
+                let ip_num = i64::from(ip.to_u32());
+                if inventory::vm_holds_address(&mut tx, &subnet.id, ip_num).await?
+                    || havips::ip_taken(&mut tx, &subnet.id, ip_num).await?
+                {
+                    return Err(AppError::with_detail(
+                        ErrorCode::IpAlreadyUsed,
+                        format!("{ip} is in use in {}", subnet.id),
+                    )
+                    .into());
+                }
+                ip
+            }
+            None => range.lowest_free(&inventory::used_addresses(&mut tx, &subnet.id).await?)?,
+        };
+        let vms = check_vms(&mut tx, tenant, &vpc.id, new.vms.ids()).await?;
+        let project_id = match &new.project_id {
+            Some(project) if inventory::project_exists(&mut tx, tenant, project).await? => project.clone(),
+            Some(project) => {
+                return Err(AppError::with_detail(ErrorCode::ProjectNotFound, format!("no project {project}")).into());
+            }
+            // A HAVIP belongs where its VPC does, unless told otherwise.
+            None => vpc.project_id.clone(),
+        };
+
+        let id = new_id(IdKind::Havip);
+        let now = now_micros();
+        let ip_text = ip.to_string();
+        let search =
+            search_text(new.name.as_str(), new.remark.as_str(), &id, &ip_text, vms.iter().map(|vm| vm.name.as_str()));
+        havips::insert(
+            &mut tx,
+            NewHavipRow {
+                id: &id,
+                tenant_id: tenant,
+                project_id: &project_id,
+                name: new.name.as_str(),
+                remark: new.remark.as_str(),
+                vpc_id: &vpc.id,
+                subnet_id: &subnet.id,
+                ip,
+                master_vm_id: vms.first().map(|vm| vm.id.as_str()),
+                search_text: &search,
+                now,
+            },
+        )
+        .await?;
+        for vm in &vms {
+            bind(&mut tx, tenant, &id, vm, self.settings.limits, now).await?;
+        }
+        jobs::enqueue(&mut tx, tenant, &id, JobKind::Create, now).await?;
+        oplog::record(
+            &mut tx,
+            caller,
+            oplog::Entry { action: "havip.create", resource_id: Some(&id), outcome: "accepted", detail: None },
+            now,
+        )
+        .await?;
+        let havip = havips::get(&mut tx, tenant, &id)
+            .await?
+            .ok_or_else(|| StoreError::Config("the new HAVIP vanished".into()))?;
+        if let Some(key) = key {
+            let body = serde_json::to_string(&havip).map_err(|e| StoreError::Config(e.to_string()))?;
+            idempotency::insert(&mut tx, tenant, key, request_hash, &body, now).await?;
+        }
+        tx.commit().await?;
+        Ok(havip)
+    }
+
+    /// One HAVIP of the caller's tenant; another tenant's ID is as unknown as a made-up one.
+    pub async fn get_havip(&self, caller: &Caller, id: &str) -> Result<Havip, AppError> {
+        let mut conn = self.db.read.acquire().await.map_err(|e| public_error(e.into()))?;
+        havips::get(&mut conn, &caller.tenant_id, id).await.map_err(public_error)?.ok_or_else(AppError::not_found)
+    }
+}

@@ -1,0 +1,102 @@
+//! The tenant's inventory: read for pickers and clients, synced from an import document.
+
+use super::update::refresh_derived;
+use super::{Backend, public_error};
+use crate::db::{StoreError, now_micros};
+use crate::store::inventory::{self, SyncReport};
+use crate::store::{havips, oplog};
+use app::domain::caller::{Caller, Role};
+use app::domain::inventory::{Inventory, InventoryDocument, Project, Subnet, Vm, Vpc};
+use app::domain::{AppError, ErrorCode};
+use std::collections::HashMap;
+
+impl Backend {
+    /// Everything the console's pickers and filters need.
+    pub async fn inventory(&self, caller: &Caller) -> Result<Inventory, AppError> {
+        let tenant = caller.tenant_id.as_str();
+        let mut conn = self.db.read.acquire().await.map_err(|e| public_error(e.into()))?;
+        let result: Result<Inventory, StoreError> = async {
+            Ok(Inventory {
+                limits: self.settings.limits,
+                vpcs: inventory::vpcs(&mut conn, tenant).await?,
+                subnets: inventory::subnets(&mut conn, tenant, None).await?,
+                vms: inventory::vms(&mut conn, tenant, None).await?,
+                projects: inventory::projects(&mut conn, tenant).await?,
+            })
+        }
+        .await;
+        result.map_err(public_error)
+    }
+
+    pub async fn vpcs(&self, caller: &Caller) -> Result<Vec<Vpc>, AppError> {
+        let mut conn = self.db.read.acquire().await.map_err(|e| public_error(e.into()))?;
+        inventory::vpcs(&mut conn, &caller.tenant_id).await.map_err(public_error)
+    }
+
+    pub async fn subnets(&self, caller: &Caller, vpc_id: Option<&str>) -> Result<Vec<Subnet>, AppError> {
+        let mut conn = self.db.read.acquire().await.map_err(|e| public_error(e.into()))?;
+        inventory::subnets(&mut conn, &caller.tenant_id, vpc_id).await.map_err(public_error)
+    }
+
+    pub async fn vms(&self, caller: &Caller, vpc_id: Option<&str>) -> Result<Vec<Vm>, AppError> {
+        let mut conn = self.db.read.acquire().await.map_err(|e| public_error(e.into()))?;
+        inventory::vms(&mut conn, &caller.tenant_id, vpc_id).await.map_err(public_error)
+    }
+
+    pub async fn projects(&self, caller: &Caller) -> Result<Vec<Project>, AppError> {
+        let mut conn = self.db.read.acquire().await.map_err(|e| public_error(e.into()))?;
+        inventory::projects(&mut conn, &caller.tenant_id).await.map_err(public_error)
+    }
+
+    /// `PUT /admin/inventory`: the tenant admin replaces the tenant's inventory.
+    pub async fn sync_inventory(&self, caller: &Caller, document: &InventoryDocument) -> Result<SyncReport, AppError> {
+        if caller.profile.role != Role::Admin {
+            return Err(AppError::with_detail(ErrorCode::Forbidden, "only a tenant admin may change the inventory"));
+        }
+        self.import_inventory(&caller.tenant_id, Some(caller), document).await
+    }
+
+    /// Validates the document and makes it the tenant's inventory in one transaction: a bad
+    /// document changes nothing. VMs that leave lose their bindings.
+    pub async fn import_inventory(
+        &self,
+        tenant_id: &str,
+        caller: Option<&Caller>,
+        document: &InventoryDocument,
+    ) -> Result<SyncReport, AppError> {
+        let valid = document.validate()?;
+        let result: Result<SyncReport, StoreError> = async {
+            let mut tx = self.db.begin().await?;
+            let now = now_micros();
+            // HAVIPs whose VMs are renamed or removed need their search text and master again.
+            let before: HashMap<String, String> =
+                inventory::vms(&mut tx, tenant_id, None).await?.into_iter().map(|vm| (vm.id, vm.name)).collect();
+            let after: HashMap<&str, &str> =
+                valid.vms.iter().map(|vm| (vm.entry.id.as_str(), vm.entry.name.as_str())).collect();
+            let changed_vms: Vec<String> = before
+                .iter()
+                .filter(|(id, name)| after.get(id.as_str()) != Some(&name.as_str()))
+                .map(|(id, _)| id.clone())
+                .collect();
+            let affected = havips::ids_bound_to(&mut tx, &changed_vms).await?;
+            let report = inventory::sync(&mut tx, tenant_id, &valid, now).await?;
+            refresh_derived(&mut tx, tenant_id, &affected, now).await?;
+            let detail = Some(format!(
+                "{} VPCs, {} subnets, {} VMs; {} VMs removed",
+                report.vpcs,
+                report.subnets,
+                report.vms,
+                report.removed_vms.len()
+            ));
+            let entry = oplog::Entry { action: "inventory.sync", resource_id: None, outcome: "ok", detail };
+            match caller {
+                Some(caller) => oplog::record(&mut tx, caller, entry, now).await?,
+                None => oplog::record_as(&mut tx, tenant_id, None, None, entry, now).await?,
+            }
+            tx.commit().await?;
+            Ok(report)
+        }
+        .await;
+        result.map_err(public_error)
+    }
+}

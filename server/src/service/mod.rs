@@ -1,0 +1,103 @@
+//! The backend operations of product.md (create, list, update, delete, inventory, accounts),
+//! with their transactions. The console's server functions (through [`app::api::port`]) and
+//! the REST handlers both call these, so no rule is written twice.
+
+pub mod accounts;
+pub mod bindings;
+pub mod create;
+pub mod delete;
+pub mod export;
+pub mod inventory;
+pub mod login_limiter;
+mod port;
+
+pub use port::SESSION_COOKIE;
+pub mod query;
+pub mod update;
+
+use crate::db::{Db, StoreError, UniqueTarget, is_unavailable};
+use crate::settings::Settings;
+use app::domain::{AppError, ErrorCode};
+use std::future::Future;
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+/// The backend: the database, the settings, and a bell that wakes the job worker.
+pub struct Backend {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+    pub worker_bell: Arc<Notify>,
+    login_limiter: login_limiter::LoginLimiter,
+}
+
+impl Backend {
+    pub fn new(db: Db, settings: Arc<Settings>) -> Backend {
+        let login_limiter = login_limiter::LoginLimiter::new(settings.login_attempts, settings.login_window);
+        Backend { db, settings, worker_bell: Arc::new(Notify::new()), login_limiter }
+    }
+}
+
+/// Turns a store error into what the caller may see: product rules as they are, an
+/// unreachable database as 503, anything else logged in full and answered as `Internal`.
+pub fn public_error(error: StoreError) -> AppError {
+    match error {
+        StoreError::Rule(rule) => rule,
+        error if is_unavailable(&error) => {
+            tracing::warn!(%error, "database unavailable");
+            AppError::new(ErrorCode::ServiceUnavailable)
+        }
+        error => {
+            tracing::error!(%error, "store error");
+            AppError::internal()
+        }
+    }
+}
+
+/// How many times a write runs again after losing a race on a unique index.
+const MAX_ATTEMPTS: usize = 64;
+
+/// Runs a write transaction again when a concurrent writer took the slot or address it
+/// chose; each lost race means another write committed, so this always makes progress.
+/// `on_unique` decides which unique violations are worth another attempt and which are the
+/// caller's error.
+pub async fn with_retries<T, F, Fut>(
+    mut attempt: F,
+    on_unique: impl Fn(UniqueTarget) -> Option<AppError>,
+) -> Result<T, AppError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, StoreError>>,
+{
+    for _ in 0..MAX_ATTEMPTS {
+        match attempt().await {
+            Ok(value) => return Ok(value),
+            Err(error) => match error.unique_target() {
+                Some(target) => {
+                    if let Some(final_error) = on_unique(target) {
+                        return Err(final_error);
+                    }
+                }
+                None => return Err(public_error(error)),
+            },
+        }
+    }
+    tracing::warn!("gave up after {MAX_ATTEMPTS} conflicting attempts");
+    Err(AppError::new(ErrorCode::ServiceUnavailable))
+}
+
+/// What the list's search matches: name, remark, ID, IP and the bound VMs' names, lowercased,
+/// separated by a character no name or remark can contain.
+pub fn search_text<'a>(
+    name: &str,
+    remark: &str,
+    id: &str,
+    ip: &str,
+    vm_names: impl IntoIterator<Item = &'a str>,
+) -> String {
+    let mut text = [name, remark, id, ip].join("\u{1f}");
+    for vm in vm_names {
+        text.push('\u{1f}');
+        text.push_str(vm);
+    }
+    text.to_lowercase()
+}

@@ -1,0 +1,184 @@
+//! Changing a HAVIP: name and remark in any status (R11), its VMs only while available (R12),
+//! a stale version refused (R14). Every write takes the HAVIP's row lock first, so concurrent
+//! changes of one HAVIP apply one after the other and the last whole set wins, never a mix.
+
+use super::bindings::{bind, check_vms, master_after};
+use super::{Backend, search_text, with_retries};
+use crate::db::{StoreError, UniqueTarget, now_micros};
+use crate::store::havips::{self, LockedHavip};
+use crate::store::oplog;
+use app::domain::caller::Caller;
+use app::domain::havip::Havip;
+use app::domain::ids::{IdKind, is_well_formed};
+use app::domain::input::{HavipChanges, UpdateHavipRequest};
+use app::domain::{AppError, ErrorCode};
+use sqlx::AnyConnection;
+
+/// What a binding change does.
+enum BindingChange<'a> {
+    Keep,
+    Replace(&'a [String]),
+    Attach(&'a str),
+    Detach(&'a str),
+}
+
+impl Backend {
+    pub async fn update_havip(
+        &self,
+        caller: &Caller,
+        id: &str,
+        request: UpdateHavipRequest,
+    ) -> Result<Havip, AppError> {
+        if !is_well_formed(IdKind::Havip, id) {
+            return Err(AppError::not_found());
+        }
+        let changes = request.validate(self.settings.limits)?;
+        let binding = match &changes.vms {
+            Some(set) => BindingChange::Replace(set.ids()),
+            None => BindingChange::Keep,
+        };
+        self.change(caller, id, &changes, &binding, "havip.update").await
+    }
+
+    pub async fn attach_vm(&self, caller: &Caller, id: &str, vm_id: &str) -> Result<Havip, AppError> {
+        if !is_well_formed(IdKind::Havip, id) {
+            return Err(AppError::not_found());
+        }
+        if !is_well_formed(IdKind::Vm, vm_id) {
+            return Err(AppError::with_detail(ErrorCode::VmNotFound, format!("no VM {vm_id:?}")));
+        }
+        let changes = HavipChanges { name: None, remark: None, vms: None, version: None };
+        self.change(caller, id, &changes, &BindingChange::Attach(vm_id), "havip.attach_vm").await
+    }
+
+    pub async fn detach_vm(&self, caller: &Caller, id: &str, vm_id: &str) -> Result<Havip, AppError> {
+        if !is_well_formed(IdKind::Havip, id) || !is_well_formed(IdKind::Vm, vm_id) {
+            return Err(AppError::not_found());
+        }
+        let changes = HavipChanges { name: None, remark: None, vms: None, version: None };
+        self.change(caller, id, &changes, &BindingChange::Detach(vm_id), "havip.detach_vm").await
+    }
+
+    async fn change(
+        &self,
+        caller: &Caller,
+        id: &str,
+        changes: &HavipChanges,
+        binding: &BindingChange<'_>,
+        action: &str,
+    ) -> Result<Havip, AppError> {
+        with_retries(
+            || self.try_change(caller, id, changes, binding, action),
+            |target| match target {
+                // Another HAVIP took the VM's last slot between our look and our write: look again.
+                UniqueTarget::VmSlot | UniqueTarget::HavipSlot => None,
+                UniqueTarget::Binding => Some(AppError::new(ErrorCode::VmDuplicate)),
+                _ => Some(AppError::internal()),
+            },
+        )
+        .await
+    }
+
+    async fn try_change(
+        &self,
+        caller: &Caller,
+        id: &str,
+        changes: &HavipChanges,
+        binding: &BindingChange<'_>,
+        action: &str,
+    ) -> Result<Havip, StoreError> {
+        let tenant = caller.tenant_id.as_str();
+        let limits = self.settings.limits;
+        let mut tx = self.db.begin().await?;
+        let current = havips::lock(&mut tx, tenant, id).await?.ok_or_else(AppError::not_found)?;
+        if let Some(version) = changes.version {
+            if version != current.version {
+                return Err(AppError::with_detail(
+                    ErrorCode::VersionConflict,
+                    format!("version {version} is stale; the HAVIP is at version {}", current.version),
+                )
+                .into());
+            }
+        }
+        if !matches!(binding, BindingChange::Keep) && !current.status.can_rebind() {
+            return Err(AppError::with_detail(
+                ErrorCode::IncorrectStatus,
+                format!("VMs can be changed only while available; the HAVIP is {}", current.status.as_str()),
+            )
+            .into());
+        }
+        let now = now_micros();
+        match binding {
+            BindingChange::Keep => {}
+            BindingChange::Replace(ids) => {
+                let vms = check_vms(&mut tx, tenant, &current.vpc_id, ids).await?;
+                havips::remove_bindings(&mut tx, id).await?;
+                for vm in &vms {
+                    bind(&mut tx, tenant, id, vm, limits, now).await?;
+                }
+            }
+            BindingChange::Attach(vm_id) => {
+                let vms = check_vms(&mut tx, tenant, &current.vpc_id, &[(*vm_id).to_owned()]).await?;
+                if havips::bound_vms(&mut tx, id).await?.iter().any(|vm| vm.id == *vm_id) {
+                    return Err(
+                        AppError::with_detail(ErrorCode::VmDuplicate, format!("{vm_id} is bound already")).into()
+                    );
+                }
+                bind(&mut tx, tenant, id, &vms[0], limits, now).await?;
+            }
+            BindingChange::Detach(vm_id) => {
+                if !havips::remove_binding(&mut tx, id, vm_id).await? {
+                    return Err(
+                        AppError::with_detail(ErrorCode::NotFound, format!("{vm_id} is not bound to {id}")).into()
+                    );
+                }
+            }
+        }
+        write_fields(&mut tx, id, &current, changes, now).await?;
+        oplog::record(
+            &mut tx,
+            caller,
+            oplog::Entry { action, resource_id: Some(id), outcome: "ok", detail: None },
+            now,
+        )
+        .await?;
+        let havip = havips::get(&mut tx, tenant, id).await?.ok_or_else(AppError::not_found)?;
+        tx.commit().await?;
+        Ok(havip)
+    }
+}
+
+/// Writes name, remark, master and search text as they are after the change, and bumps the
+/// version (every write does, so a client's version goes stale whatever changed).
+async fn write_fields(
+    conn: &mut AnyConnection,
+    id: &str,
+    current: &LockedHavip,
+    changes: &HavipChanges,
+    now: i64,
+) -> Result<(), StoreError> {
+    let name = changes.name.as_ref().map_or(current.name.as_str(), |n| n.as_str());
+    let remark = changes.remark.as_ref().map_or(current.remark.as_str(), |r| r.as_str());
+    let vms = havips::bound_vms(conn, id).await?;
+    let bound: Vec<String> = vms.iter().map(|vm| vm.id.clone()).collect();
+    let master = master_after(current.master_vm_id.as_deref(), &bound);
+    let search = search_text(name, remark, id, &current.ip, vms.iter().map(|vm| vm.name.as_str()));
+    havips::update_fields(conn, id, name, remark, master.as_deref(), &search, now).await
+}
+
+/// Recomputes master and search text of HAVIPs whose VMs changed outside a HAVIP write (an
+/// inventory sync renamed or removed them).
+pub async fn refresh_derived(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    ids: &[String],
+    now: i64,
+) -> Result<(), StoreError> {
+    for id in ids {
+        if let Some(current) = havips::lock(conn, tenant_id, id).await? {
+            let unchanged = HavipChanges { name: None, remark: None, vms: None, version: None };
+            write_fields(conn, id, &current, &unchanged, now).await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,104 @@
+//! Building and running the server: database, backend, worker, router, graceful shutdown.
+
+use crate::db::Db;
+use crate::http::{AppState, router};
+use crate::metrics::Metrics;
+use crate::service::Backend;
+use crate::settings::Settings;
+use crate::worker::Worker;
+use leptos::config::{Env, LeptosOptions};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// A server bound to its address, ready to run.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects and migrates the database and binds the address (port 0 picks a free one).
+    pub async fn build(settings: Settings, listen: &str) -> anyhow::Result<Application> {
+        // Leptos resources spawn their futures on the global executor: make it tokio's.
+        let _ = any_spawner::Executor::init_tokio();
+        let db = Db::connect(&settings.database_url, settings.max_connections).await?;
+        let backend = Arc::new(Backend::new(db, Arc::new(settings)));
+        let listener =
+            TcpListener::bind(listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+        let leptos = LeptosOptions::builder()
+            .output_name("havip")
+            .site_root(backend.settings.site_root.display().to_string())
+            .site_pkg_dir("pkg")
+            .site_addr(listener.local_addr()?)
+            .env(Env::PROD)
+            .build();
+        Ok(Application { listener, state: AppState { backend, leptos, metrics: Arc::new(Metrics::default()) } })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    pub fn backend(&self) -> Arc<Backend> {
+        self.state.backend.clone()
+    }
+
+    /// Serves until `shutdown` completes: then stops taking requests, lets those under way
+    /// finish, stops the worker after its current jobs, and closes the database.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let backend = self.state.backend.clone();
+        let (stop_worker, worker_stopped) = watch::channel(false);
+        let worker = Worker::new(
+            backend.db.clone(),
+            backend.settings.driver.clone(),
+            backend.settings.job_lease,
+            backend.worker_bell.clone(),
+            self.state.metrics.clone(),
+        );
+        let worker = tokio::spawn(worker.run(worker_stopped));
+        let housekeeping = tokio::spawn(purge_sessions_now_and_then(backend.clone()));
+        let app = router(self.state);
+        axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        tracing::info!("no longer accepting requests; stopping the worker");
+        let _ = stop_worker.send(true);
+        let _ = worker.await;
+        housekeeping.abort();
+        backend.db.close().await;
+        Ok(())
+    }
+}
+
+async fn purge_sessions_now_and_then(backend: Arc<Backend>) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        if let Err(error) = backend.purge_sessions().await {
+            tracing::warn!(%error, "could not purge expired sessions");
+        }
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+    tracing::info!("shutdown requested");
+}

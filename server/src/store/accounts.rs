@@ -1,0 +1,183 @@
+//! Tenants, users, sessions and API tokens.
+
+use crate::db::{StoreError, col, new_id};
+use app::domain::caller::{Role, UserProfile};
+use app::domain::ids::IdKind;
+use sqlx::AnyConnection;
+
+pub async fn tenant_id(conn: &mut AnyConnection, name: &str) -> Result<Option<String>, StoreError> {
+    let row = sqlx::query("SELECT id FROM tenants WHERE name = $1").bind(name).fetch_optional(conn).await?;
+    row.map(|r| col(&r, 0)).transpose()
+}
+
+pub async fn tenant_count(conn: &mut AnyConnection) -> Result<i64, StoreError> {
+    let row = sqlx::query("SELECT COUNT(*) FROM tenants").fetch_one(conn).await?;
+    col(&row, 0)
+}
+
+/// Creates a tenant with its default project; answers the tenant's ID.
+pub async fn create_tenant(conn: &mut AnyConnection, name: &str, now: i64) -> Result<String, StoreError> {
+    let id = new_id(IdKind::Tenant);
+    sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)")
+        .bind(&id)
+        .bind(name)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    super::inventory::create_project(conn, &id, "default", true, now).await?;
+    Ok(id)
+}
+
+pub async fn create_user(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    username: &str,
+    password_hash: &str,
+    role: Role,
+    now: i64,
+) -> Result<String, StoreError> {
+    let id = new_id(IdKind::User);
+    sqlx::query(
+        "INSERT INTO users (id, tenant_id, username, password_hash, role, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&id)
+    .bind(tenant_id)
+    .bind(username)
+    .bind(password_hash)
+    .bind(role.as_str())
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(id)
+}
+
+/// A user as authentication sees it.
+#[derive(Clone, Debug)]
+pub struct UserRecord {
+    pub id: String,
+    pub tenant_id: String,
+    pub password_hash: String,
+    pub profile: UserProfile,
+}
+
+const SELECT_USER: &str = "SELECT u.id, u.tenant_id, u.password_hash, u.username, t.name, u.role FROM users u JOIN tenants t ON t.id = u.tenant_id";
+
+fn user_from_row(row: &sqlx::any::AnyRow) -> Result<UserRecord, StoreError> {
+    let role: String = col(row, 5)?;
+    Ok(UserRecord {
+        id: col(row, 0)?,
+        tenant_id: col(row, 1)?,
+        password_hash: col(row, 2)?,
+        profile: UserProfile {
+            username: col(row, 3)?,
+            tenant_name: col(row, 4)?,
+            role: Role::parse(&role).unwrap_or(Role::Member),
+        },
+    })
+}
+
+pub async fn user_by_name(conn: &mut AnyConnection, username: &str) -> Result<Option<UserRecord>, StoreError> {
+    let row = sqlx::query(&format!("{SELECT_USER} WHERE u.username = $1")).bind(username).fetch_optional(conn).await?;
+    row.as_ref().map(user_from_row).transpose()
+}
+
+pub async fn create_session(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    user_id: &str,
+    now: i64,
+    expires_at: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $3, $4)",
+    )
+    .bind(token_hash)
+    .bind(user_id)
+    .bind(now)
+    .bind(expires_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The user of a live session (not past its absolute expiry, seen since `idle_since`), and
+/// when the session was last seen.
+pub async fn session_user(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    now: i64,
+    idle_since: i64,
+) -> Result<Option<(UserRecord, i64)>, StoreError> {
+    let row = sqlx::query(
+        "SELECT u.id, u.tenant_id, u.password_hash, u.username, t.name, u.role, s.last_seen_at \
+         FROM sessions s JOIN users u ON u.id = s.user_id JOIN tenants t ON t.id = u.tenant_id \
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .bind(idle_since)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|row| Ok((user_from_row(&row)?, col(&row, 6)?))).transpose()
+}
+
+pub async fn touch_session(conn: &mut AnyConnection, token_hash: &str, now: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+        .bind(now)
+        .bind(token_hash)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_session(conn: &mut AnyConnection, token_hash: &str) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(conn).await?;
+    Ok(())
+}
+
+pub async fn delete_expired_sessions(conn: &mut AnyConnection, now: i64, idle_since: i64) -> Result<u64, StoreError> {
+    let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2")
+        .bind(now)
+        .bind(idle_since)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn create_token(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    token_hash: &str,
+    now: i64,
+) -> Result<String, StoreError> {
+    let id = new_id(IdKind::Token);
+    sqlx::query("INSERT INTO api_tokens (id, user_id, token_hash, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(&id)
+        .bind(user_id)
+        .bind(token_hash)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(id)
+}
+
+pub async fn token_user(conn: &mut AnyConnection, token_hash: &str) -> Result<Option<UserRecord>, StoreError> {
+    let row = sqlx::query(&format!(
+        "{SELECT_USER} JOIN api_tokens k ON k.user_id = u.id WHERE k.token_hash = $1 AND k.revoked_at IS NULL"
+    ))
+    .bind(token_hash)
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(user_from_row).transpose()
+}
+
+/// Revokes a token by its ID or its hash; false when there was no such live token.
+pub async fn revoke_token(conn: &mut AnyConnection, id_or_hash: &str, now: i64) -> Result<bool, StoreError> {
+    let done =
+        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE (id = $2 OR token_hash = $2) AND revoked_at IS NULL")
+            .bind(now)
+            .bind(id_or_hash)
+            .execute(conn)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -1,0 +1,391 @@
+//! HAVIPs and their bindings.
+
+use super::Sql;
+use crate::db::{Dialect, StoreError, col};
+use app::domain::havip::{Havip, ProjectRef, SubnetRef, VmRef, VpcRef};
+use app::domain::list_query::{ListQuery, SortKey, SortOrder};
+use app::domain::status::HavipStatus;
+use app::domain::time::Timestamp;
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+use std::collections::HashMap;
+
+const SELECT_HAVIP: &str = "SELECT h.id, h.name, h.remark, h.status, h.status_reason, h.ip, h.master_vm_id, \
+     h.created_at, h.updated_at, h.version, v.id, v.name, v.cidr, s.id, s.name, s.cidr, s.gateway, p.id, p.name \
+     FROM havips h JOIN vpcs v ON v.id = h.vpc_id JOIN subnets s ON s.id = h.subnet_id \
+     JOIN projects p ON p.id = h.project_id";
+
+fn havip_from_row(row: &AnyRow) -> Result<Havip, StoreError> {
+    let status: String = col(row, 3)?;
+    Ok(Havip {
+        id: col(row, 0)?,
+        name: col(row, 1)?,
+        remark: col(row, 2)?,
+        status: HavipStatus::parse(&status)
+            .ok_or_else(|| StoreError::Config(format!("unknown status {status:?} in the database")))?,
+        status_reason: col(row, 4)?,
+        ip: col(row, 5)?,
+        master_vm_id: col(row, 6)?,
+        created_at: Timestamp::from_micros(col(row, 7)?),
+        updated_at: Timestamp::from_micros(col(row, 8)?),
+        version: col(row, 9)?,
+        vpc: VpcRef { id: col(row, 10)?, name: col(row, 11)?, cidr: col(row, 12)? },
+        subnet: SubnetRef { id: col(row, 13)?, name: col(row, 14)?, cidr: col(row, 15)?, gateway: col(row, 16)? },
+        project: ProjectRef { id: col(row, 17)?, name: col(row, 18)? },
+        vms: Vec::new(),
+    })
+}
+
+/// Fills in the bound VMs of many HAVIPs with one query (never one per row).
+async fn load_vms(conn: &mut AnyConnection, havips: &mut [Havip]) -> Result<(), StoreError> {
+    if havips.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<String> = havips.iter().map(|h| h.id.clone()).collect();
+    let mut sql = Sql::new(
+        "SELECT b.havip_id, m.id, m.name, m.private_ip FROM havip_bindings b JOIN vms m ON m.id = b.vm_id \
+         WHERE b.havip_id IN (",
+    );
+    sql.bind_list(&ids).push(") ORDER BY b.havip_id, b.havip_slot");
+    let mut by_havip: HashMap<String, Vec<VmRef>> = HashMap::new();
+    for row in sql.fetch_all(conn).await? {
+        by_havip.entry(col(&row, 0)?).or_default().push(VmRef {
+            id: col(&row, 1)?,
+            name: col(&row, 2)?,
+            ip: col(&row, 3)?,
+        });
+    }
+    for havip in havips {
+        havip.vms = by_havip.remove(&havip.id).unwrap_or_default();
+    }
+    Ok(())
+}
+
+pub async fn get(conn: &mut AnyConnection, tenant_id: &str, id: &str) -> Result<Option<Havip>, StoreError> {
+    let mut sql = Sql::new(SELECT_HAVIP);
+    sql.push(" WHERE h.tenant_id = ").bind(tenant_id.to_owned()).push(" AND h.id = ").bind(id.to_owned());
+    let rows = sql.fetch_all(conn).await?;
+    let mut havips = rows.iter().map(havip_from_row).collect::<Result<Vec<_>, _>>()?;
+    load_vms(conn, &mut havips).await?;
+    Ok(havips.pop())
+}
+
+/// The WHERE clause of a list query (shared by the page and its count).
+fn push_filters(sql: &mut Sql, dialect: Dialect, tenant_id: &str, query: &ListQuery) {
+    sql.push(" WHERE h.tenant_id = ").bind(tenant_id.to_owned());
+    if !query.statuses.is_empty() {
+        let statuses: Vec<String> = query.statuses.iter().map(|s| s.as_str().to_owned()).collect();
+        sql.push(" AND h.status IN (").bind_list(&statuses).push(")");
+    }
+    for (column, value) in
+        [("h.vpc_id", &query.vpc_id), ("h.subnet_id", &query.subnet_id), ("h.project_id", &query.project_id)]
+    {
+        if let Some(value) = value {
+            sql.push(&format!(" AND {column} = ")).bind(value.clone());
+        }
+    }
+    if let Some(vm_id) = &query.vm_id {
+        sql.push(" AND EXISTS (SELECT 1 FROM havip_bindings b WHERE b.havip_id = h.id AND b.vm_id = ")
+            .bind(vm_id.clone())
+            .push(")");
+    }
+    if let Some(q) = &query.q {
+        push_search(sql, dialect, q);
+    }
+}
+
+/// Substring search over `search_text` through the trigram index of each database. Trigrams
+/// need 3 characters: shorter text scans the tenant's rows with LIKE, which is still correct.
+fn push_search(sql: &mut Sql, dialect: Dialect, q: &str) {
+    if dialect == Dialect::Sqlite && q.chars().count() >= 3 {
+        let phrase = format!("\"{}\"", q.replace('"', "\"\""));
+        sql.push(" AND h.seq IN (SELECT rowid FROM havip_search WHERE havip_search MATCH ").bind(phrase).push(")");
+    } else {
+        let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        sql.push(" AND h.search_text LIKE ").bind(format!("%{escaped}%")).push(" ESCAPE '\\'");
+    }
+}
+
+/// One page of the tenant's HAVIPs matching the query, and how many match in all.
+pub async fn list(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    tenant_id: &str,
+    query: &ListQuery,
+) -> Result<(Vec<Havip>, u64), StoreError> {
+    let mut count = Sql::new("SELECT COUNT(*) FROM havips h");
+    push_filters(&mut count, dialect, tenant_id, query);
+    let total: i64 = col(&count.fetch_one(conn).await?, 0)?;
+    if total == 0 || query.offset() >= total as u64 {
+        return Ok((Vec::new(), total as u64));
+    }
+
+    let mut sql = Sql::new(SELECT_HAVIP);
+    push_filters(&mut sql, dialect, tenant_id, query);
+    let direction = match query.order {
+        SortOrder::Asc => "ASC",
+        SortOrder::Desc => "DESC",
+    };
+    let column = match query.sort {
+        SortKey::CreatedAt => "h.created_at",
+        SortKey::Name => "h.name",
+        SortKey::Ip => "h.ip_num",
+    };
+    // The ID breaks ties, so pages never overlap or skip rows.
+    sql.push(&format!(" ORDER BY {column} {direction}, h.id {direction} LIMIT "))
+        .bind(i64::from(query.page_size))
+        .push(" OFFSET ")
+        .bind(query.offset() as i64);
+    let rows = sql.fetch_all(conn).await?;
+    let mut havips = rows.iter().map(havip_from_row).collect::<Result<Vec<_>, _>>()?;
+    load_vms(conn, &mut havips).await?;
+    Ok((havips, total as u64))
+}
+
+/// Every HAVIP of a tenant in creation order, a batch at a time after `after` (for the export).
+pub async fn batch_after(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    after: Option<(i64, String)>,
+    limit: i64,
+) -> Result<Vec<Havip>, StoreError> {
+    let mut sql = Sql::new(SELECT_HAVIP);
+    sql.push(" WHERE h.tenant_id = ").bind(tenant_id.to_owned());
+    if let Some((created_at, id)) = after {
+        sql.push(" AND (h.created_at > ")
+            .bind(created_at)
+            .push(" OR (h.created_at = ")
+            .bind(created_at)
+            .push(" AND h.id > ")
+            .bind(id)
+            .push("))");
+    }
+    sql.push(" ORDER BY h.created_at, h.id LIMIT ").bind(limit);
+    let rows = sql.fetch_all(conn).await?;
+    let mut havips = rows.iter().map(havip_from_row).collect::<Result<Vec<_>, _>>()?;
+    load_vms(conn, &mut havips).await?;
+    Ok(havips)
+}
+
+/// A new HAVIP row, as the create operation inserts it.
+pub struct NewHavipRow<'a> {
+    pub id: &'a str,
+    pub tenant_id: &'a str,
+    pub project_id: &'a str,
+    pub name: &'a str,
+    pub remark: &'a str,
+    pub vpc_id: &'a str,
+    pub subnet_id: &'a str,
+    pub ip: app::domain::ipv4::Ipv4,
+    pub master_vm_id: Option<&'a str>,
+    pub search_text: &'a str,
+    pub now: i64,
+}
+
+pub async fn insert(conn: &mut AnyConnection, row: NewHavipRow<'_>) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO havips (id, tenant_id, project_id, name, remark, vpc_id, subnet_id, ip, ip_num, status, \
+         master_vm_id, search_text, created_at, updated_at, version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'creating', $10, $11, $12, $12, 1)",
+    )
+    .bind(row.id)
+    .bind(row.tenant_id)
+    .bind(row.project_id)
+    .bind(row.name)
+    .bind(row.remark)
+    .bind(row.vpc_id)
+    .bind(row.subnet_id)
+    .bind(row.ip.to_string())
+    .bind(i64::from(row.ip.to_u32()))
+    .bind(row.master_vm_id)
+    .bind(row.search_text)
+    .bind(row.now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// What a write needs to know of a HAVIP it is about to change.
+pub struct LockedHavip {
+    pub status: HavipStatus,
+    pub version: i64,
+    pub vpc_id: String,
+    pub name: String,
+    pub remark: String,
+    pub ip: String,
+    pub master_vm_id: Option<String>,
+}
+
+/// Takes the HAVIP's row lock (Postgres; SQLite's write transaction already excludes other
+/// writers), so that concurrent writes to one HAVIP happen one after the other.
+pub async fn lock(conn: &mut AnyConnection, tenant_id: &str, id: &str) -> Result<Option<LockedHavip>, StoreError> {
+    let row = sqlx::query(
+        "UPDATE havips SET version = version WHERE tenant_id = $1 AND id = $2 \
+         RETURNING status, version, vpc_id, name, remark, ip, master_vm_id",
+    )
+    .bind(tenant_id)
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|row| {
+        let status: String = col(&row, 0)?;
+        Ok(LockedHavip {
+            status: HavipStatus::parse(&status)
+                .ok_or_else(|| StoreError::Config(format!("unknown status {status:?}")))?,
+            version: col(&row, 1)?,
+            vpc_id: col(&row, 2)?,
+            name: col(&row, 3)?,
+            remark: col(&row, 4)?,
+            ip: col(&row, 5)?,
+            master_vm_id: col(&row, 6)?,
+        })
+    })
+    .transpose()
+}
+
+/// Writes the editable fields and bumps the version.
+pub async fn update_fields(
+    conn: &mut AnyConnection,
+    id: &str,
+    name: &str,
+    remark: &str,
+    master_vm_id: Option<&str>,
+    search_text: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE havips SET name = $1, remark = $2, master_vm_id = $3, search_text = $4, updated_at = $5, \
+         version = version + 1 WHERE id = $6",
+    )
+    .bind(name)
+    .bind(remark)
+    .bind(master_vm_id)
+    .bind(search_text)
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Moves a HAVIP from one status to another; false when it was not in `from` any more.
+pub async fn set_status(
+    conn: &mut AnyConnection,
+    id: &str,
+    from: HavipStatus,
+    to: HavipStatus,
+    reason: Option<&str>,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE havips SET status = $1, status_reason = $2, updated_at = $3, version = version + 1 \
+         WHERE id = $4 AND status = $5",
+    )
+    .bind(to.as_str())
+    .bind(reason)
+    .bind(now)
+    .bind(id)
+    .bind(from.as_str())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn delete(conn: &mut AnyConnection, id: &str) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM havip_bindings WHERE havip_id = $1").bind(id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM havips WHERE id = $1").bind(id).execute(conn).await?;
+    Ok(())
+}
+
+/// Whether another HAVIP of the subnet holds the address.
+pub async fn ip_taken(conn: &mut AnyConnection, subnet_id: &str, ip_num: i64) -> Result<bool, StoreError> {
+    let row = sqlx::query("SELECT 1 FROM havips WHERE subnet_id = $1 AND ip_num = $2")
+        .bind(subnet_id)
+        .bind(ip_num)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.is_some())
+}
+
+/// The VMs bound to a HAVIP with their names, in slot order.
+pub async fn bound_vms(conn: &mut AnyConnection, havip_id: &str) -> Result<Vec<VmRef>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT m.id, m.name, m.private_ip FROM havip_bindings b JOIN vms m ON m.id = b.vm_id \
+         WHERE b.havip_id = $1 ORDER BY b.havip_slot",
+    )
+    .bind(havip_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(|row| Ok(VmRef { id: col(row, 0)?, name: col(row, 1)?, ip: col(row, 2)? })).collect()
+}
+
+pub async fn remove_bindings(conn: &mut AnyConnection, havip_id: &str) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM havip_bindings WHERE havip_id = $1").bind(havip_id).execute(conn).await?;
+    Ok(())
+}
+
+pub async fn remove_binding(conn: &mut AnyConnection, havip_id: &str, vm_id: &str) -> Result<bool, StoreError> {
+    let done = sqlx::query("DELETE FROM havip_bindings WHERE havip_id = $1 AND vm_id = $2")
+        .bind(havip_id)
+        .bind(vm_id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The slots taken on the HAVIP side and on the VM side.
+pub async fn havip_slots(conn: &mut AnyConnection, havip_id: &str) -> Result<Vec<i64>, StoreError> {
+    slots(conn, "SELECT havip_slot FROM havip_bindings WHERE havip_id = $1", havip_id).await
+}
+
+pub async fn vm_slots(conn: &mut AnyConnection, vm_id: &str) -> Result<Vec<i64>, StoreError> {
+    slots(conn, "SELECT vm_slot FROM havip_bindings WHERE vm_id = $1", vm_id).await
+}
+
+async fn slots(conn: &mut AnyConnection, sql: &str, id: &str) -> Result<Vec<i64>, StoreError> {
+    let rows = sqlx::query(sql).bind(id).fetch_all(conn).await?;
+    rows.iter().map(|row| col(row, 0)).collect()
+}
+
+pub async fn insert_binding(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    havip_id: &str,
+    vm_id: &str,
+    havip_slot: i64,
+    vm_slot: i64,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO havip_bindings (havip_id, vm_id, tenant_id, havip_slot, vm_slot, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(havip_id)
+    .bind(vm_id)
+    .bind(tenant_id)
+    .bind(havip_slot)
+    .bind(vm_slot)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// HAVIPs bound to any of the VMs (for an inventory sync that renames or removes them).
+pub async fn ids_bound_to(conn: &mut AnyConnection, vm_ids: &[String]) -> Result<Vec<String>, StoreError> {
+    if vm_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new("SELECT DISTINCT havip_id FROM havip_bindings WHERE vm_id IN (");
+    sql.bind_list(vm_ids).push(")");
+    sql.fetch_all(conn).await?.iter().map(|row| col(row, 0)).collect()
+}
+
+/// Sets the creation time (the demo data set spreads its HAVIPs over the past weeks).
+pub async fn backdate(conn: &mut AnyConnection, id: &str, created_at: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE havips SET created_at = $1, updated_at = $1 WHERE id = $2")
+        .bind(created_at)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

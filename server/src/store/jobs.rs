@@ -1,0 +1,125 @@
+//! The job queue of the background worker. A job is leased for a while; a process that dies
+//! mid-job leaves its lease to run out, and another worker (or the restarted one) takes it.
+
+use crate::db::{Db, StoreError, col, new_id};
+use app::domain::ids::IdKind;
+use sqlx::AnyConnection;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobKind {
+    Create,
+    Delete,
+}
+
+impl JobKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::Create => "create",
+            JobKind::Delete => "delete",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Job {
+    pub id: String,
+    pub tenant_id: String,
+    pub havip_id: String,
+    pub kind: JobKind,
+    pub attempts: i64,
+}
+
+pub async fn enqueue(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    havip_id: &str,
+    kind: JobKind,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO jobs (id, tenant_id, havip_id, kind, state, attempts, lease_until, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, 'pending', 0, 0, $5, $5)",
+    )
+    .bind(new_id(IdKind::Job))
+    .bind(tenant_id)
+    .bind(havip_id)
+    .bind(kind.as_str())
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Leases up to `limit` pending jobs whose lease is free. On Postgres `SKIP LOCKED` lets
+/// several processes claim at once without taking the same job; on SQLite the write
+/// transaction makes the claim atomic.
+pub async fn claim(db: &Db, owner: &str, now: i64, lease_until: i64, limit: i64) -> Result<Vec<Job>, StoreError> {
+    let mut tx = db.begin().await?;
+    let sql = format!(
+        "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1, updated_at = $3 \
+         WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND lease_until < $3 ORDER BY created_at LIMIT $4{}) \
+         RETURNING id, tenant_id, havip_id, kind, attempts",
+        db.skip_locked()
+    );
+    let rows = sqlx::query(&sql).bind(owner).bind(lease_until).bind(now).bind(limit).fetch_all(&mut *tx).await?;
+    tx.commit().await?;
+    rows.iter()
+        .map(|row| {
+            let kind: String = col(row, 3)?;
+            Ok(Job {
+                id: col(row, 0)?,
+                tenant_id: col(row, 1)?,
+                havip_id: col(row, 2)?,
+                kind: if kind == "create" { JobKind::Create } else { JobKind::Delete },
+                attempts: col(row, 4)?,
+            })
+        })
+        .collect()
+}
+
+/// Marks a job done, if this worker still holds its lease; false when the lease was lost
+/// (the caller then rolls back what it did).
+pub async fn finish(
+    conn: &mut AnyConnection,
+    job_id: &str,
+    owner: &str,
+    outcome: Option<&str>,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE jobs SET state = 'done', last_error = $1, updated_at = $2 WHERE id = $3 AND lease_owner = $4 AND state = 'pending'",
+    )
+    .bind(outcome)
+    .bind(now)
+    .bind(job_id)
+    .bind(owner)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Closes the pending jobs of a HAVIP without running them (the demo settles its HAVIPs itself).
+pub async fn close_for_havip(conn: &mut AnyConnection, havip_id: &str, now: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE jobs SET state = 'done', updated_at = $1 WHERE havip_id = $2 AND state = 'pending'")
+        .bind(now)
+        .bind(havip_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Holds back a HAVIP's pending jobs until `until` (the demo's slow data plane).
+pub async fn delay_for_havip(conn: &mut AnyConnection, havip_id: &str, until: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE jobs SET lease_until = $1 WHERE havip_id = $2 AND state = 'pending'")
+        .bind(until)
+        .bind(havip_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// How many jobs wait (for metrics and tests).
+pub async fn pending_count(db: &Db) -> Result<i64, StoreError> {
+    let row = sqlx::query("SELECT COUNT(*) FROM jobs WHERE state = 'pending'").fetch_one(&db.read).await?;
+    col(&row, 0)
+}

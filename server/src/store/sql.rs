@@ -1,0 +1,59 @@
+//! A small builder for statements with a variable number of `$n` parameters (both databases
+//! accept `$n`, which sqlx's own builder does not produce for the `Any` driver).
+
+use crate::db::StoreError;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::{AnyConnection, Arguments};
+
+#[derive(Default)]
+pub struct Sql {
+    text: String,
+    args: AnyArguments<'static>,
+    count: usize,
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Sql {
+        Sql { text: text.to_owned(), ..Sql::default() }
+    }
+
+    pub fn push(&mut self, text: &str) -> &mut Sql {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder bound to `value`.
+    pub fn bind<T>(&mut self, value: T) -> &mut Sql
+    where
+        T: 'static + Send + sqlx::Encode<'static, sqlx::Any> + sqlx::Type<sqlx::Any>,
+    {
+        self.count += 1;
+        self.text.push_str(&format!("${}", self.count));
+        // Encoding a String or i64 into AnyArguments cannot fail.
+        let _ = self.args.add(value);
+        self
+    }
+
+    /// Appends `$a, $b, …` bound to the values.
+    pub fn bind_list(&mut self, values: &[String]) -> &mut Sql {
+        for (i, value) in values.iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.bind(value.clone());
+        }
+        self
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub async fn fetch_all(self, conn: &mut AnyConnection) -> Result<Vec<AnyRow>, StoreError> {
+        Ok(sqlx::query_with(&self.text, self.args).fetch_all(conn).await?)
+    }
+
+    pub async fn fetch_one(self, conn: &mut AnyConnection) -> Result<AnyRow, StoreError> {
+        Ok(sqlx::query_with(&self.text, self.args).fetch_one(conn).await?)
+    }
+}
