@@ -1,0 +1,7 @@
+//! Integration tests of the server: each one starts the server on port 0 with a database of
+//! its own, on SQLite and on a throwaway Postgres cluster, and talks to it over HTTP.
+
+mod support;
+
+mod list;
+mod store_conformance;

@@ -1,0 +1,206 @@
+//! The store contract, checked the same way on SQLite and on Postgres: what one database
+//! accepts, answers or refuses, the other does too.
+
+use crate::both_stores;
+use crate::support::{TestApp, standard_inventory, unique};
+use app::domain::caller::Role;
+use app::domain::ipv4::Ipv4;
+use app::domain::list_query::ListQuery;
+use app::domain::status::HavipStatus;
+use server::db::{UniqueTarget, new_id, now_micros};
+use server::store::havips::{self, NewHavipRow};
+use server::store::jobs::{self, JobKind};
+use server::store::{accounts, idempotency, inventory};
+
+/// A tenant with the standard inventory, straight through the store.
+async fn seeded(app: &TestApp) -> (String, app::domain::inventory::InventoryDocument) {
+    let name = unique("store");
+    let tenant_id = app.backend.ensure_tenant(&name).await.expect("tenant");
+    let document = standard_inventory(&name);
+    app.backend.import_inventory(&tenant_id, None, &document).await.expect("inventory");
+    (tenant_id, document)
+}
+
+async fn insert_havip(
+    app: &TestApp,
+    tenant: &str,
+    doc: &app::domain::inventory::InventoryDocument,
+    ip: &str,
+) -> String {
+    let id = new_id(app::domain::ids::IdKind::Havip);
+    let mut tx = app.backend.db.begin().await.expect("begin");
+    let project = inventory::default_project(&mut tx, tenant).await.expect("project");
+    havips::insert(
+        &mut tx,
+        NewHavipRow {
+            id: &id,
+            tenant_id: tenant,
+            project_id: &project,
+            name: "conformance",
+            remark: "",
+            vpc_id: &doc.vpcs[0].id,
+            subnet_id: &doc.vpcs[0].subnets[0].id,
+            ip: Ipv4::parse(ip).expect("ip"),
+            master_vm_id: None,
+            search_text: "conformance",
+            now: now_micros(),
+        },
+    )
+    .await
+    .expect("insert");
+    tx.commit().await.expect("commit");
+    id
+}
+
+both_stores!(havip_rows_round_trip, |app: TestApp| async move {
+    let (tenant, doc) = seeded(&app).await;
+    let id = insert_havip(&app, &tenant, &doc, "10.1.1.50").await;
+    let mut conn = app.backend.db.read.acquire().await.expect("conn");
+    let havip = havips::get(&mut conn, &tenant, &id).await.expect("get").expect("found");
+    assert_eq!((havip.status, havip.ip.as_str(), havip.version), (HavipStatus::Creating, "10.1.1.50", 1));
+    assert_eq!(havip.subnet.cidr, "10.1.1.0/24");
+    assert!(havips::get(&mut conn, "tenant-someoneelse", &id).await.expect("get").is_none(), "scoped by tenant");
+    let (rows, total) =
+        havips::list(&mut conn, app.backend.db.dialect, &tenant, &ListQuery::default()).await.expect("list");
+    assert_eq!((rows.len(), total), (1, 1));
+    drop(conn);
+
+    let mut tx = app.backend.db.begin().await.expect("begin");
+    let locked = havips::lock(&mut tx, &tenant, &id).await.expect("lock").expect("found");
+    assert_eq!(locked.status, HavipStatus::Creating);
+    assert!(
+        havips::set_status(&mut tx, &id, HavipStatus::Creating, HavipStatus::Available, None, now_micros())
+            .await
+            .expect("set")
+    );
+    assert!(
+        !havips::set_status(&mut tx, &id, HavipStatus::Creating, HavipStatus::Failed, None, now_micros())
+            .await
+            .expect("set"),
+        "only from the status it is in"
+    );
+    havips::update_fields(&mut tx, &id, "renamed", "r", None, "renamed", now_micros()).await.expect("update");
+    tx.commit().await.expect("commit");
+    let mut conn = app.backend.db.read.acquire().await.expect("conn");
+    let havip = havips::get(&mut conn, &tenant, &id).await.expect("get").expect("found");
+    assert_eq!((havip.name.as_str(), havip.status, havip.version), ("renamed", HavipStatus::Available, 3));
+});
+
+both_stores!(unique_indexes_refuse_and_are_named, |app: TestApp| async move {
+    let (tenant, doc) = seeded(&app).await;
+    let first = insert_havip(&app, &tenant, &doc, "10.1.1.60").await;
+    // The same address in the same subnet.
+    let duplicate = std::panic::AssertUnwindSafe(async {
+        let mut tx = app.backend.db.begin().await.expect("begin");
+        let project = inventory::default_project(&mut tx, &tenant).await.expect("project");
+        havips::insert(
+            &mut tx,
+            NewHavipRow {
+                id: &new_id(app::domain::ids::IdKind::Havip),
+                tenant_id: &tenant,
+                project_id: &project,
+                name: "twin",
+                remark: "",
+                vpc_id: &doc.vpcs[0].id,
+                subnet_id: &doc.vpcs[0].subnets[0].id,
+                ip: Ipv4::parse("10.1.1.60").expect("ip"),
+                master_vm_id: None,
+                search_text: "twin",
+                now: now_micros(),
+            },
+        )
+        .await
+    })
+    .await;
+    assert_eq!(duplicate.expect_err("refused").unique_target(), Some(UniqueTarget::HavipIp));
+
+    let vm = doc.vms[0].id.clone();
+    let mut tx = app.backend.db.begin().await.expect("begin");
+    havips::insert_binding(&mut tx, &tenant, &first, &vm, 0, 0, now_micros()).await.expect("bind");
+    let same_havip_slot = havips::insert_binding(&mut tx, &tenant, &first, &doc.vms[1].id, 0, 0, now_micros()).await;
+    assert_eq!(same_havip_slot.expect_err("slot").unique_target(), Some(UniqueTarget::HavipSlot));
+    drop(tx);
+    let second = insert_havip(&app, &tenant, &doc, "10.1.1.61").await;
+    let mut tx = app.backend.db.begin().await.expect("begin");
+    havips::insert_binding(&mut tx, &tenant, &first, &vm, 0, 0, now_micros()).await.expect("bind");
+    let same_vm_slot = havips::insert_binding(&mut tx, &tenant, &second, &vm, 0, 0, now_micros()).await;
+    assert_eq!(same_vm_slot.expect_err("vm slot").unique_target(), Some(UniqueTarget::VmSlot));
+    drop(tx);
+
+    let mut tx = app.backend.db.begin().await.expect("begin");
+    idempotency::insert(&mut tx, &tenant, "key-1", "hash", "{}", now_micros()).await.expect("key");
+    let again = idempotency::insert(&mut tx, &tenant, "key-1", "hash", "{}", now_micros()).await;
+    assert_eq!(again.expect_err("twice").unique_target(), Some(UniqueTarget::IdempotencyKey));
+});
+
+both_stores!(jobs_are_claimed_once, |app: TestApp| async move {
+    let (tenant, doc) = seeded(&app).await;
+    let id = insert_havip(&app, &tenant, &doc, "10.1.1.70").await;
+    let mut tx = app.backend.db.begin().await.expect("begin");
+    jobs::enqueue(&mut tx, &tenant, &id, JobKind::Create, now_micros()).await.expect("enqueue");
+    tx.commit().await.expect("commit");
+    let now = now_micros();
+    let claimed = jobs::claim(&app.backend.db, "worker-a", now, now + 60_000_000, 10).await.expect("claim");
+    // The server's own worker may have taken it first; either way only one holder exists.
+    let again = jobs::claim(&app.backend.db, "worker-b", now, now + 60_000_000, 10).await.expect("claim");
+    assert!(again.iter().all(|job| job.havip_id != id), "a leased job is not handed out twice");
+    if let Some(job) = claimed.iter().find(|job| job.havip_id == id) {
+        let mut tx = app.backend.db.begin().await.expect("begin");
+        assert!(
+            !jobs::finish(&mut tx, &job.id, "worker-b", None, now).await.expect("finish"),
+            "only the holder finishes it"
+        );
+        assert!(jobs::finish(&mut tx, &job.id, "worker-a", None, now).await.expect("finish"));
+        tx.commit().await.expect("commit");
+    }
+});
+
+both_stores!(accounts_sessions_and_tokens, |app: TestApp| async move {
+    let username = unique("acct");
+    app.backend.create_user("acct-tenant", &username, "long enough password", Role::Member).await.expect("user");
+    let mut conn = app.backend.db.read.acquire().await.expect("conn");
+    let user = accounts::user_by_name(&mut conn, &username).await.expect("find").expect("found");
+    assert!(user.password_hash.starts_with("$argon2id$"), "argon2id");
+    assert_eq!(user.profile.role, Role::Member);
+    drop(conn);
+    let now = now_micros();
+    let mut tx = app.backend.db.begin().await.expect("begin");
+    accounts::create_session(&mut tx, "hash-1", &user.id, now, now + 1_000_000).await.expect("session");
+    tx.commit().await.expect("commit");
+    let mut conn = app.backend.db.read.acquire().await.expect("conn");
+    assert!(accounts::session_user(&mut conn, "hash-1", now, now - 1).await.expect("live").is_some());
+    assert!(
+        accounts::session_user(&mut conn, "hash-1", now + 2_000_000, now - 1).await.expect("expired").is_none(),
+        "absolute expiry"
+    );
+    assert!(accounts::session_user(&mut conn, "hash-1", now, now + 1).await.expect("idle").is_none(), "idle expiry");
+});
+
+both_stores!(inventory_sync_replaces_and_unbinds, |app: TestApp| async move {
+    let tenant = app.tenant().await;
+    let vms = tenant.vms_of_subnet(&tenant.subnet(0, 0));
+    let havip = tenant.create(tenant.create_body("bound", &vms[..2])).await;
+    let id = havip["id"].as_str().expect("id");
+    // The document without the first VM, and the second one renamed.
+    let mut document = tenant.inventory.clone();
+    document.vms.retain(|vm| vm.id != vms[0]);
+    document.vms.iter_mut().filter(|vm| vm.id == vms[1]).for_each(|vm| vm.name = "renamed-vm".into());
+    let tenant_id = app.backend.ensure_tenant(&tenant.name).await.expect("tenant");
+    let report = app.backend.import_inventory(&tenant_id, None, &document).await.expect("sync");
+    assert_eq!(report.removed_vms, vec![vms[0].clone()]);
+    let after: serde_json::Value = tenant.get(&format!("/havips/{id}")).await.json().await.expect("json");
+    assert_eq!(after["vms"].as_array().map(Vec::len), Some(1), "the removed VM lost its binding: {after}");
+    assert_eq!(after["master_vm_id"], vms[1].as_str(), "a new master");
+    assert_eq!(tenant.list("q=renamed-vm").await["total"], 1, "search follows the VM's new name");
+    // A subnet that HAVIPs use cannot leave.
+    let mut without_subnet = document.clone();
+    without_subnet.vpcs[0].subnets.remove(0);
+    without_subnet.vms.retain(|vm| vm.subnet_id != tenant.subnet(0, 0));
+    let refused = app.backend.import_inventory(&tenant_id, None, &without_subnet).await.expect_err("refused");
+    assert_eq!(refused.code, app::domain::ErrorCode::InvalidInventory);
+    assert_eq!(
+        tenant.get("/vms").await.json::<Vec<serde_json::Value>>().await.expect("json").len(),
+        9,
+        "nothing changed"
+    );
+});
