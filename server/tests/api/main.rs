@@ -3,5 +3,8 @@
 
 mod support;
 
+mod concurrency;
+mod create_rules;
+mod lifecycle;
 mod list;
 mod store_conformance;

@@ -3,6 +3,7 @@
 //! tokens and inventory, and an HTTP client that speaks to it like any client would.
 
 pub mod postgres;
+pub mod process;
 
 use app::domain::caller::Role;
 use app::domain::inventory::InventoryDocument;
@@ -167,6 +168,11 @@ pub struct Tenant {
 }
 
 impl Tenant {
+    /// The same user, speaking to another server (a second process on the same database).
+    pub fn at(&self, base: &str) -> Tenant {
+        Tenant { base: base.to_owned(), ..self.clone() }
+    }
+
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
         self.http.request(method, format!("{}/api/v1{path}", self.base)).bearer_auth(&self.token)
     }

@@ -1,0 +1,139 @@
+//! The asynchronous part: the worker settles creates, the command driver's failures become
+//! the HAVIP's reason, and a killed process finishes its work after a restart.
+
+use crate::both_stores;
+use crate::support::process::ServerProcess;
+use crate::support::{Store, TestApp, TestDatabase};
+use serde_json::{Value, json};
+use server::worker::driver::Driver;
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+
+/// An operator driver program: the shell script, executable, in a temporary directory.
+fn driver_script(dir: &tempfile::TempDir, body: &str) -> PathBuf {
+    let path = dir.path().join("driver.sh");
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("write driver");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod driver");
+    path
+}
+
+both_stores!(creates_settle_available_through_the_worker, |app: TestApp| async move {
+    let tenant = app.tenant().await;
+    let created = tenant.create(tenant.create_body("settles", &[])).await;
+    assert_eq!(created["status"], "creating");
+    let settled = tenant.settled(created["id"].as_str().expect("id")).await.expect("exists");
+    assert_eq!(settled["status"], "available");
+    assert!(settled["version"].as_i64() > created["version"].as_i64(), "the worker's change is a new version");
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_failing_command_driver_fails_the_havip_with_its_message() {
+    for store in [Store::Sqlite, Store::Postgres] {
+        let dir = tempfile::tempdir().expect("dir");
+        // Creating fails with a message on standard error; deleting succeeds.
+        let script = driver_script(
+            &dir,
+            r#"input=$(cat)
+case "$input" in *'"operation":"create"'*) echo "switch sw-7 refused the VIP" >&2; exit 3;; esac
+exit 0"#,
+        );
+        let app = TestApp::spawn_with(store, |settings| settings.driver = Driver::Command(script.clone())).await;
+        let tenant = app.tenant().await;
+        let created = tenant.create(tenant.create_body("doomed", &[])).await;
+        let id = created["id"].as_str().expect("id");
+        let failed = tenant.settled(id).await.expect("exists");
+        assert_eq!(
+            (failed["status"].as_str(), failed["status_reason"].as_str()),
+            (Some("failed"), Some("switch sw-7 refused the VIP")),
+            "{store:?}"
+        );
+        let listed = tenant.list("status=failed").await;
+        assert_eq!(listed["items"][0]["status_reason"], "switch sw-7 refused the VIP", "shown in the list");
+        // A failed HAVIP can be deleted.
+        assert_eq!(tenant.delete(&format!("/havips/{id}")).await.status(), 202);
+        assert!(tenant.settled(id).await.is_none(), "{store:?}: deleted");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_driver_that_cannot_start_fails_the_havip_and_says_so() {
+    let app =
+        TestApp::spawn_with(Store::Sqlite, |settings| settings.driver = Driver::Command("/nonexistent/driver".into()))
+            .await;
+    let tenant = app.tenant().await;
+    let created = tenant.create(tenant.create_body("no-driver", &[])).await;
+    let failed = tenant.settled(created["id"].as_str().expect("id")).await.expect("exists");
+    assert_eq!(failed["status"], "failed");
+    assert!(failed["status_reason"].as_str().is_some_and(|r| r.contains("could not start")), "{failed}");
+}
+
+/// Creates in flight when the process is killed: every one answered 202 is there after a
+/// restart and settles.
+async fn answered_creates_survive_a_kill(store: Store) {
+    let app = TestApp::spawn(store).await;
+    let tenant = app.tenant().await;
+    let db: TestDatabase = app.stop().await;
+    let dir = tempfile::tempdir().expect("dir");
+    // A slow data plane, so that jobs are under way at the kill.
+    let slow = driver_script(&dir, "cat >/dev/null; sleep 0.3; exit 0");
+    let slow = slow.to_str().expect("path");
+    let server =
+        ServerProcess::start(&db.url, &["--job-lease-secs", "1", "--driver", "command", "--driver-command", slow]);
+    let remote = tenant.at(&server.base);
+    let (answered_tx, mut answered_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let mut tasks = Vec::new();
+    for i in 0..60 {
+        let remote = remote.clone();
+        let answered = answered_tx.clone();
+        let body = json!({"name": format!("kill-{i}"), "vpc_id": tenant.vpc(0), "subnet_id": tenant.subnet(0, 0)});
+        tasks.push(tokio::spawn(async move {
+            if let Ok(response) = remote.request(reqwest::Method::POST, "/havips").json(&body).send().await {
+                if response.status() == 202 {
+                    if let Ok(havip) = response.json::<Value>().await {
+                        let _ = answered.send(havip["id"].as_str().unwrap_or_default().to_owned());
+                    }
+                }
+            }
+        }));
+    }
+    drop(answered_tx);
+    let mut answered = Vec::new();
+    while answered.len() < 15 {
+        answered.push(answered_rx.recv().await.expect("some creates are answered"));
+    }
+    server.kill();
+    for task in tasks {
+        let _ = task.await;
+    }
+    while let Ok(id) = answered_rx.try_recv() {
+        answered.push(id);
+    }
+    let restarted = ServerProcess::start(&db.url, &["--job-lease-secs", "1"]);
+    let remote = tenant.at(&restarted.base);
+    for id in &answered {
+        let havip = remote.settled(id).await.unwrap_or_else(|| panic!("{store:?}: {id} was answered 202 but is gone"));
+        assert_eq!(havip["status"], "available", "{store:?}");
+    }
+    assert!(answered.len() >= 15);
+    drop(db);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn answered_creates_survive_a_kill_on_sqlite() {
+    answered_creates_survive_a_kill(Store::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn answered_creates_survive_a_kill_on_postgres() {
+    answered_creates_survive_a_kill(Store::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigterm_stops_the_server_gracefully() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite:{}", dir.path().join("havip.db").display());
+    let server = ServerProcess::start(&url, &[]);
+    let health = reqwest::get(format!("{}/healthz", server.base)).await.expect("healthz");
+    assert_eq!(health.text().await.expect("text"), "ok");
+    assert!(server.terminate().success(), "exits cleanly on SIGTERM");
+}
