@@ -5,6 +5,7 @@ mod support;
 
 mod concurrency;
 mod create_rules;
+mod edit_delete;
 mod lifecycle;
 mod list;
 mod store_conformance;

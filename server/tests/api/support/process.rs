@@ -15,6 +15,7 @@ impl ServerProcess {
     pub fn start(database_url: &str, extra: &[&str]) -> ServerProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_havip"))
             .args(["serve", "--listen", "127.0.0.1:0", "--database-url", database_url])
+            .args(["--site-root", concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site")])
             .args(extra)
             .env("RUST_LOG", "warn")
             .env("HAVIP_ADMIN_PASSWORD", "unused in tests")
