@@ -6,6 +6,7 @@ pub mod db;
 pub mod demo;
 pub mod http;
 pub mod metrics;
+pub mod seed;
 pub mod service;
 pub mod settings;
 pub mod startup;

@@ -1,5 +1,7 @@
 //! Server functions of the HAVIP page.
 
+#[cfg(feature = "ssr")]
+use super::port::with_status;
 use crate::domain::AppError;
 use crate::domain::havip::{Havip, HavipPage};
 use crate::domain::input::{BatchItemResult, CreateHavipRequest, UpdateHavipRequest};
@@ -10,30 +12,55 @@ use leptos::server_fn::codec::Json;
 
 #[server(prefix = "/api/fn", endpoint = "list_havips", input = Json)]
 pub async fn list_havips(query: ListQuery) -> Result<HavipPage, AppError> {
-    let (console, caller) = super::port::authenticated()?;
-    console.list_havips(&caller, query.normalized()?).await
+    with_status(
+        async move {
+            let (console, caller) = super::port::authenticated()?;
+            console.list_havips(&caller, query.normalized()?).await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/api/fn", endpoint = "inventory", input = Json)]
 pub async fn load_inventory() -> Result<Inventory, AppError> {
-    let (console, caller) = super::port::authenticated()?;
-    console.inventory(&caller).await
+    with_status(
+        async move {
+            let (console, caller) = super::port::authenticated()?;
+            console.inventory(&caller).await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/api/fn", endpoint = "create_havip", input = Json)]
 pub async fn create_havip(request: CreateHavipRequest) -> Result<Havip, AppError> {
-    let (console, caller) = super::port::authenticated()?;
-    console.create_havip(&caller, request, None).await
+    with_status(
+        async move {
+            let (console, caller) = super::port::authenticated()?;
+            console.create_havip(&caller, request, None).await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/api/fn", endpoint = "update_havip", input = Json)]
 pub async fn update_havip(id: String, request: UpdateHavipRequest) -> Result<Havip, AppError> {
-    let (console, caller) = super::port::authenticated()?;
-    console.update_havip(&caller, &id, request).await
+    with_status(
+        async move {
+            let (console, caller) = super::port::authenticated()?;
+            console.update_havip(&caller, &id, request).await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/api/fn", endpoint = "delete_havips", input = Json)]
 pub async fn delete_havips(ids: Vec<String>) -> Result<Vec<BatchItemResult>, AppError> {
-    let (console, caller) = super::port::authenticated()?;
-    console.delete_havips(&caller, ids).await
+    with_status(
+        async move {
+            let (console, caller) = super::port::authenticated()?;
+            console.delete_havips(&caller, ids).await
+        }
+        .await,
+    )
 }

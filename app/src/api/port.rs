@@ -56,3 +56,16 @@ pub fn authenticated() -> Result<(Arc<dyn Console>, Caller), AppError> {
     let caller = context.caller.ok_or_else(|| AppError::new(ErrorCode::Unauthenticated))?;
     Ok((context.console, caller))
 }
+
+/// Gives a server function's error answer the HTTP status of its code (401, 404, 422, …)
+/// instead of the generic 500, so clients and proxies see what happened.
+pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(error) = &result {
+        if let (Some(response), Ok(status)) =
+            (use_context::<leptos_axum::ResponseOptions>(), http::StatusCode::from_u16(error.code.http_status()))
+        {
+            response.set_status(status);
+        }
+    }
+    result
+}

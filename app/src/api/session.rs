@@ -1,5 +1,7 @@
 //! Server functions of signing in and out.
 
+#[cfg(feature = "ssr")]
+use super::port::with_status;
 use crate::domain::AppError;
 use crate::domain::caller::UserProfile;
 #[cfg(feature = "ssr")]
@@ -16,21 +18,31 @@ pub async fn whoami() -> Result<Option<UserProfile>, AppError> {
 
 #[server(prefix = "/api/fn", endpoint = "login", input = Json)]
 pub async fn login(username: String, password: String) -> Result<(), AppError> {
-    if username.trim().is_empty() {
-        return Err(AppError::new(ErrorCode::InvalidCredentials).on_field(Field::Username));
-    }
-    let context = super::port::request_context()?;
-    let token = context.console.login(username.trim(), &password, &context.client).await?;
-    set_cookie(&context.console.session_cookie(&token, context.https))
+    with_status(
+        async move {
+            if username.trim().is_empty() {
+                return Err(AppError::new(ErrorCode::InvalidCredentials).on_field(Field::Username));
+            }
+            let context = super::port::request_context()?;
+            let token = context.console.login(username.trim(), &password, &context.client).await?;
+            set_cookie(&context.console.session_cookie(&token, context.https))
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/api/fn", endpoint = "logout", input = Json)]
 pub async fn logout() -> Result<(), AppError> {
-    let context = super::port::request_context()?;
-    if let Some(token) = &context.session_token {
-        context.console.logout(token).await?;
-    }
-    set_cookie(&context.console.expired_session_cookie(context.https))
+    with_status(
+        async move {
+            let context = super::port::request_context()?;
+            if let Some(token) = &context.session_token {
+                context.console.logout(token).await?;
+            }
+            set_cookie(&context.console.expired_session_cookie(context.https))
+        }
+        .await,
+    )
 }
 
 #[cfg(feature = "ssr")]

@@ -6,6 +6,8 @@ mod support;
 mod concurrency;
 mod create_rules;
 mod edit_delete;
+mod export;
 mod lifecycle;
 mod list;
+mod security;
 mod store_conformance;

@@ -46,7 +46,6 @@ macro_rules! both_stores {
 /// A database of its own for one test.
 pub struct TestDatabase {
     pub url: String,
-    pub store: Store,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -55,13 +54,9 @@ impl TestDatabase {
         match store {
             Store::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
-                TestDatabase {
-                    url: format!("sqlite:{}", dir.path().join("havip.db").display()),
-                    store,
-                    _dir: Some(dir),
-                }
+                TestDatabase { url: format!("sqlite:{}", dir.path().join("havip.db").display()), _dir: Some(dir) }
             }
-            Store::Postgres => TestDatabase { url: postgres::fresh_database().await, store, _dir: None },
+            Store::Postgres => TestDatabase { url: postgres::fresh_database().await, _dir: None },
         }
     }
 }
@@ -113,7 +108,7 @@ impl TestApp {
         if let Some(running) = self.running.take() {
             let _ = running.await;
         }
-        std::mem::replace(&mut self.db, TestDatabase { url: String::new(), store: Store::Sqlite, _dir: None })
+        std::mem::replace(&mut self.db, TestDatabase { url: String::new(), _dir: None })
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -171,6 +166,11 @@ impl Tenant {
     /// The same user, speaking to another server (a second process on the same database).
     pub fn at(&self, base: &str) -> Tenant {
         Tenant { base: base.to_owned(), ..self.clone() }
+    }
+
+    /// Another user of the same tenant, by its token.
+    pub fn with_token(&self, token: String) -> Tenant {
+        Tenant { token, ..self.clone() }
     }
 
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
