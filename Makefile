@@ -27,6 +27,13 @@ test-rust:
 test-e2e:
 	cd end2end && npx playwright test
 
+# The speed budgets of quality.md on the scale data set (release build, a few minutes).
+bench:
+	./scripts/setup.sh --browser
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q wrk >/dev/null; } || { echo "make bench needs wrk: sudo apt-get install -y wrk"; exit 1; }
+	./scripts/build-site.sh release
+	$(CARGO) bench -p server --bench budgets
+
 lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy -p server --all-targets -- -D warnings

@@ -43,6 +43,8 @@ pub enum Command {
     /// Manage a tenant's inventory (VPCs, subnets, VMs).
     #[command(subcommand)]
     Inventory(InventoryCommand),
+    /// Fill an empty database with the scale data set of quality.md (for benchmarks).
+    SeedScale(SeedScaleArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -183,4 +185,16 @@ pub enum InventoryCommand {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+}
+
+#[derive(Args, Debug)]
+pub struct SeedScaleArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// HAVIPs of the large tenant.
+    #[arg(long, default_value_t = 100_000)]
+    pub havips: usize,
+    /// Small tenants of 100 HAVIPs each.
+    #[arg(long, default_value_t = 99)]
+    pub small_tenants: usize,
 }

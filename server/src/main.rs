@@ -2,7 +2,9 @@
 
 use clap::Parser;
 use server::bootstrap::{self, FirstStart};
-use server::cli::{Cli, Command, DatabaseArgs, InventoryCommand, LogFormat, ServeArgs, TokenCommand, UserCommand};
+use server::cli::{
+    Cli, Command, DatabaseArgs, InventoryCommand, LogFormat, SeedScaleArgs, ServeArgs, TokenCommand, UserCommand,
+};
 use server::db::Db;
 use server::service::Backend;
 use server::settings::Settings;
@@ -73,6 +75,22 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let backend = backend(&database).await?;
             backend.revoke_token(&token).await.map_err(anyhow::Error::msg)?;
             println!("Revoked.");
+            Ok(())
+        }
+        Command::SeedScale(SeedScaleArgs { database, havips, small_tenants }) => {
+            let backend = backend(&database).await?;
+            anyhow::ensure!(
+                backend.tenant_count().await.map_err(anyhow::Error::msg)? == 0,
+                "seed-scale fills an empty database only"
+            );
+            let started = std::time::Instant::now();
+            let data = server::seed::scale(&backend, havips, small_tenants).await.map_err(anyhow::Error::msg)?;
+            println!(
+                "Seeded {havips} HAVIPs in tenant scale and {small_tenants} small tenants in {:.1} s. Sign in as {} / {}.",
+                started.elapsed().as_secs_f64(),
+                data.username,
+                data.password
+            );
             Ok(())
         }
         Command::Inventory(InventoryCommand::Import { file, tenant, database }) => {

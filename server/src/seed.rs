@@ -12,6 +12,8 @@ use app::domain::ipv4::Ipv4;
 /// The shape of a tenant's bulk data.
 #[derive(Clone, Copy, Debug)]
 pub struct Layout {
+    /// The first VPC is 10.{first_vpc}.0.0/16 (so two layouts in a tenant do not overlap).
+    pub first_vpc: usize,
     pub vpcs: usize,
     pub subnets_per_vpc: usize,
     pub vms_per_subnet: usize,
@@ -20,9 +22,10 @@ pub struct Layout {
 
 impl Layout {
     /// The large tenant of quality.md: 100,000 HAVIPs over 200 subnets of 20 VPCs, 20,000 VMs.
-    pub const LARGE: Layout = Layout { vpcs: 20, subnets_per_vpc: 10, vms_per_subnet: 100, havips: 100_000 };
+    pub const LARGE: Layout =
+        Layout { first_vpc: 0, vpcs: 20, subnets_per_vpc: 10, vms_per_subnet: 100, havips: 100_000 };
     /// One of the 99 small tenants: 100 HAVIPs.
-    pub const SMALL: Layout = Layout { vpcs: 1, subnets_per_vpc: 2, vms_per_subnet: 10, havips: 100 };
+    pub const SMALL: Layout = Layout { first_vpc: 0, vpcs: 1, subnets_per_vpc: 2, vms_per_subnet: 10, havips: 100 };
 }
 
 /// Rows per INSERT statement (well under both databases' parameter limits).
@@ -38,6 +41,7 @@ pub async fn populate(backend: &Backend, tenant_id: &str, layout: Layout) -> Res
         "the layout must fit 10.x.0.0/16 VPCs of /20 subnets"
     );
     let havips_per_subnet = layout.havips.div_ceil(subnets);
+    // A layout without HAVIPs only adds inventory.
     assert!(
         havips_per_subnet <= layout.vms_per_subnet * backend.settings.limits.havips_per_vm
             && havips_per_subnet + layout.vms_per_subnet < 4000,
@@ -51,7 +55,7 @@ pub async fn populate(backend: &Backend, tenant_id: &str, layout: Layout) -> Res
     let mut vpc_rows = Vec::new();
     let mut subnet_rows = Vec::new();
     let mut vm_rows = Vec::new();
-    for v in 0..layout.vpcs {
+    for v in layout.first_vpc..layout.first_vpc + layout.vpcs {
         let vpc_id = format!("vpc-{stem}{v:03}");
         vpc_rows.push(vec![
             vpc_id.clone(),
@@ -117,7 +121,7 @@ pub async fn populate(backend: &Backend, tenant_id: &str, layout: Layout) -> Res
         let mut binding_rows = Vec::with_capacity(batch_end - written);
         for j in written..batch_end {
             let subnet = j % subnets;
-            let (v, s) = (subnet / layout.subnets_per_vpc, subnet % layout.subnets_per_vpc);
+            let (v, s) = (layout.first_vpc + subnet / layout.subnets_per_vpc, subnet % layout.subnets_per_vpc);
             let k = j / subnets;
             let network = (10 << 24) | ((v as u32) << 16) | ((s as u32) << (32 - SUBNET_PREFIX));
             let ip = Ipv4::from_u32(network + 10 + layout.vms_per_subnet as u32 + k as u32);
@@ -228,4 +232,31 @@ async fn insert_text_rows(
         sql.fetch_all(conn).await?;
     }
     Ok(())
+}
+
+/// What `havip seed-scale` made: the large tenant's user and password, for the benchmark.
+pub struct ScaleDataSet {
+    pub username: String,
+    pub password: String,
+}
+
+/// The scale data set of quality.md: the large tenant (with one more VPC of VMs that carry
+/// nothing yet, for the create benchmark) and the small tenants.
+pub async fn scale(
+    backend: &Backend,
+    havips: usize,
+    small_tenants: usize,
+) -> Result<ScaleDataSet, app::domain::AppError> {
+    let public = crate::service::public_error;
+    let (username, password) = ("scale".to_owned(), "scale-benchmark".to_owned());
+    backend.create_user("scale", &username, &password, app::domain::caller::Role::Admin).await?;
+    let large = backend.ensure_tenant("scale").await?;
+    populate(backend, &large, Layout { havips, ..Layout::LARGE }).await.map_err(public)?;
+    let spare = Layout { first_vpc: 100, vpcs: 1, subnets_per_vpc: 4, vms_per_subnet: 1000, havips: 0 };
+    populate(backend, &large, spare).await.map_err(public)?;
+    for i in 0..small_tenants {
+        let tenant = backend.ensure_tenant(&format!("small-{i:02}")).await?;
+        populate(backend, &tenant, Layout::SMALL).await.map_err(public)?;
+    }
+    Ok(ScaleDataSet { username, password })
 }

@@ -43,6 +43,13 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let i18n = I18n::provide(initial_lang());
     widgets::toast::Toasts::provide();
+    // Effects run only in the browser, after hydration: the mark tells tests and the benchmark
+    // that the page is interactive.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
     view! {
         <Title text=move || format!("{} - {}", i18n.texts().page_title, i18n.texts().product_title) />
         <Router>

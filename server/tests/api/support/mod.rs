@@ -2,8 +2,9 @@
 //! directory, or a fresh database on the throwaway Postgres cluster), tenants with users,
 //! tokens and inventory, and an HTTP client that speaks to it like any client would.
 
-pub mod postgres;
 pub mod process;
+
+use testkit::postgres;
 
 use app::domain::caller::Role;
 use app::domain::inventory::InventoryDocument;

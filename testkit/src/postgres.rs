@@ -1,4 +1,4 @@
-//! A throwaway Postgres cluster for the tests: started on first use, in a temporary directory,
+//! A throwaway Postgres cluster for tests and benchmarks: started on first use, in a temporary directory,
 //! on a free port, and removed by a watchdog when the test process ends (even if it is killed).
 //! `HAVIP_TEST_POSTGRES=postgres://…/postgres` uses an existing server instead.
 

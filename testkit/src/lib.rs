@@ -1,0 +1,3 @@
+//! Tooling shared by the server's integration tests and its benchmark.
+
+pub mod postgres;
