@@ -5,7 +5,7 @@ use super::port::with_status;
 use crate::domain::AppError;
 use crate::domain::havip::{Havip, HavipPage};
 use crate::domain::input::{BatchItemResult, CreateHavipRequest, UpdateHavipRequest};
-use crate::domain::inventory::Inventory;
+use crate::domain::inventory::{Inventory, Vm};
 use crate::domain::list_query::ListQuery;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -27,6 +27,17 @@ pub async fn load_inventory() -> Result<Inventory, AppError> {
         async move {
             let (console, caller) = super::port::authenticated()?;
             console.inventory(&caller).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api/fn", endpoint = "vms", input = Json)]
+pub async fn load_vms(vpc_id: String) -> Result<Vec<Vm>, AppError> {
+    with_status(
+        async move {
+            let (console, caller) = super::port::authenticated()?;
+            console.vms(&caller, &vpc_id).await
         }
         .await,
     )

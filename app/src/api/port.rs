@@ -4,7 +4,7 @@
 use crate::domain::caller::Caller;
 use crate::domain::havip::{Havip, HavipPage};
 use crate::domain::input::{BatchItemResult, CreateHavipRequest, UpdateHavipRequest};
-use crate::domain::inventory::Inventory;
+use crate::domain::inventory::{Inventory, Vm};
 use crate::domain::list_query::ListQuery;
 use crate::domain::{AppError, ErrorCode};
 use leptos::prelude::use_context;
@@ -14,6 +14,8 @@ use std::sync::Arc;
 pub trait Console: Send + Sync + 'static {
     async fn list_havips(&self, caller: &Caller, query: ListQuery) -> Result<HavipPage, AppError>;
     async fn inventory(&self, caller: &Caller) -> Result<Inventory, AppError>;
+    /// The VMs of one VPC, with how many HAVIPs each carries.
+    async fn vms(&self, caller: &Caller, vpc_id: &str) -> Result<Vec<Vm>, AppError>;
     async fn create_havip(
         &self,
         caller: &Caller,

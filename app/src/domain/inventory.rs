@@ -57,13 +57,13 @@ pub struct Project {
     pub is_default: bool,
 }
 
-/// Everything the console's pickers and filters need, fetched at once.
+/// The network the console's filters and pickers offer, fetched at once. VMs come per VPC
+/// (a large tenant has tens of thousands).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Inventory {
     pub limits: BindingLimits,
     pub vpcs: Vec<Vpc>,
     pub subnets: Vec<Subnet>,
-    pub vms: Vec<Vm>,
     pub projects: Vec<Project>,
 }
 

@@ -11,14 +11,12 @@ pub use i18n_context::I18n;
 
 use crate::i18n::Lang;
 use leptos::prelude::*;
-use leptos_meta::{Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 /// The HTML document around the app, rendered on the server only.
 #[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    use leptos_meta::MetaTags;
     let lang = use_context::<Lang>().unwrap_or_default();
     view! {
         <!DOCTYPE html>
@@ -28,8 +26,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="stylesheet" href="/pkg/havip.css" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <title>{document_title(lang)}</title>
                 <HydrationScripts options />
-                <MetaTags />
             </head>
             <body>
                 <App />
@@ -40,18 +38,17 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 
 #[component]
 pub fn App() -> impl IntoView {
-    provide_meta_context();
     let i18n = I18n::provide(initial_lang());
     widgets::toast::Toasts::provide();
     // Effects run only in the browser, after hydration: the mark tells tests and the benchmark
-    // that the page is interactive.
-    Effect::new(|_| {
+    // that the page is interactive; the title follows the language.
+    Effect::new(move |_| {
+        document().set_title(&document_title(i18n.lang.get()));
         if let Some(body) = document().body() {
             let _ = body.set_attribute("data-hydrated", "true");
         }
     });
     view! {
-        <Title text=move || format!("{} - {}", i18n.texts().page_title, i18n.texts().product_title) />
         <Router>
             <Routes fallback=|| view! { <frame::NotFound /> }>
                 <Route path=path!("/havips") view=havips::HavipsPage />
@@ -60,6 +57,10 @@ pub fn App() -> impl IntoView {
         </Router>
         <widgets::toast::ToastList />
     }
+}
+
+fn document_title(lang: Lang) -> String {
+    format!("{} - {}", lang.texts().page_title, lang.texts().product_title)
 }
 
 /// The language the page was rendered in: the server knows it from the request; the browser

@@ -20,7 +20,6 @@ impl Backend {
                 limits: self.settings.limits,
                 vpcs: inventory::vpcs(&mut conn, tenant).await?,
                 subnets: inventory::subnets(&mut conn, tenant, None).await?,
-                vms: inventory::vms(&mut conn, tenant, None).await?,
                 projects: inventory::projects(&mut conn, tenant).await?,
             })
         }

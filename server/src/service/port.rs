@@ -7,7 +7,7 @@ use app::domain::AppError;
 use app::domain::caller::Caller;
 use app::domain::havip::{Havip, HavipPage};
 use app::domain::input::{BatchItemResult, CreateHavipRequest, UpdateHavipRequest};
-use app::domain::inventory::Inventory;
+use app::domain::inventory::{Inventory, Vm};
 use app::domain::list_query::ListQuery;
 
 /// The session cookie's name.
@@ -21,6 +21,10 @@ impl Console for Backend {
 
     async fn inventory(&self, caller: &Caller) -> Result<Inventory, AppError> {
         Backend::inventory(self, caller).await
+    }
+
+    async fn vms(&self, caller: &Caller, vpc_id: &str) -> Result<Vec<Vm>, AppError> {
+        Backend::vms(self, caller, Some(vpc_id)).await
     }
 
     async fn create_havip(

@@ -4,7 +4,7 @@
 use super::form::{DialogButtons, Problem, TextField, Touched, field_error};
 use super::vm_picker::VmPicker;
 use super::{Dialog as DialogState, PageState};
-use crate::api::havips::{create_havip, load_inventory};
+use crate::api::havips::{create_havip, load_inventory, load_vms};
 use crate::domain::input::CreateHavipRequest;
 use crate::domain::inventory::Inventory;
 use crate::domain::ipv4::Ipv4;
@@ -89,6 +89,9 @@ fn CreateForm(inventory: Inventory, on_close: Callback<()>) -> impl IntoView {
     };
 
     let subnet = move || inventory.with_value(|inv| inv.subnets.iter().find(|s| s.id == subnet_id.get()).cloned());
+    // The chosen VPC's VMs, fetched when the VPC changes.
+    let vpc_vms_fetch = LocalResource::new(move || load_vms(vpc_id.get()));
+    let vpc_vms = Signal::derive(move || vpc_vms_fetch.get().and_then(Result::ok).unwrap_or_default());
     let name_problem = move || HavipName::parse(&name.get()).err().map(Problem::from);
     let remark_problem = move || Remark::parse(&remark.get()).err().map(Problem::from);
     let vpc_problem = move || vpc_id.get().is_empty().then_some(Problem::Required);
@@ -106,9 +109,8 @@ fn CreateForm(inventory: Inventory, on_close: Callback<()>) -> impl IntoView {
         match checked {
             Err(error) => Some(Problem::Rule(error)),
             // R6 as far as the browser can see it: the subnet's VMs.
-            Ok(address) => inventory.with_value(|inv| {
-                inv.vms
-                    .iter()
+            Ok(address) => vpc_vms.with(|vms| {
+                vms.iter()
                     .any(|vm| vm.subnet_id == subnet_id.get() && vm.ip == address.to_string())
                     .then(|| Problem::Rule(AppError::new(ErrorCode::IpAlreadyUsed)))
             }),
@@ -133,9 +135,6 @@ fn CreateForm(inventory: Inventory, on_close: Callback<()>) -> impl IntoView {
             )
         }
         None => i18n.texts().ip_hint_no_subnet.to_owned(),
-    });
-    let vpc_vms = Signal::derive(move || {
-        inventory.with_value(|inv| inv.vms.iter().filter(|vm| vm.vpc_id == vpc_id.get()).cloned().collect::<Vec<_>>())
     });
 
     let submit = move |ev: leptos::ev::SubmitEvent| {

@@ -5,7 +5,7 @@
 use super::form::{DialogButtons, Problem, TextField, Touched, field_error};
 use super::vm_picker::VmPicker;
 use super::{Dialog as DialogState, PageState};
-use crate::api::havips::{load_inventory, update_havip};
+use crate::api::havips::{load_inventory, load_vms, update_havip};
 use crate::domain::binding::BindingSet;
 use crate::domain::havip::Havip;
 use crate::domain::input::UpdateHavipRequest;
@@ -75,7 +75,8 @@ fn EditForm(havip: Havip, inventory: Inventory, on_close: Callback<()>) -> impl 
     let version_error = field_error(|| None, server_error, Field::Version, || false);
 
     let vpc_id = havip.vpc.id.clone();
-    let vpc_vms = inventory.vms.iter().filter(|vm| vm.vpc_id == vpc_id).cloned().collect::<Vec<_>>();
+    let vpc_vms_fetch = LocalResource::new(move || load_vms(vpc_id.clone()));
+    let vpc_vms = Signal::derive(move || vpc_vms_fetch.get().and_then(Result::ok).unwrap_or_default());
     let subnets = inventory.subnets.clone();
     let (id, version) = (havip.id.clone(), havip.version);
     let original_vms = bound_now.clone();
@@ -126,7 +127,7 @@ fn EditForm(havip: Havip, inventory: Inventory, on_close: Callback<()>) -> impl 
                     multiline=true on_edit=edited(touched_remark) />
                 {if can_rebind {
                     view! {
-                        <VmPicker vms=Signal::stored(vpc_vms) subnets selected=vm_ids limits bound_now error=vms_error on_edit=edited(touched_vms) />
+                        <VmPicker vms=vpc_vms subnets selected=vm_ids limits bound_now error=vms_error on_edit=edited(touched_vms) />
                     }
                     .into_any()
                 } else {
