@@ -117,6 +117,7 @@ async fn load_tenant(
             role: Role::Admin,
         },
         request_id: "demo".to_owned(),
+        tenant_revision: None,
     };
     let now = now_micros();
     let count = list.len() as i64;
@@ -169,6 +170,5 @@ async fn settle(
             jobs::delay_for_havip(&mut tx, id, later).await?;
         }
     }
-    tx.commit().await?;
-    Ok(())
+    crate::service::commit_tenant_write(tx, tenant_id).await
 }

@@ -4,6 +4,7 @@
 //! at most 5 HAVIPs per VM and 3 VMs per HAVIP.
 
 use crate::db::{StoreError, new_id, now_micros};
+use crate::service::commit_tenant_write;
 use crate::service::{Backend, search_text};
 use crate::store::{Sql, inventory};
 use app::domain::ids::IdKind;
@@ -109,7 +110,7 @@ pub async fn populate(backend: &Backend, tenant_id: &str, layout: Layout) -> Res
         }
         sql.fetch_all(&mut tx).await?;
     }
-    tx.commit().await?;
+    commit_tenant_write(tx, tenant_id).await?;
 
     // HAVIPs in creation order, newest last; each bound to one VM of its subnet, which gives
     // every VM at most havips_per_vm of them.
@@ -193,7 +194,7 @@ pub async fn populate(backend: &Backend, tenant_id: &str, layout: Layout) -> Res
             }
             sql.fetch_all(&mut tx).await?;
         }
-        tx.commit().await?;
+        commit_tenant_write(tx, tenant_id).await?;
         written = batch_end;
     }
     Ok(())

@@ -34,8 +34,9 @@ pub struct Db {
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
-/// How long a request waits for a connection before the database counts as unavailable.
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a request waits for a Postgres connection before the database counts as
+/// unavailable (503): short, so that an outage is answered quickly.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 
 impl Db {
     /// Connects to `sqlite:PATH` or `postgres://…` and brings the schema up to date.
@@ -53,6 +54,9 @@ impl Db {
             let pool = AnyPoolOptions::new()
                 .max_connections(max_connections)
                 .acquire_timeout(ACQUIRE_TIMEOUT)
+                // No ping before every use (a round trip each time): a connection broken by a
+                // database restart fails its query once, answers 503, and is replaced.
+                .test_before_acquire(false)
                 .connect(url)
                 .await?;
             POSTGRES_MIGRATIONS.run(&pool).await.map_err(StoreError::migrate)?;
@@ -117,7 +121,7 @@ async fn sqlite_pool(url: &str, max_connections: u32) -> Result<AnyPool, StoreEr
                 use sqlx::Executor;
                 conn.execute(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000; \
-                     PRAGMA foreign_keys = ON; PRAGMA cache_size = -32000; PRAGMA temp_store = MEMORY;",
+                     PRAGMA foreign_keys = ON; PRAGMA cache_size = -8000; PRAGMA temp_store = MEMORY;",
                 )
                 .await?;
                 Ok(())

@@ -10,10 +10,6 @@ use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-/// The nonce of the page's inline scripts, made per request.
-#[derive(Clone, Debug)]
-pub struct CspNonce(pub String);
-
 /// Refuses a request that changes state when the browser says it comes from another site.
 /// Clients without `Origin` and `Sec-Fetch-Site` (scripts with a bearer token) pass.
 pub async fn refuse_cross_site(State(state): State<AppState>, request: Request, next: Next) -> Response {
@@ -38,25 +34,14 @@ pub async fn refuse_cross_site(State(state): State<AppState>, request: Request, 
     next.run(request).await
 }
 
-/// Security headers on every answer; HTML pages get a CSP that allows only this request's
-/// nonce for inline scripts, and WebAssembly compilation.
-pub async fn security_headers(mut request: Request, next: Next) -> Response {
-    let nonce = crate::service::accounts::new_secret();
-    request.extensions_mut().insert(CspNonce(nonce.clone()));
+/// Security headers on every answer. Pages set their own CSP (with their nonce); everything
+/// else gets one that allows nothing at all.
+pub async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
-    let is_html =
-        response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
-    let csp = if is_html {
-        format!(
-            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; \
-             connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-        )
-    } else {
-        "default-src 'none'; frame-ancestors 'none'".to_owned()
-    };
     let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&csp) {
-        headers.insert("content-security-policy", value);
+    if !headers.contains_key("content-security-policy") {
+        headers
+            .insert("content-security-policy", HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"));
     }
     headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     headers.insert("referrer-policy", HeaderValue::from_static("same-origin"));

@@ -31,6 +31,7 @@ impl Identity {
             tenant_id: p.tenant_id.clone(),
             profile: p.profile.clone(),
             request_id: self.request_id.clone(),
+            tenant_revision: Some(p.tenant_revision),
         })
     }
 }

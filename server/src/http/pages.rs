@@ -2,13 +2,13 @@
 //! functions. Both get the backend and the signed-in user through the Leptos context.
 
 use super::AppState;
-use super::guard::CspNonce;
 use super::identity::Identity;
 use app::api::port::{Console, RequestContext};
 use app::i18n::Lang;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::header::COOKIE;
+use axum::http::HeaderValue;
+use axum::http::header::{CONTENT_SECURITY_POLICY, COOKIE};
 use axum::response::{IntoResponse, Redirect, Response};
 use leptos::nonce::Nonce;
 use leptos::prelude::provide_context;
@@ -49,13 +49,17 @@ pub async fn not_found_page(State(state): State<AppState>, request: Request) -> 
     render(state, request).await
 }
 
+/// Renders a page. The render runs in a task of its own and the whole page is collected
+/// before it is sent: a client that goes away mid-render then does not tear the reactive
+/// owner down under the render's feet.
 async fn render(state: AppState, request: Request) -> Response {
     let identity = request.extensions().get::<Identity>().cloned();
-    let nonce = request.extensions().get::<CspNonce>().map(|n| n.0.clone()).unwrap_or_default();
+    let nonce = crate::service::accounts::new_secret();
     let lang =
         request.headers().get(COOKIE).and_then(|v| v.to_str().ok()).map(Lang::from_cookie_header).unwrap_or_default();
     let context = request_context(&state, identity.as_ref());
     let options = state.leptos.clone();
+    let nonce_for_header = nonce.clone();
     let handler = leptos_axum::render_app_async_with_context(
         move || {
             provide_context(context.clone());
@@ -64,7 +68,34 @@ async fn render(state: AppState, request: Request) -> Response {
         },
         move || app::ui::shell(options.clone()),
     );
-    handler(request).await.into_response()
+    let csp = page_csp(&nonce_for_header);
+    let rendered = tokio::spawn(async move {
+        let (mut parts, body) = handler(request).await.into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX).await;
+        bytes.map(|bytes| {
+            if let Ok(value) = HeaderValue::from_str(&csp) {
+                parts.headers.insert(CONTENT_SECURITY_POLICY, value);
+            }
+            Response::from_parts(parts, Body::from(bytes))
+        })
+    })
+    .await;
+    match rendered {
+        Ok(Ok(response)) => response,
+        _ => {
+            tracing::error!("a page failed to render");
+            super::error::ApiError(app::domain::AppError::internal()).into_response()
+        }
+    }
+}
+
+/// The page's Content Security Policy: inline scripts only with this response's nonce, and
+/// WebAssembly compilation.
+fn page_csp(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; \
+         connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
 }
 
 /// `/api/fn/*`: the server functions of the console.

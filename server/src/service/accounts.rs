@@ -17,11 +17,17 @@ pub struct Principal {
     pub user_id: String,
     pub tenant_id: String,
     pub profile: UserProfile,
+    pub tenant_revision: i64,
 }
 
 impl From<UserRecord> for Principal {
     fn from(user: UserRecord) -> Self {
-        Principal { user_id: user.id, tenant_id: user.tenant_id, profile: user.profile }
+        Principal {
+            user_id: user.id,
+            tenant_id: user.tenant_id,
+            profile: user.profile,
+            tenant_revision: user.tenant_revision,
+        }
     }
 }
 

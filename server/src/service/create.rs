@@ -2,6 +2,7 @@
 //! bindings and its job; the worker does the rest.
 
 use super::bindings::{bind, check_vms};
+use super::commit_tenant_write;
 use super::{Backend, public_error, search_text, with_retries};
 use crate::db::{StoreError, UniqueTarget, new_id, now_micros};
 use crate::store::havips::{self, NewHavipRow};
@@ -86,6 +87,7 @@ impl Backend {
             )
             .into());
         }
+        inventory::lock_subnet(&mut tx, self.db.dialect, &subnet.id).await?;
         let range =
             subnet.range().ok_or_else(|| StoreError::Config(format!("subnet {} has a corrupt range", subnet.id)))?;
         let ip = match new.ip {
@@ -155,7 +157,7 @@ impl Backend {
             let body = serde_json::to_string(&havip).map_err(|e| StoreError::Config(e.to_string()))?;
             idempotency::insert(&mut tx, tenant, key, request_hash, &body, now).await?;
         }
-        tx.commit().await?;
+        commit_tenant_write(tx, tenant).await?;
         Ok(havip)
     }
 

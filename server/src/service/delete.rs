@@ -1,6 +1,7 @@
 //! Deleting HAVIPs (R13), one or many: each becomes `deleting` with its job in its own
 //! transaction, so a crash in the middle of a batch leaves every HAVIP whole, one way or the other.
 
+use super::commit_tenant_write;
 use super::{Backend, public_error};
 use crate::db::{StoreError, now_micros};
 use crate::store::havips;
@@ -68,7 +69,7 @@ impl Backend {
         )
         .await?;
         let havip = havips::get(&mut tx, tenant, id).await?.ok_or_else(AppError::not_found)?;
-        tx.commit().await?;
+        commit_tenant_write(tx, tenant).await?;
         Ok(havip)
     }
 }

@@ -13,7 +13,7 @@ use std::io::Write;
 use tokio::sync::mpsc;
 
 /// Rows read from the database at a time.
-const BATCH_ROWS: i64 = 1000;
+const BATCH_ROWS: usize = 1000;
 
 impl Backend {
     /// Reads the tenant's HAVIPs in creation order, a batch at a time, into a channel. The
@@ -23,24 +23,13 @@ impl Backend {
         let db = self.db.clone();
         let tenant = caller.tenant_id.clone();
         tokio::spawn(async move {
-            let mut after = None;
-            loop {
-                let batch = async {
-                    let mut conn = db.read.acquire().await?;
-                    havips::batch_after(&mut conn, &tenant, after.clone(), BATCH_ROWS).await
-                }
-                .await
-                .map_err(public_error);
-                let done = match &batch {
-                    Ok(rows) => {
-                        after = rows.last().map(|h| (h.created_at.as_micros(), h.id.clone()));
-                        (rows.len() as i64) < BATCH_ROWS
-                    }
-                    Err(_) => true,
-                };
-                if sender.send(batch).await.is_err() || done {
-                    break;
-                }
+            let streamed = async {
+                let mut conn = db.read.acquire().await?;
+                havips::stream_all(&mut conn, &tenant, BATCH_ROWS, &sender).await
+            }
+            .await;
+            if let Err(error) = streamed {
+                let _ = sender.send(Err(public_error(error))).await;
             }
         });
         receiver

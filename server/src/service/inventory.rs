@@ -1,5 +1,6 @@
 //! The tenant's inventory: read for pickers and clients, synced from an import document.
 
+use super::commit_tenant_write;
 use super::update::refresh_derived;
 use super::{Backend, public_error};
 use crate::db::{StoreError, now_micros};
@@ -11,9 +12,13 @@ use app::domain::{AppError, ErrorCode};
 use std::collections::HashMap;
 
 impl Backend {
-    /// Everything the console's pickers and filters need.
+    /// Everything the console's filters and pickers need (kept per tenant revision).
     pub async fn inventory(&self, caller: &Caller) -> Result<Inventory, AppError> {
         let tenant = caller.tenant_id.as_str();
+        let revision = self.revision(caller).await?;
+        if let Some(hit) = self.list_cache.inventory(tenant, revision) {
+            return Ok(hit.as_ref().clone());
+        }
         let mut conn = self.db.read.acquire().await.map_err(|e| public_error(e.into()))?;
         let result: Result<Inventory, StoreError> = async {
             Ok(Inventory {
@@ -24,7 +29,9 @@ impl Backend {
             })
         }
         .await;
-        result.map_err(public_error)
+        let inventory = result.map_err(public_error)?;
+        self.list_cache.put_inventory(tenant, revision, inventory.clone());
+        Ok(inventory)
     }
 
     pub async fn vpcs(&self, caller: &Caller) -> Result<Vec<Vpc>, AppError> {
@@ -92,7 +99,7 @@ impl Backend {
                 Some(caller) => oplog::record(&mut tx, caller, entry, now).await?,
                 None => oplog::record_as(&mut tx, tenant_id, None, None, entry, now).await?,
             }
-            tx.commit().await?;
+            commit_tenant_write(tx, tenant_id).await?;
             Ok(report)
         }
         .await;

@@ -8,6 +8,7 @@ pub mod create;
 pub mod delete;
 pub mod export;
 pub mod inventory;
+pub mod list_cache;
 pub mod login_limiter;
 mod port;
 
@@ -15,6 +16,7 @@ pub use port::SESSION_COOKIE;
 pub mod query;
 pub mod update;
 
+use crate::db::Tx;
 use crate::db::{Db, StoreError, UniqueTarget, is_unavailable};
 use crate::settings::Settings;
 use app::domain::{AppError, ErrorCode};
@@ -27,14 +29,23 @@ pub struct Backend {
     pub db: Db,
     pub settings: Arc<Settings>,
     pub worker_bell: Arc<Notify>,
+    pub list_cache: list_cache::ListCache,
     login_limiter: login_limiter::LoginLimiter,
 }
 
 impl Backend {
     pub fn new(db: Db, settings: Arc<Settings>) -> Backend {
         let login_limiter = login_limiter::LoginLimiter::new(settings.login_attempts, settings.login_window);
-        Backend { db, settings, worker_bell: Arc::new(Notify::new()), login_limiter }
+        Backend { db, settings, worker_bell: Arc::new(Notify::new()), list_cache: Default::default(), login_limiter }
     }
+}
+
+/// Commits a write to a tenant's HAVIPs, bindings or inventory, moving the tenant's revision
+/// forward in the same transaction so that every process's cached list pages go stale.
+pub async fn commit_tenant_write(mut tx: Tx, tenant_id: &str) -> Result<(), StoreError> {
+    crate::store::revisions::bump(&mut tx, tenant_id).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Turns a store error into what the caller may see: product rules as they are, an

@@ -3,6 +3,7 @@
 //! changes of one HAVIP apply one after the other and the last whole set wins, never a mix.
 
 use super::bindings::{bind, check_vms, master_after};
+use super::commit_tenant_write;
 use super::{Backend, search_text, with_retries};
 use crate::db::{StoreError, UniqueTarget, now_micros};
 use crate::store::havips::{self, LockedHavip};
@@ -143,7 +144,7 @@ impl Backend {
         )
         .await?;
         let havip = havips::get(&mut tx, tenant, id).await?.ok_or_else(AppError::not_found)?;
-        tx.commit().await?;
+        commit_tenant_write(tx, tenant).await?;
         Ok(havip)
     }
 }

@@ -58,9 +58,11 @@ pub struct UserRecord {
     pub tenant_id: String,
     pub password_hash: String,
     pub profile: UserProfile,
+    /// The tenant's data revision as this lookup saw it (see `store::revisions`).
+    pub tenant_revision: i64,
 }
 
-const SELECT_USER: &str = "SELECT u.id, u.tenant_id, u.password_hash, u.username, t.name, u.role FROM users u JOIN tenants t ON t.id = u.tenant_id";
+const SELECT_USER: &str = "SELECT u.id, u.tenant_id, u.password_hash, u.username, t.name, u.role, t.revision FROM users u JOIN tenants t ON t.id = u.tenant_id";
 
 fn user_from_row(row: &sqlx::any::AnyRow) -> Result<UserRecord, StoreError> {
     let role: String = col(row, 5)?;
@@ -73,6 +75,7 @@ fn user_from_row(row: &sqlx::any::AnyRow) -> Result<UserRecord, StoreError> {
             tenant_name: col(row, 4)?,
             role: Role::parse(&role).unwrap_or(Role::Member),
         },
+        tenant_revision: col(row, 6)?,
     })
 }
 
@@ -109,7 +112,7 @@ pub async fn session_user(
     idle_since: i64,
 ) -> Result<Option<(UserRecord, i64)>, StoreError> {
     let row = sqlx::query(
-        "SELECT u.id, u.tenant_id, u.password_hash, u.username, t.name, u.role, s.last_seen_at \
+        "SELECT u.id, u.tenant_id, u.password_hash, u.username, t.name, u.role, t.revision, s.last_seen_at \
          FROM sessions s JOIN users u ON u.id = s.user_id JOIN tenants t ON t.id = u.tenant_id \
          WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3",
     )
@@ -118,7 +121,7 @@ pub async fn session_user(
     .bind(idle_since)
     .fetch_optional(conn)
     .await?;
-    row.map(|row| Ok((user_from_row(&row)?, col(&row, 6)?))).transpose()
+    row.map(|row| Ok((user_from_row(&row)?, col(&row, 7)?))).transpose()
 }
 
 pub async fn touch_session(conn: &mut AnyConnection, token_hash: &str, now: i64) -> Result<(), StoreError> {

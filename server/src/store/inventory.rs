@@ -1,7 +1,7 @@
 //! VPCs, subnets, VMs and projects of a tenant.
 
 use super::Sql;
-use crate::db::{StoreError, col, new_id};
+use crate::db::{Dialect, StoreError, col, new_id};
 use app::domain::ids::IdKind;
 use app::domain::inventory::{Project, Subnet, ValidInventory, Vm, Vpc};
 use sqlx::AnyConnection;
@@ -122,6 +122,16 @@ pub async fn find_vms(conn: &mut AnyConnection, tenant_id: &str, ids: &[String])
         .iter()
         .map(|r| Ok(VmBrief { id: col(r, 0)?, vpc_id: col(r, 1)?, name: col(r, 2)? }))
         .collect()
+}
+
+/// Makes concurrent creates in one subnet take turns (Postgres): each then picks its address
+/// after the previous one committed, instead of racing for the same lowest free address.
+/// SQLite's write transaction excludes other writers already.
+pub async fn lock_subnet(conn: &mut AnyConnection, dialect: Dialect, subnet_id: &str) -> Result<(), StoreError> {
+    if dialect == Dialect::Postgres {
+        sqlx::query("SELECT id FROM subnets WHERE id = $1 FOR UPDATE").bind(subnet_id).fetch_optional(conn).await?;
+    }
+    Ok(())
 }
 
 /// Addresses of the subnet held by VMs and HAVIPs (for the allocator, R7).

@@ -7,6 +7,7 @@ pub mod idempotency;
 pub mod inventory;
 pub mod jobs;
 pub mod oplog;
+pub mod revisions;
 mod sql;
 
 pub use sql::Sql;

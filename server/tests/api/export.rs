@@ -130,7 +130,8 @@ async fn ten_thousand_rows_in_one_request() {
         let app = TestApp::spawn(store).await;
         let tenant = app.tenant().await;
         let tenant_id = app.backend.ensure_tenant(&tenant.name).await.expect("tenant");
-        let layout = server::seed::Layout { vpcs: 1, subnets_per_vpc: 4, vms_per_subnet: 500, havips: 10_000 };
+        let layout =
+            server::seed::Layout { first_vpc: 0, vpcs: 1, subnets_per_vpc: 4, vms_per_subnet: 500, havips: 10_000 };
         server::seed::populate(&app.backend, &tenant_id, layout).await.expect("seed");
         assert_eq!(tenant.list("page_size=1").await["total"], 10_000);
         let response = tenant.get("/havips/export.xlsx").await;

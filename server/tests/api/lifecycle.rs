@@ -137,3 +137,40 @@ async fn sigterm_stops_the_server_gracefully() {
     assert_eq!(health.text().await.expect("text"), "ok");
     assert!(server.terminate().success(), "exits cleanly on SIGTERM");
 }
+
+/// Postgres stops: requests answer 503 quickly, /readyz fails, /healthz does not; when the
+/// database is back, the server is too, by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_unreachable_database_answers_503_and_recovers() {
+    let cluster = testkit::postgres::Cluster::start();
+    let url = testkit::postgres::create_database(&cluster.admin_url()).await;
+    let app = TestApp::spawn_on(TestDatabase::at(url), |_| {}).await;
+    let tenant = app.tenant().await;
+    assert_eq!(tenant.get("/havips").await.status(), 200);
+    let cluster = tokio::task::spawn_blocking(move || {
+        cluster.stop_server();
+        cluster
+    })
+    .await
+    .expect("stop");
+    let started = std::time::Instant::now();
+    crate::support::assert_error(tenant.get("/havips").await, 503, "ServiceUnavailable").await;
+    crate::support::assert_error(
+        tenant.post("/havips", &tenant.create_body("down", &[])).await,
+        503,
+        "ServiceUnavailable",
+    )
+    .await;
+    assert!(started.elapsed() < std::time::Duration::from_secs(6), "answered in {:?}", started.elapsed());
+    assert_eq!(app.http.get(app.url("/readyz")).send().await.expect("readyz").status(), 503);
+    assert_eq!(app.http.get(app.url("/healthz")).send().await.expect("healthz").status(), 200);
+    tokio::task::spawn_blocking(move || cluster.start_server()).await.expect("start");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while app.http.get(app.url("/readyz")).send().await.expect("readyz").status() != 200 {
+        assert!(std::time::Instant::now() < deadline, "the server did not recover");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(tenant.get("/havips").await.status(), 200, "back by itself");
+    let created = tenant.create(tenant.create_body("after the outage", &[])).await;
+    assert_eq!(tenant.settled(created["id"].as_str().expect("id")).await.expect("exists")["status"], "available");
+}

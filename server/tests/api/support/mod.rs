@@ -51,6 +51,11 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
+    /// A database the test made itself (on a cluster of its own, say).
+    pub fn at(url: String) -> TestDatabase {
+        TestDatabase { url, _dir: None }
+    }
+
     pub async fn new(store: Store) -> TestDatabase {
         match store {
             Store::Sqlite => {
