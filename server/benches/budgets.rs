@@ -3,7 +3,6 @@
 //! budget and whether it is met. HTTP load comes from wrk (Debian's package) on loopback.
 //! Everything stops by itself within 15 minutes.
 
-use app::domain::havip::Havip;
 use serde_json::{Value, json};
 use server::db::Db;
 use server::service::Backend;
@@ -443,32 +442,33 @@ async fn export(store: &str, server: &Server, token: &str, backend: &Backend) ->
     times.sort_by(f64::total_cmp);
     let median = times[1];
 
-    // The same cells, written from memory by the same writer.
+    // The same cells, written from memory by the same writer: every row read first.
     let tenant: String = {
         use sqlx::Row as _;
         sqlx::query("SELECT id FROM tenants WHERE name = 'scale'").fetch_one(&backend.db.read).await?.get(0)
     };
-    let mut rows: Vec<Havip> = Vec::new();
-    let mut after = None;
-    loop {
-        let mut conn = backend.db.read.acquire().await?;
-        let batch = server::store::havips::batch_after(&mut conn, &tenant, after.clone(), 5000).await?;
-        after = batch.last().map(|h| (h.created_at.as_micros(), h.id.clone()));
-        let done = batch.len() < 5000;
-        rows.extend(batch);
-        if done {
-            break;
-        }
+    let caller = app::domain::caller::Caller {
+        user_id: String::new(),
+        tenant_id: tenant,
+        profile: app::domain::caller::UserProfile { username: String::new(), tenant_name: String::new(), role: app::domain::caller::Role::Admin },
+        request_id: "bench".into(),
+        tenant_revision: None,
+    };
+    let (names, mut streamed) = backend.export_rows(&caller).await.map_err(anyhow::Error::msg)?;
+    let mut batches = Vec::new();
+    while let Some(batch) = streamed.recv().await {
+        batches.push(batch);
     }
-    let count = rows.len();
+    let count: usize = batches.iter().map(|b| b.as_ref().map_or(0, Vec::len)).sum();
     let baseline = tokio::task::spawn_blocking(move || {
-        let (sender, receiver) = tokio::sync::mpsc::channel(1);
-        let started = Instant::now();
-        let _ = sender.blocking_send(Ok(rows));
+        let (sender, receiver) = tokio::sync::mpsc::channel(batches.len().max(1));
+        for batch in batches {
+            let _ = sender.try_send(batch);
+        }
         drop(sender);
+        let started = Instant::now();
         let mut sink = std::io::sink();
-        server::service::export::write_workbook(receiver, &mut sink, app::i18n::Lang::Zh)
-            .map(|_| started.elapsed().as_secs_f64())
+        server::service::export::write_workbook(&names, receiver, &mut sink, app::i18n::Lang::Zh).map(|_| started.elapsed().as_secs_f64())
     })
     .await??;
     let ratio = median / baseline;

@@ -38,12 +38,12 @@ pub async fn download(
         Some(code) => Lang::from_code(code),
         None => headers.get(COOKIE).and_then(|v| v.to_str().ok()).map(Lang::from_cookie_header).unwrap_or_default(),
     };
-    let rows = state.backend.export_rows(&caller);
+    let (names, rows) = state.backend.export_rows(&caller).await?;
     let (chunks, body) = mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     let tenant = caller.tenant_id.clone();
     tokio::task::spawn_blocking(move || {
         let mut out = ChunkWriter { chunks: chunks.clone(), buffer: Vec::with_capacity(CHUNK) };
-        match write_workbook(rows, &mut out, lang)
+        match write_workbook(&names, rows, &mut out, lang)
             .and_then(|n| out.flush().map(|_| n).map_err(|e| crate::service::export::ExportError::Xlsx(e.into())))
         {
             Ok(rows) => tracing::info!(%tenant, rows, "export written"),

@@ -63,6 +63,25 @@ pub async fn bind(
     havips::insert_binding(conn, tenant_id, havip_id, &vm.id, havip_slot, vm_slot, now).await
 }
 
+/// Binds the VMs of a HAVIP being created: its slots are 0, 1, 2…; each VM takes its lowest
+/// free slot, all read in one query and written in one statement.
+pub async fn bind_new(conn: &mut AnyConnection, tenant_id: &str, havip_id: &str, vms: &[VmBrief], limits: BindingLimits, now: i64) -> Result<(), StoreError> {
+    if vms.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<String> = vms.iter().map(|vm| vm.id.clone()).collect();
+    let taken = havips::vm_slots_of(conn, &ids).await?;
+    let mut rows = Vec::with_capacity(vms.len());
+    for (havip_slot, vm) in vms.iter().enumerate() {
+        let used: Vec<i64> = taken.iter().filter(|(id, _)| *id == vm.id).map(|(_, slot)| *slot).collect();
+        let vm_slot = free_slot(&used, limits.havips_per_vm).ok_or_else(|| {
+            AppError::with_detail(ErrorCode::HavipsPerVmExceeded, format!("{} already carries {} HAVIPs", vm.id, limits.havips_per_vm))
+        })?;
+        rows.push((vm.id.clone(), havip_slot as i64, vm_slot));
+    }
+    havips::insert_bindings(conn, tenant_id, havip_id, &rows, now).await
+}
+
 /// The HAVIP's new master: the current one if it is still bound, else the first bound VM.
 pub fn master_after(current: Option<&str>, bound: &[String]) -> Option<String> {
     match current {

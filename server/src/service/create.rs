@@ -1,7 +1,10 @@
 //! Creating a HAVIP (R1–R10, R15): one transaction writes the HAVIP in `creating`, its
 //! bindings and its job; the worker does the rest.
 
-use super::bindings::{bind, check_vms};
+use app::domain::time::Timestamp;
+use app::domain::status::HavipStatus;
+use app::domain::havip::{SubnetRef, VmRef, VpcRef};
+use super::bindings::{bind_new, check_vms};
 use super::commit_tenant_write;
 use super::{Backend, public_error, search_text, with_retries};
 use crate::db::{StoreError, UniqueTarget, new_id, now_micros};
@@ -108,14 +111,11 @@ impl Backend {
             None => range.lowest_free(&inventory::used_addresses(&mut tx, &subnet.id).await?)?,
         };
         let vms = check_vms(&mut tx, tenant, &vpc.id, new.vms.ids()).await?;
-        let project_id = match &new.project_id {
-            Some(project) if inventory::project_exists(&mut tx, tenant, project).await? => project.clone(),
-            Some(project) => {
-                return Err(AppError::with_detail(ErrorCode::ProjectNotFound, format!("no project {project}")).into());
-            }
-            // A HAVIP belongs where its VPC does, unless told otherwise.
-            None => vpc.project_id.clone(),
-        };
+        // A HAVIP belongs where its VPC does, unless told otherwise.
+        let project_id = new.project_id.as_deref().unwrap_or(&vpc.project_id);
+        let project = inventory::find_project(&mut tx, tenant, project_id)
+            .await?
+            .ok_or_else(|| AppError::with_detail(ErrorCode::ProjectNotFound, format!("no project {project_id}")))?;
 
         let id = new_id(IdKind::Havip);
         let now = now_micros();
@@ -127,7 +127,7 @@ impl Backend {
             NewHavipRow {
                 id: &id,
                 tenant_id: tenant,
-                project_id: &project_id,
+                project_id: &project.id,
                 name: new.name.as_str(),
                 remark: new.remark.as_str(),
                 vpc_id: &vpc.id,
@@ -139,9 +139,7 @@ impl Backend {
             },
         )
         .await?;
-        for vm in &vms {
-            bind(&mut tx, tenant, &id, vm, self.settings.limits, now).await?;
-        }
+        bind_new(&mut tx, tenant, &id, &vms, self.settings.limits, now).await?;
         jobs::enqueue(&mut tx, tenant, &id, JobKind::Create, now).await?;
         oplog::record(
             &mut tx,
@@ -150,9 +148,23 @@ impl Backend {
             now,
         )
         .await?;
-        let havip = havips::get(&mut tx, tenant, &id)
-            .await?
-            .ok_or_else(|| StoreError::Config("the new HAVIP vanished".into()))?;
+        // What was just written, as the API shows it (no need to read it back).
+        let havip = Havip {
+            id: id.clone(),
+            name: new.name.as_str().to_owned(),
+            remark: new.remark.as_str().to_owned(),
+            status: HavipStatus::Creating,
+            status_reason: None,
+            ip: ip_text,
+            vpc: VpcRef { id: vpc.id.clone(), name: vpc.name.clone(), cidr: vpc.cidr.clone() },
+            subnet: SubnetRef { id: subnet.id.clone(), name: subnet.name.clone(), cidr: subnet.cidr.clone(), gateway: subnet.gateway.clone() },
+            vms: vms.iter().map(|vm| VmRef { id: vm.id.clone(), name: vm.name.clone(), ip: vm.ip.clone() }).collect(),
+            master_vm_id: vms.first().map(|vm| vm.id.clone()),
+            project,
+            created_at: Timestamp::from_micros(now),
+            updated_at: Timestamp::from_micros(now),
+            version: 1,
+        };
         if let Some(key) = key {
             let body = serde_json::to_string(&havip).map_err(|e| StoreError::Config(e.to_string()))?;
             idempotency::insert(&mut tx, tenant, key, request_hash, &body, now).await?;

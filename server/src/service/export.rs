@@ -1,87 +1,103 @@
 //! The Excel download: every HAVIP of the tenant, one row each, written with rust_xlsxwriter
 //! in constant-memory mode while the rows arrive, and streamed out as the file is zipped.
-//! Memory stays flat however many rows there are.
+//! Memory stays flat however many rows there are: the database streams, a bounded channel
+//! holds two batches, and the worksheet spills to a temporary file.
 
-use super::{Backend, public_error};
-use crate::store::havips;
-use app::domain::AppError;
+use super::{public_error, Backend};
+use crate::db::StoreError;
+use crate::store::export::{self, ExportRow};
+use crate::store::inventory;
 use app::domain::caller::Caller;
-use app::domain::havip::Havip;
+use app::domain::AppError;
 use app::i18n::Lang;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
+use std::collections::HashMap;
 use std::io::Write;
 use tokio::sync::mpsc;
 
-/// Rows read from the database at a time.
+/// Rows handed to the writer at a time.
 const BATCH_ROWS: usize = 1000;
 
+pub type Rows = mpsc::Receiver<Result<Vec<ExportRow>, AppError>>;
+
 impl Backend {
-    /// Reads the tenant's HAVIPs in creation order, a batch at a time, into a channel. The
-    /// bounded channel makes the reader wait for the writer, so only a few batches are held.
-    pub fn export_rows(&self, caller: &Caller) -> mpsc::Receiver<Result<Vec<Havip>, AppError>> {
+    /// Streams the tenant's HAVIPs in creation order into a channel, with the names the rows
+    /// refer to. The bounded channel makes the reader wait for the writer.
+    pub async fn export_rows(&self, caller: &Caller) -> Result<(Names, Rows), AppError> {
+        let names = {
+            let mut conn = self.db.read.acquire().await.map_err(|e| public_error(e.into()))?;
+            Names::of_tenant(&mut conn, &caller.tenant_id).await.map_err(public_error)?
+        };
         let (sender, receiver) = mpsc::channel(2);
         let db = self.db.clone();
         let tenant = caller.tenant_id.clone();
         tokio::spawn(async move {
-            let streamed = async {
+            let streamed: Result<(), StoreError> = async {
                 let mut conn = db.read.acquire().await?;
-                havips::stream_all(&mut conn, &tenant, BATCH_ROWS, &sender).await
+                export::stream(&mut conn, db.dialect, &tenant, BATCH_ROWS, &sender).await
             }
             .await;
             if let Err(error) = streamed {
                 let _ = sender.send(Err(public_error(error))).await;
             }
         });
-        receiver
+        Ok((names, receiver))
+    }
+}
+
+/// The tenant's VPC, subnet and project names, read once for the whole export.
+pub struct Names {
+    vpcs: HashMap<String, String>,
+    subnets: HashMap<String, String>,
+    projects: HashMap<String, String>,
+}
+
+impl Names {
+    async fn of_tenant(conn: &mut sqlx::AnyConnection, tenant: &str) -> Result<Names, StoreError> {
+        Ok(Names {
+            vpcs: inventory::vpcs(conn, tenant).await?.into_iter().map(|v| (v.id, v.name)).collect(),
+            subnets: inventory::subnets(conn, tenant, None)
+                .await?
+                .into_iter()
+                .map(|s| (s.id, format!("{} ({})", s.name, s.cidr)))
+                .collect(),
+            projects: inventory::projects(conn, tenant).await?.into_iter().map(|p| (p.id, p.name)).collect(),
+        })
+    }
+
+    /// The row's texts, in the order of the list's columns (the creation time apart).
+    pub fn texts(&self, row: ExportRow, lang: Lang) -> [String; 9] {
+        let name_of = |map: &HashMap<String, String>, id: String| map.get(&id).cloned().unwrap_or(id);
+        [
+            row.name,
+            row.remark,
+            row.id,
+            lang.status(row.status).to_owned(),
+            name_of(&self.vpcs, row.vpc_id),
+            name_of(&self.subnets, row.subnet_id),
+            row.ip,
+            row.vms,
+            name_of(&self.projects, row.project_id),
+        ]
     }
 }
 
 /// The list's columns, in the order of the page.
 fn headers(lang: Lang) -> [&'static str; 10] {
     let t = lang.texts();
-    [
-        t.col_name,
-        t.col_remark,
-        t.col_id,
-        t.col_status,
-        t.col_vpc,
-        t.col_subnet,
-        t.col_ip,
-        t.col_vms,
-        t.col_project,
-        t.col_created,
-    ]
+    [t.col_name, t.col_remark, t.col_id, t.col_status, t.col_vpc, t.col_subnet, t.col_ip, t.col_vms, t.col_project, t.col_created]
 }
 
 const WIDTHS: [f64; 10] = [24.0, 30.0, 20.0, 10.0, 18.0, 26.0, 15.0, 40.0, 14.0, 20.0];
-
-/// The texts of a row's cells (the creation time goes in as a date cell separately).
-pub fn row_texts(havip: &Havip, lang: Lang) -> [String; 9] {
-    [
-        havip.name.clone(),
-        havip.remark.clone(),
-        havip.id.clone(),
-        lang.status(havip.status).to_owned(),
-        havip.vpc.name.clone(),
-        format!("{} ({})", havip.subnet.name, havip.subnet.cidr),
-        havip.ip.clone(),
-        havip.vms.iter().map(|vm| format!("{} ({})", vm.name, vm.ip)).collect::<Vec<_>>().join(", "),
-        havip.project.name.clone(),
-    ]
-}
 
 /// Whether a spreadsheet could take the text for a formula.
 pub fn looks_like_formula(text: &str) -> bool {
     text.starts_with(['=', '+', '-', '@', '\t', '\r'])
 }
 
-/// Writes the workbook from the rows as they come (on a blocking thread: rust_xlsxwriter is
-/// synchronous) and zips it into `out`.
-pub fn write_workbook(
-    mut rows: mpsc::Receiver<Result<Vec<Havip>, AppError>>,
-    out: impl Write + Send,
-    lang: Lang,
-) -> Result<usize, ExportError> {
+/// Writes the workbook from the lines as they come (on a blocking thread: rust_xlsxwriter is
+/// synchronous) and zips it into `out`. Answers the number of rows.
+pub fn write_workbook(names: &Names, mut rows: Rows, out: impl Write + Send, lang: Lang) -> Result<usize, ExportError> {
     let mut workbook = Workbook::new();
     let bold = Format::new().set_bold();
     // The quote prefix makes a spreadsheet show the text as it is, never run it.
@@ -98,9 +114,10 @@ pub fn write_workbook(
     sheet.set_freeze_panes(1, 0).map_err(ExportError::Xlsx)?;
     let mut row: u32 = 0;
     while let Some(batch) = rows.blocking_recv() {
-        for havip in batch.map_err(ExportError::Read)? {
+        for export_row in batch.map_err(ExportError::Read)? {
             row += 1;
-            for (col, text) in row_texts(&havip, lang).iter().enumerate() {
+            let created_at = export_row.created_at;
+            for (col, text) in names.texts(export_row, lang).iter().enumerate() {
                 if looks_like_formula(text) {
                     sheet.write_string_with_format(row, col as u16, text, &literal)
                 } else {
@@ -108,8 +125,7 @@ pub fn write_workbook(
                 }
                 .map_err(ExportError::Xlsx)?;
             }
-            let created =
-                ExcelDateTime::from_timestamp(havip.created_at.as_unix_seconds()).map_err(ExportError::Xlsx)?;
+            let created = ExcelDateTime::from_timestamp(created_at.as_unix_seconds()).map_err(ExportError::Xlsx)?;
             sheet.write_datetime_with_format(row, 9, &created, &date).map_err(ExportError::Xlsx)?;
         }
     }

@@ -142,122 +142,6 @@ pub async fn list(
     Ok((havips, total as u64))
 }
 
-/// Every HAVIP of a tenant in creation order, a batch at a time after `after`.
-pub async fn batch_after(
-    conn: &mut AnyConnection,
-    tenant_id: &str,
-    after: Option<(i64, String)>,
-    limit: i64,
-) -> Result<Vec<Havip>, StoreError> {
-    let mut sql = Sql::new(SELECT_HAVIP);
-    sql.push(" WHERE h.tenant_id = ").bind(tenant_id.to_owned());
-    if let Some((created_at, id)) = after {
-        sql.push(" AND (h.created_at > ")
-            .bind(created_at)
-            .push(" OR (h.created_at = ")
-            .bind(created_at)
-            .push(" AND h.id > ")
-            .bind(id)
-            .push("))");
-    }
-    sql.push(" ORDER BY h.created_at, h.id LIMIT ").bind(limit);
-    let rows = sql.fetch_all(conn).await?;
-    let mut havips = rows.iter().map(havip_from_row).collect::<Result<Vec<_>, _>>()?;
-    load_vms(conn, &mut havips).await?;
-    Ok(havips)
-}
-
-/// Every HAVIP of a tenant in creation order with its VMs, read by one streaming query (the
-/// export reads a large tenant in about a second this way) and sent in batches; stops early
-/// when the receiver is gone. VPC, subnet and project names come from maps read first, so the
-/// query joins only the bindings.
-pub async fn stream_all(
-    conn: &mut AnyConnection,
-    tenant_id: &str,
-    batch_size: usize,
-    out: &tokio::sync::mpsc::Sender<Result<Vec<Havip>, app::domain::AppError>>,
-) -> Result<(), StoreError> {
-    use futures::TryStreamExt;
-    let vpcs: HashMap<String, VpcRef> = super::inventory::vpcs(conn, tenant_id)
-        .await?
-        .into_iter()
-        .map(|v| (v.id.clone(), VpcRef { id: v.id, name: v.name, cidr: v.cidr }))
-        .collect();
-    let subnets: HashMap<String, SubnetRef> = super::inventory::subnets(conn, tenant_id, None)
-        .await?
-        .into_iter()
-        .map(|s| (s.id.clone(), SubnetRef { id: s.id, name: s.name, cidr: s.cidr, gateway: s.gateway }))
-        .collect();
-    let projects: HashMap<String, ProjectRef> = super::inventory::projects(conn, tenant_id)
-        .await?
-        .into_iter()
-        .map(|p| (p.id.clone(), ProjectRef { id: p.id, name: p.name }))
-        .collect();
-    let missing = |what: &str, id: &str| StoreError::Config(format!("{what} {id} of the tenant is missing"));
-    let mut rows = sqlx::query(
-        "SELECT h.id, h.name, h.remark, h.status, h.status_reason, h.ip, h.master_vm_id, h.created_at, h.updated_at, \
-         h.version, h.vpc_id, h.subnet_id, h.project_id, m.id, m.name, m.private_ip, b.havip_slot FROM havips h \
-         LEFT JOIN havip_bindings b ON b.havip_id = h.id LEFT JOIN vms m ON m.id = b.vm_id \
-         WHERE h.tenant_id = $1 ORDER BY h.created_at, h.id",
-    )
-    .bind(tenant_id)
-    .fetch(conn);
-    let mut batch: Vec<Havip> = Vec::with_capacity(batch_size);
-    let mut slots: Vec<i64> = Vec::new();
-    while let Some(row) = rows.try_next().await? {
-        let id: String = col(&row, 0)?;
-        if batch.last().is_none_or(|h| h.id != id) {
-            if let Some(done) = batch.last_mut() {
-                order_by_slot(done, &mut slots);
-            }
-            if batch.len() == batch_size
-                && out.send(Ok(std::mem::replace(&mut batch, Vec::with_capacity(batch_size)))).await.is_err()
-            {
-                return Ok(());
-            }
-            let status: String = col(&row, 3)?;
-            let (vpc_id, subnet_id, project_id): (String, String, String) =
-                (col(&row, 10)?, col(&row, 11)?, col(&row, 12)?);
-            batch.push(Havip {
-                id,
-                name: col(&row, 1)?,
-                remark: col(&row, 2)?,
-                status: HavipStatus::parse(&status)
-                    .ok_or_else(|| StoreError::Config(format!("unknown status {status:?}")))?,
-                status_reason: col(&row, 4)?,
-                ip: col(&row, 5)?,
-                master_vm_id: col(&row, 6)?,
-                created_at: Timestamp::from_micros(col(&row, 7)?),
-                updated_at: Timestamp::from_micros(col(&row, 8)?),
-                version: col(&row, 9)?,
-                vpc: vpcs.get(&vpc_id).cloned().ok_or_else(|| missing("VPC", &vpc_id))?,
-                subnet: subnets.get(&subnet_id).cloned().ok_or_else(|| missing("subnet", &subnet_id))?,
-                project: projects.get(&project_id).cloned().ok_or_else(|| missing("project", &project_id))?,
-                vms: Vec::new(),
-            });
-        }
-        let vm_id: Option<String> = col(&row, 13)?;
-        if let (Some(vm_id), Some(havip)) = (vm_id, batch.last_mut()) {
-            havip.vms.push(VmRef { id: vm_id, name: col(&row, 14)?, ip: col(&row, 15)? });
-            slots.push(col(&row, 16)?);
-        }
-    }
-    if let Some(done) = batch.last_mut() {
-        order_by_slot(done, &mut slots);
-    }
-    if !batch.is_empty() {
-        let _ = out.send(Ok(batch)).await;
-    }
-    Ok(())
-}
-
-/// Puts a HAVIP's VMs in slot order (the order they were bound in) and clears the slots.
-fn order_by_slot(havip: &mut Havip, slots: &mut Vec<i64>) {
-    let mut paired: Vec<(i64, VmRef)> = slots.drain(..).zip(havip.vms.drain(..)).collect();
-    paired.sort_by_key(|(slot, _)| *slot);
-    havip.vms = paired.into_iter().map(|(_, vm)| vm).collect();
-}
-
 /// A new HAVIP row, as the create operation inserts it.
 pub struct NewHavipRow<'a> {
     pub id: &'a str,
@@ -458,6 +342,25 @@ pub async fn insert_binding(
     .bind(now)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// The VM-side slots taken by each of the VMs: (vm_id, vm_slot) pairs.
+pub async fn vm_slots_of(conn: &mut AnyConnection, vm_ids: &[String]) -> Result<Vec<(String, i64)>, StoreError> {
+    let mut sql = Sql::new("SELECT vm_id, vm_slot FROM havip_bindings WHERE vm_id IN (");
+    sql.bind_list(vm_ids).push(")");
+    sql.fetch_all(conn).await?.iter().map(|row| Ok((col(row, 0)?, col(row, 1)?))).collect()
+}
+
+/// Inserts a HAVIP's bindings, (vm_id, havip_slot, vm_slot) each, in one statement.
+pub async fn insert_bindings(conn: &mut AnyConnection, tenant_id: &str, havip_id: &str, rows: &[(String, i64, i64)], now: i64) -> Result<(), StoreError> {
+    let mut sql = Sql::new("INSERT INTO havip_bindings (havip_id, vm_id, tenant_id, havip_slot, vm_slot, created_at) VALUES ");
+    for (i, (vm_id, havip_slot, vm_slot)) in rows.iter().enumerate() {
+        sql.push(if i == 0 { "(" } else { ", (" });
+        sql.bind(havip_id.to_owned()).push(", ").bind(vm_id.clone()).push(", ").bind(tenant_id.to_owned());
+        sql.push(", ").bind(*havip_slot).push(", ").bind(*vm_slot).push(", ").bind(now).push(")");
+    }
+    sql.fetch_all(conn).await?;
     Ok(())
 }
 

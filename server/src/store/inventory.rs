@@ -1,5 +1,6 @@
 //! VPCs, subnets, VMs and projects of a tenant.
 
+use app::domain::havip::ProjectRef;
 use super::Sql;
 use crate::db::{Dialect, StoreError, col, new_id};
 use app::domain::ids::IdKind;
@@ -108,6 +109,7 @@ pub struct VmBrief {
     pub id: String,
     pub vpc_id: String,
     pub name: String,
+    pub ip: String,
 }
 
 /// The tenant's VMs among `ids` (the ones missing are not the tenant's or do not exist).
@@ -115,12 +117,12 @@ pub async fn find_vms(conn: &mut AnyConnection, tenant_id: &str, ids: &[String])
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut sql = Sql::new("SELECT id, vpc_id, name FROM vms WHERE tenant_id = ");
+    let mut sql = Sql::new("SELECT id, vpc_id, name, private_ip FROM vms WHERE tenant_id = ");
     sql.bind(tenant_id.to_owned()).push(" AND id IN (").bind_list(ids).push(")");
     sql.fetch_all(conn)
         .await?
         .iter()
-        .map(|r| Ok(VmBrief { id: col(r, 0)?, vpc_id: col(r, 1)?, name: col(r, 2)? }))
+        .map(|r| Ok(VmBrief { id: col(r, 0)?, vpc_id: col(r, 1)?, name: col(r, 2)?, ip: col(r, 3)? }))
         .collect()
 }
 
@@ -162,13 +164,9 @@ pub async fn default_project(conn: &mut AnyConnection, tenant_id: &str) -> Resul
     col(&row, 0)
 }
 
-pub async fn project_exists(conn: &mut AnyConnection, tenant_id: &str, id: &str) -> Result<bool, StoreError> {
-    let row = sqlx::query("SELECT 1 FROM projects WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant_id)
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
-    Ok(row.is_some())
+pub async fn find_project(conn: &mut AnyConnection, tenant_id: &str, id: &str) -> Result<Option<ProjectRef>, StoreError> {
+    let row = sqlx::query("SELECT id, name FROM projects WHERE tenant_id = $1 AND id = $2").bind(tenant_id).bind(id).fetch_optional(conn).await?;
+    row.map(|r| Ok(ProjectRef { id: col(&r, 0)?, name: col(&r, 1)? })).transpose()
 }
 
 pub async fn create_project(

@@ -2,6 +2,7 @@
 //! connection (a pool's or a transaction's) and the tenant it works for (R16).
 
 pub mod accounts;
+pub mod export;
 pub mod havips;
 pub mod idempotency;
 pub mod inventory;

@@ -225,7 +225,10 @@ both_stores!(malformed_requests_get_400_and_change_nothing, |app: TestApp| async
     }
     let no_type = tenant.request(reqwest::Method::POST, "/havips").body("{}").send().await.expect("post");
     assert_error(no_type, 400, "InvalidParameter").await;
+    // The server answers 413 without reading the body and closes the connection: a client of
+    // its own keeps the shared one's pool clean.
     let huge = json!({"name": "x", "vpc_id": tenant.vpc(0), "subnet_id": tenant.subnet(0, 0), "remark": "x".repeat(1_100_000)});
-    assert_error(tenant.post("/havips", &huge).await, 413, "PayloadTooLarge").await;
+    let answer = reqwest::Client::new().post(app.url("/api/v1/havips")).bearer_auth(&tenant.token).json(&huge).send().await.expect("post");
+    assert_error(answer, 413, "PayloadTooLarge").await;
     assert_eq!(total(&tenant).await, 0);
 });
