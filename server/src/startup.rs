@@ -35,7 +35,10 @@ impl Application {
             .site_addr(listener.local_addr()?)
             .env(Env::PROD)
             .build();
-        Ok(Application { listener, state: AppState { backend, leptos, metrics: Arc::new(Metrics::default()) } })
+        Ok(Application {
+            listener,
+            state: AppState { backend, leptos, metrics: Arc::new(Metrics::default()), pages: Arc::default() },
+        })
     }
 
     pub fn address(&self) -> SocketAddr {

@@ -7,6 +7,7 @@ pub mod guard;
 mod health;
 pub mod identity;
 pub mod openapi;
+mod page_cache;
 mod pages;
 pub mod rest;
 
@@ -35,6 +36,7 @@ pub struct AppState {
     pub backend: Arc<Backend>,
     pub leptos: LeptosOptions,
     pub metrics: Arc<Metrics>,
+    pub pages: Arc<page_cache::PageCache>,
 }
 
 pub fn router(state: AppState) -> Router {

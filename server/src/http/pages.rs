@@ -2,6 +2,7 @@
 //! functions. Both get the backend and the signed-in user through the Leptos context.
 
 use super::AppState;
+use super::page_cache::{PageKey, RenderedPage};
 use super::identity::Identity;
 use app::api::port::{Console, RequestContext};
 use app::i18n::Lang;
@@ -57,36 +58,52 @@ async fn render(state: AppState, request: Request) -> Response {
     let nonce = crate::service::accounts::new_secret();
     let lang =
         request.headers().get(COOKIE).and_then(|v| v.to_str().ok()).map(Lang::from_cookie_header).unwrap_or_default();
+    // Signed-in views are kept once rendered (see page_cache): the same view at the same
+    // revision is the same page.
+    let cache_key = identity.as_ref().and_then(|i| i.principal.as_ref()).map(|principal| PageKey {
+        user_id: principal.user_id.clone(),
+        tenant_revision: principal.tenant_revision,
+        path_and_query: request.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default(),
+        lang,
+    });
+    if let Some(page) = cache_key.as_ref().and_then(|key| state.pages.get(key)) {
+        return html_response(page.with_nonce(&nonce), &nonce);
+    }
     let context = request_context(&state, identity.as_ref());
     let options = state.leptos.clone();
-    let nonce_for_header = nonce.clone();
+    let render_nonce = nonce.clone();
     let handler = leptos_axum::render_app_async_with_context(
         move || {
             provide_context(context.clone());
             provide_context(lang);
-            provide_context(Nonce::from_value(nonce.clone()));
+            provide_context(Nonce::from_value(render_nonce.clone()));
         },
         move || app::ui::shell(options.clone()),
     );
-    let csp = page_csp(&nonce_for_header);
     let rendered = tokio::spawn(async move {
-        let (mut parts, body) = handler(request).await.into_parts();
-        let bytes = axum::body::to_bytes(body, usize::MAX).await;
-        bytes.map(|bytes| {
-            if let Ok(value) = HeaderValue::from_str(&csp) {
-                parts.headers.insert(CONTENT_SECURITY_POLICY, value);
-            }
-            Response::from_parts(parts, Body::from(bytes))
-        })
+        let (parts, body) = handler(request).await.into_parts();
+        axum::body::to_bytes(body, usize::MAX).await.map(|bytes| (parts, bytes))
     })
     .await;
-    match rendered {
-        Ok(Ok(response)) => response,
-        _ => {
-            tracing::error!("a page failed to render");
-            super::error::ApiError(app::domain::AppError::internal()).into_response()
-        }
+    let Ok(Ok((mut parts, html))) = rendered else {
+        tracing::error!("a page failed to render");
+        return super::error::ApiError(app::domain::AppError::internal()).into_response();
+    };
+    if let (Some(key), true) = (cache_key, parts.status.is_success()) {
+        state.pages.put(key, RenderedPage { html: html.clone(), nonce: nonce.clone() });
     }
+    if let Ok(value) = HeaderValue::from_str(&page_csp(&nonce)) {
+        parts.headers.insert(CONTENT_SECURITY_POLICY, value);
+    }
+    Response::from_parts(parts, Body::from(html))
+}
+
+fn html_response(html: String, nonce: &str) -> Response {
+    let mut response = ([(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
+    if let Ok(value) = HeaderValue::from_str(&page_csp(nonce)) {
+        response.headers_mut().insert(CONTENT_SECURITY_POLICY, value);
+    }
+    response
 }
 
 /// The page's Content Security Policy: inline scripts only with this response's nonce, and
