@@ -175,7 +175,11 @@ async fn bench_store(store: &str) -> anyhow::Result<Vec<Row>> {
     let mut renders = Vec::new();
     for page in 1..=20 {
         let started = Instant::now();
-        let response = http.get(format!("{}/havips?page_size=50&page={page}", server.base)).header("cookie", format!("havip_session={session}")).send().await?;
+        let response = http
+            .get(format!("{}/havips?page_size=50&page={page}", server.base))
+            .header("cookie", format!("havip_session={session}"))
+            .send()
+            .await?;
         anyhow::ensure!(response.status() == 200, "page answered {}", response.status());
         response.bytes().await?;
         renders.push(started.elapsed().as_secs_f64() * 1000.0);
@@ -467,7 +471,11 @@ async fn export(store: &str, server: &Server, token: &str, backend: &Backend) ->
     let caller = app::domain::caller::Caller {
         user_id: String::new(),
         tenant_id: tenant,
-        profile: app::domain::caller::UserProfile { username: String::new(), tenant_name: String::new(), role: app::domain::caller::Role::Admin },
+        profile: app::domain::caller::UserProfile {
+            username: String::new(),
+            tenant_name: String::new(),
+            role: app::domain::caller::Role::Admin,
+        },
         request_id: "bench".into(),
         tenant_revision: None,
     };
@@ -485,7 +493,8 @@ async fn export(store: &str, server: &Server, token: &str, backend: &Backend) ->
         drop(sender);
         let started = Instant::now();
         let mut sink = std::io::sink();
-        server::service::export::write_workbook(&names, receiver, &mut sink, app::i18n::Lang::Zh).map(|_| started.elapsed().as_secs_f64())
+        server::service::export::write_workbook(&names, receiver, &mut sink, app::i18n::Lang::Zh)
+            .map(|_| started.elapsed().as_secs_f64())
     })
     .await??;
     let ratio = median / baseline;

@@ -259,5 +259,6 @@ pub async fn scale(
         let tenant = backend.ensure_tenant(&format!("small-{i:02}")).await?;
         populate(backend, &tenant, Layout::SMALL).await.map_err(public)?;
     }
+    backend.db.analyze().await.map_err(public)?;
     Ok(ScaleDataSet { username, password })
 }

@@ -94,6 +94,17 @@ impl Db {
         }
     }
 
+    /// Refreshes the planner's statistics (after a bulk load, so that the first queries are
+    /// planned well): `ANALYZE` on SQLite, `VACUUM ANALYZE` on Postgres.
+    pub async fn analyze(&self) -> Result<(), StoreError> {
+        let statement = match self.dialect {
+            Dialect::Sqlite => "ANALYZE",
+            Dialect::Postgres => "VACUUM ANALYZE",
+        };
+        sqlx::query(statement).execute(&self.write).await?;
+        Ok(())
+    }
+
     /// `PRAGMA integrity_check` on SQLite; Postgres has no equivalent and answers "ok".
     pub async fn integrity_check(&self) -> Result<String, StoreError> {
         match self.dialect {

@@ -2,8 +2,8 @@
 //! functions. Both get the backend and the signed-in user through the Leptos context.
 
 use super::AppState;
-use super::page_cache::{PageKey, RenderedPage};
 use super::identity::Identity;
+use super::page_cache::{PageKey, RenderedPage};
 use app::api::port::{Console, RequestContext};
 use app::i18n::Lang;
 use axum::body::Body;

@@ -65,7 +65,14 @@ pub async fn bind(
 
 /// Binds the VMs of a HAVIP being created: its slots are 0, 1, 2…; each VM takes its lowest
 /// free slot, all read in one query and written in one statement.
-pub async fn bind_new(conn: &mut AnyConnection, tenant_id: &str, havip_id: &str, vms: &[VmBrief], limits: BindingLimits, now: i64) -> Result<(), StoreError> {
+pub async fn bind_new(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    havip_id: &str,
+    vms: &[VmBrief],
+    limits: BindingLimits,
+    now: i64,
+) -> Result<(), StoreError> {
     if vms.is_empty() {
         return Ok(());
     }
@@ -75,7 +82,10 @@ pub async fn bind_new(conn: &mut AnyConnection, tenant_id: &str, havip_id: &str,
     for (havip_slot, vm) in vms.iter().enumerate() {
         let used: Vec<i64> = taken.iter().filter(|(id, _)| *id == vm.id).map(|(_, slot)| *slot).collect();
         let vm_slot = free_slot(&used, limits.havips_per_vm).ok_or_else(|| {
-            AppError::with_detail(ErrorCode::HavipsPerVmExceeded, format!("{} already carries {} HAVIPs", vm.id, limits.havips_per_vm))
+            AppError::with_detail(
+                ErrorCode::HavipsPerVmExceeded,
+                format!("{} already carries {} HAVIPs", vm.id, limits.havips_per_vm),
+            )
         })?;
         rows.push((vm.id.clone(), havip_slot as i64, vm_slot));
     }

@@ -1,9 +1,6 @@
 //! Creating a HAVIP (R1–R10, R15): one transaction writes the HAVIP in `creating`, its
 //! bindings and its job; the worker does the rest.
 
-use app::domain::time::Timestamp;
-use app::domain::status::HavipStatus;
-use app::domain::havip::{SubnetRef, VmRef, VpcRef};
 use super::bindings::{bind_new, check_vms};
 use super::commit_tenant_write;
 use super::{Backend, public_error, search_text, with_retries};
@@ -13,8 +10,11 @@ use crate::store::jobs::{self, JobKind};
 use crate::store::{idempotency, inventory, oplog};
 use app::domain::caller::Caller;
 use app::domain::havip::Havip;
+use app::domain::havip::{SubnetRef, VmRef, VpcRef};
 use app::domain::ids::IdKind;
 use app::domain::input::{CreateHavipRequest, NewHavip};
+use app::domain::status::HavipStatus;
+use app::domain::time::Timestamp;
 use app::domain::{AppError, ErrorCode, Field};
 use sha2::{Digest, Sha256};
 
@@ -157,7 +157,12 @@ impl Backend {
             status_reason: None,
             ip: ip_text,
             vpc: VpcRef { id: vpc.id.clone(), name: vpc.name.clone(), cidr: vpc.cidr.clone() },
-            subnet: SubnetRef { id: subnet.id.clone(), name: subnet.name.clone(), cidr: subnet.cidr.clone(), gateway: subnet.gateway.clone() },
+            subnet: SubnetRef {
+                id: subnet.id.clone(),
+                name: subnet.name.clone(),
+                cidr: subnet.cidr.clone(),
+                gateway: subnet.gateway.clone(),
+            },
             vms: vms.iter().map(|vm| VmRef { id: vm.id.clone(), name: vm.name.clone(), ip: vm.ip.clone() }).collect(),
             master_vm_id: vms.first().map(|vm| vm.id.clone()),
             project,

@@ -3,12 +3,12 @@
 //! Memory stays flat however many rows there are: the database streams, a bounded channel
 //! holds two batches, and the worksheet spills to a temporary file.
 
-use super::{public_error, Backend};
+use super::{Backend, public_error};
 use crate::db::StoreError;
 use crate::store::export::{self, ExportRow};
 use crate::store::inventory;
-use app::domain::caller::Caller;
 use app::domain::AppError;
+use app::domain::caller::Caller;
 use app::i18n::Lang;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
 use std::collections::HashMap;
@@ -34,7 +34,7 @@ impl Backend {
         tokio::spawn(async move {
             let streamed: Result<(), StoreError> = async {
                 let mut conn = db.read.acquire().await?;
-                export::stream(&mut conn, db.dialect, &tenant, BATCH_ROWS, &sender).await
+                export::stream(&mut conn, &tenant, BATCH_ROWS, &sender).await
             }
             .await;
             if let Err(error) = streamed {
@@ -50,6 +50,8 @@ pub struct Names {
     vpcs: HashMap<String, String>,
     subnets: HashMap<String, String>,
     projects: HashMap<String, String>,
+    /// `name (ip)` of each VM.
+    vms: HashMap<String, String>,
 }
 
 impl Names {
@@ -62,6 +64,11 @@ impl Names {
                 .map(|s| (s.id, format!("{} ({})", s.name, s.cidr)))
                 .collect(),
             projects: inventory::projects(conn, tenant).await?.into_iter().map(|p| (p.id, p.name)).collect(),
+            vms: inventory::vm_labels(conn, tenant)
+                .await?
+                .into_iter()
+                .map(|(id, name, ip)| (id, format!("{name} ({ip})")))
+                .collect(),
         })
     }
 
@@ -76,7 +83,11 @@ impl Names {
             name_of(&self.vpcs, row.vpc_id),
             name_of(&self.subnets, row.subnet_id),
             row.ip,
-            row.vms,
+            row.vm_ids
+                .iter()
+                .map(|id| self.vms.get(id).map_or(id.as_str(), String::as_str))
+                .collect::<Vec<_>>()
+                .join(", "),
             name_of(&self.projects, row.project_id),
         ]
     }
@@ -85,7 +96,18 @@ impl Names {
 /// The list's columns, in the order of the page.
 fn headers(lang: Lang) -> [&'static str; 10] {
     let t = lang.texts();
-    [t.col_name, t.col_remark, t.col_id, t.col_status, t.col_vpc, t.col_subnet, t.col_ip, t.col_vms, t.col_project, t.col_created]
+    [
+        t.col_name,
+        t.col_remark,
+        t.col_id,
+        t.col_status,
+        t.col_vpc,
+        t.col_subnet,
+        t.col_ip,
+        t.col_vms,
+        t.col_project,
+        t.col_created,
+    ]
 }
 
 const WIDTHS: [f64; 10] = [24.0, 30.0, 20.0, 10.0, 18.0, 26.0, 15.0, 40.0, 14.0, 20.0];

@@ -353,8 +353,15 @@ pub async fn vm_slots_of(conn: &mut AnyConnection, vm_ids: &[String]) -> Result<
 }
 
 /// Inserts a HAVIP's bindings, (vm_id, havip_slot, vm_slot) each, in one statement.
-pub async fn insert_bindings(conn: &mut AnyConnection, tenant_id: &str, havip_id: &str, rows: &[(String, i64, i64)], now: i64) -> Result<(), StoreError> {
-    let mut sql = Sql::new("INSERT INTO havip_bindings (havip_id, vm_id, tenant_id, havip_slot, vm_slot, created_at) VALUES ");
+pub async fn insert_bindings(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    havip_id: &str,
+    rows: &[(String, i64, i64)],
+    now: i64,
+) -> Result<(), StoreError> {
+    let mut sql =
+        Sql::new("INSERT INTO havip_bindings (havip_id, vm_id, tenant_id, havip_slot, vm_slot, created_at) VALUES ");
     for (i, (vm_id, havip_slot, vm_slot)) in rows.iter().enumerate() {
         sql.push(if i == 0 { "(" } else { ", (" });
         sql.bind(havip_id.to_owned()).push(", ").bind(vm_id.clone()).push(", ").bind(tenant_id.to_owned());

@@ -1,8 +1,8 @@
 //! VPCs, subnets, VMs and projects of a tenant.
 
-use app::domain::havip::ProjectRef;
 use super::Sql;
 use crate::db::{Dialect, StoreError, col, new_id};
+use app::domain::havip::ProjectRef;
 use app::domain::ids::IdKind;
 use app::domain::inventory::{Project, Subnet, ValidInventory, Vm, Vpc};
 use sqlx::AnyConnection;
@@ -67,6 +67,15 @@ pub async fn vms(conn: &mut AnyConnection, tenant_id: &str, vpc_id: Option<&str>
             })
         })
         .collect()
+}
+
+/// Each VM's ID, name and address, without the counts (for the export's names).
+pub async fn vm_labels(conn: &mut AnyConnection, tenant_id: &str) -> Result<Vec<(String, String, String)>, StoreError> {
+    let rows = sqlx::query("SELECT id, name, private_ip FROM vms WHERE tenant_id = $1")
+        .bind(tenant_id)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(|r| Ok((col(r, 0)?, col(r, 1)?, col(r, 2)?))).collect()
 }
 
 pub async fn projects(conn: &mut AnyConnection, tenant_id: &str) -> Result<Vec<Project>, StoreError> {
@@ -164,8 +173,16 @@ pub async fn default_project(conn: &mut AnyConnection, tenant_id: &str) -> Resul
     col(&row, 0)
 }
 
-pub async fn find_project(conn: &mut AnyConnection, tenant_id: &str, id: &str) -> Result<Option<ProjectRef>, StoreError> {
-    let row = sqlx::query("SELECT id, name FROM projects WHERE tenant_id = $1 AND id = $2").bind(tenant_id).bind(id).fetch_optional(conn).await?;
+pub async fn find_project(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+) -> Result<Option<ProjectRef>, StoreError> {
+    let row = sqlx::query("SELECT id, name FROM projects WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant_id)
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
     row.map(|r| Ok(ProjectRef { id: col(&r, 0)?, name: col(&r, 1)? })).transpose()
 }
 

@@ -228,7 +228,13 @@ both_stores!(malformed_requests_get_400_and_change_nothing, |app: TestApp| async
     // The server answers 413 without reading the body and closes the connection: a client of
     // its own keeps the shared one's pool clean.
     let huge = json!({"name": "x", "vpc_id": tenant.vpc(0), "subnet_id": tenant.subnet(0, 0), "remark": "x".repeat(1_100_000)});
-    let answer = reqwest::Client::new().post(app.url("/api/v1/havips")).bearer_auth(&tenant.token).json(&huge).send().await.expect("post");
+    let answer = reqwest::Client::new()
+        .post(app.url("/api/v1/havips"))
+        .bearer_auth(&tenant.token)
+        .json(&huge)
+        .send()
+        .await
+        .expect("post");
     assert_error(answer, 413, "PayloadTooLarge").await;
     assert_eq!(total(&tenant).await, 0);
 });

@@ -121,7 +121,7 @@ fn EditForm(havip: Havip, inventory: Inventory, on_close: Callback<()>) -> impl 
         <form class="dialog-form" on:submit=submit novalidate>
             <div class="dialog-body">
                 <p class="muted small mono">{havip.id.clone()} " · " {havip.ip.clone()} " · " {havip.vpc.name.clone()} " / " {havip.subnet.name.clone()}</p>
-                <TextField id="havip-name" label=i18n.t(|t| t.field_name) value=name error=name_error required=true maxlength=NAME_MAX_CHARS
+                <TextField autofocus=true id="havip-name" label=i18n.t(|t| t.field_name) value=name error=name_error required=true maxlength=NAME_MAX_CHARS
                     hint=Signal::derive(move || i18n.texts().name_hint.to_owned()) on_edit=edited(touched_name) />
                 <TextField id="havip-remark" label=i18n.t(|t| t.field_remark) value=remark error=remark_error maxlength=REMARK_MAX_CHARS
                     multiline=true on_edit=edited(touched_remark) />

@@ -70,8 +70,17 @@ pub fn TextField(
     #[prop(optional)] maxlength: Option<usize>,
     #[prop(optional)] multiline: bool,
     #[prop(optional)] monospace: bool,
+    /// Takes the focus when the form appears (the first field of a dialog).
+    #[prop(optional)]
+    autofocus: bool,
     #[prop(into)] on_edit: Callback<()>,
 ) -> impl IntoView {
+    let input_ref = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let (true, Some(input)) = (autofocus, input_ref.get()) {
+            let _ = input.focus();
+        }
+    });
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let described = format!("{hint_id} {error_id}");
@@ -94,6 +103,7 @@ pub fn TextField(
     } else {
         view! {
             <input
+                node_ref=input_ref
                 id=id
                 type="text"
                 class:mono=monospace
