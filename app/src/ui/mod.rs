@@ -40,14 +40,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     let i18n = I18n::provide(initial_lang());
     widgets::toast::Toasts::provide();
-    // Effects run only in the browser, after hydration: the mark tells tests and the benchmark
-    // that the page is interactive; the title follows the language.
-    Effect::new(move |_| {
-        document().set_title(&document_title(i18n.lang.get()));
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
+    // The title follows the language (effects run only in the browser).
+    Effect::new(move |_| document().set_title(&document_title(i18n.lang.get())));
     view! {
         <Router>
             <Routes fallback=|| view! { <frame::NotFound /> }>

@@ -78,7 +78,7 @@ pub fn TextField(
     let input_ref = NodeRef::<leptos::html::Input>::new();
     Effect::new(move |_| {
         if let (true, Some(input)) = (autofocus, input_ref.get()) {
-            let _ = input.focus();
+            focus_once_attached(input, 30);
         }
     });
     let hint_id = format!("{id}-hint");
@@ -151,5 +151,15 @@ pub fn DialogButtons(
                 {move || if pending.get() { i18n.texts().submitting } else { confirm() }}
             </button>
         </div>
+    }
+}
+
+/// Focuses the element as soon as it is in the document: a form that appears inside a suspense
+/// boundary is built before it is mounted, so this looks again on the next frames.
+fn focus_once_attached(input: web_sys::HtmlInputElement, frames_left: u32) {
+    if input.is_connected() {
+        let _ = input.focus();
+    } else if frames_left > 0 {
+        request_animation_frame(move || focus_once_attached(input, frames_left - 1));
     }
 }

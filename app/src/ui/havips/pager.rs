@@ -40,13 +40,13 @@ pub fn Pager() -> impl IntoView {
                                     })
                                     .collect_view()}
                             </select>
-                            <button type="button" class="btn" disabled=current <= 1 on:click=move |_| go(current - 1)>
+                            <button type="button" class="btn" disabled={current <= 1} on:click=move |_| go(current - 1)>
                                 {i18n.t(|t| t.previous)}
                             </button>
                             <span class="page-of">
                                 {move || fill(i18n.texts().page_of, &[("page", &current.to_string()), ("pages", &pages.to_string())])}
                             </span>
-                            <button type="button" class="btn" disabled=current >= pages on:click=move |_| go(current + 1)>
+                            <button type="button" class="btn" disabled={current >= pages} on:click=move |_| go(current + 1)>
                                 {i18n.t(|t| t.next)}
                             </button>
                         </nav>
