@@ -492,8 +492,8 @@ async fn export(store: &str, server: &Server, token: &str, backend: &Backend) ->
         }
         drop(sender);
         let started = Instant::now();
-        let mut sink = std::io::sink();
-        server::service::export::write_workbook(&names, receiver, &mut sink, app::i18n::Lang::Zh)
+        let sink = std::io::sink();
+        server::service::export::write_workbook(&names, receiver, sink, app::i18n::Lang::Zh)
             .map(|_| started.elapsed().as_secs_f64())
     })
     .await??;

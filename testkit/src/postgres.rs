@@ -93,6 +93,8 @@ impl Cluster {
             c.args(["-c", script]);
             c
         };
+        // The watchdog outlives us by design: it is what cleans up after this process.
+        #[allow(clippy::zombie_processes)]
         shell
             .env("BIN", &self.bin)
             .env("DIR", &self.dir)

@@ -62,12 +62,11 @@ pub fn authenticated() -> Result<(Arc<dyn Console>, Caller), AppError> {
 /// Gives a server function's error answer the HTTP status of its code (401, 404, 422, …)
 /// instead of the generic 500, so clients and proxies see what happened.
 pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    if let Err(error) = &result {
-        if let (Some(response), Ok(status)) =
+    if let Err(error) = &result
+        && let (Some(response), Ok(status)) =
             (use_context::<leptos_axum::ResponseOptions>(), http::StatusCode::from_u16(error.code.http_status()))
-        {
-            response.set_status(status);
-        }
+    {
+        response.set_status(status);
     }
     result
 }

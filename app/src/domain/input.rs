@@ -57,10 +57,10 @@ impl CreateHavipRequest {
         }
         let ip = self.ip.as_deref().map(Ipv4::parse).transpose()?;
         let vms = BindingSet::parse(self.vm_ids.as_deref().unwrap_or(&[]), limits)?;
-        if let Some(project) = &self.project_id {
-            if !is_well_formed(IdKind::Project, project) {
-                return Err(AppError::with_detail(ErrorCode::ProjectNotFound, format!("no project {project:?}")));
-            }
+        if let Some(project) = &self.project_id
+            && !is_well_formed(IdKind::Project, project)
+        {
+            return Err(AppError::with_detail(ErrorCode::ProjectNotFound, format!("no project {project:?}")));
         }
         Ok(NewHavip {
             name,

@@ -250,10 +250,10 @@ impl InventoryDocument {
             if !known_project(&vm.project) {
                 return fail(format!("{at}.project"), format!("{:?} is not in projects", vm.project));
             }
-            if let Some(state) = &vm.state {
-                if !matches!(state.as_str(), "running" | "stopped") {
-                    return fail(format!("{at}.state"), format!("{state:?} is not running or stopped"));
-                }
+            if let Some(state) = &vm.state
+                && !matches!(state.as_str(), "running" | "stopped")
+            {
+                return fail(format!("{at}.state"), format!("{state:?} is not running or stopped"));
             }
             vms.push(ValidVm { entry: vm.clone(), vpc_id: (*vpc_id).to_owned(), ip, project: vm.project.clone() });
         }

@@ -27,13 +27,13 @@ impl Backend {
         request: CreateHavipRequest,
         idempotency_key: Option<String>,
     ) -> Result<Havip, AppError> {
-        if let Some(key) = &idempotency_key {
-            if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY || !key.bytes().all(|b| b.is_ascii_graphic()) {
-                return Err(AppError::invalid_parameter(
-                    Field::Body,
-                    "Idempotency-Key must be 1 to 255 visible ASCII characters",
-                ));
-            }
+        if let Some(key) = &idempotency_key
+            && (key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY || !key.bytes().all(|b| b.is_ascii_graphic()))
+        {
+            return Err(AppError::invalid_parameter(
+                Field::Body,
+                "Idempotency-Key must be 1 to 255 visible ASCII characters",
+            ));
         }
         let new = request.validate(self.settings.limits)?;
         let request_hash = hex::encode(Sha256::digest(serde_json::to_vec(&request).unwrap_or_default()));
@@ -64,18 +64,18 @@ impl Backend {
     ) -> Result<Havip, StoreError> {
         let tenant = caller.tenant_id.as_str();
         let mut tx = self.db.begin().await?;
-        if let Some(key) = key {
-            if let Some(answer) = idempotency::find(&mut tx, tenant, key).await? {
-                if answer.request_hash != request_hash {
-                    return Err(AppError::with_detail(
-                        ErrorCode::IdempotencyKeyMismatch,
-                        "the key was used with a different request",
-                    )
-                    .into());
-                }
-                return serde_json::from_str(&answer.response_body)
-                    .map_err(|e| StoreError::Config(format!("stored answer: {e}")));
+        if let Some(key) = key
+            && let Some(answer) = idempotency::find(&mut tx, tenant, key).await?
+        {
+            if answer.request_hash != request_hash {
+                return Err(AppError::with_detail(
+                    ErrorCode::IdempotencyKeyMismatch,
+                    "the key was used with a different request",
+                )
+                .into());
             }
+            return serde_json::from_str(&answer.response_body)
+                .map_err(|e| StoreError::Config(format!("stored answer: {e}")));
         }
         let vpc = inventory::find_vpc(&mut tx, tenant, &new.vpc_id)
             .await?

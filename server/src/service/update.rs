@@ -92,14 +92,14 @@ impl Backend {
         let limits = self.settings.limits;
         let mut tx = self.db.begin().await?;
         let current = havips::lock(&mut tx, tenant, id).await?.ok_or_else(AppError::not_found)?;
-        if let Some(version) = changes.version {
-            if version != current.version {
-                return Err(AppError::with_detail(
-                    ErrorCode::VersionConflict,
-                    format!("version {version} is stale; the HAVIP is at version {}", current.version),
-                )
-                .into());
-            }
+        if let Some(version) = changes.version
+            && version != current.version
+        {
+            return Err(AppError::with_detail(
+                ErrorCode::VersionConflict,
+                format!("version {version} is stale; the HAVIP is at version {}", current.version),
+            )
+            .into());
         }
         if !matches!(binding, BindingChange::Keep) && !current.status.can_rebind() {
             return Err(AppError::with_detail(

@@ -87,12 +87,11 @@ async fn answered_creates_survive_a_kill(store: Store) {
         let answered = answered_tx.clone();
         let body = json!({"name": format!("kill-{i}"), "vpc_id": tenant.vpc(0), "subnet_id": tenant.subnet(0, 0)});
         tasks.push(tokio::spawn(async move {
-            if let Ok(response) = remote.request(reqwest::Method::POST, "/havips").json(&body).send().await {
-                if response.status() == 202 {
-                    if let Ok(havip) = response.json::<Value>().await {
-                        let _ = answered.send(havip["id"].as_str().unwrap_or_default().to_owned());
-                    }
-                }
+            if let Ok(response) = remote.request(reqwest::Method::POST, "/havips").json(&body).send().await
+                && response.status() == 202
+                && let Ok(havip) = response.json::<Value>().await
+            {
+                let _ = answered.send(havip["id"].as_str().unwrap_or_default().to_owned());
             }
         }));
     }

@@ -28,7 +28,7 @@ use std::time::Duration;
 enum Dialog {
     Closed,
     Create,
-    Edit(Havip),
+    Edit(Box<Havip>),
     Delete(Vec<Havip>),
 }
 
@@ -144,7 +144,7 @@ pub fn HavipsPage() -> impl IntoView {
             {move || match state.dialog.get() {
                 Dialog::Closed => ().into_any(),
                 Dialog::Create => view! { <create::CreateDialog /> }.into_any(),
-                Dialog::Edit(havip) => view! { <edit::EditDialog havip /> }.into_any(),
+                Dialog::Edit(havip) => view! { <edit::EditDialog havip=*havip /> }.into_any(),
                 Dialog::Delete(havips) => view! { <delete::DeleteDialog havips /> }.into_any(),
             }}
         </ConsoleFrame>

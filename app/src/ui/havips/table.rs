@@ -174,7 +174,7 @@ fn HavipRow(havip: Havip) -> impl IntoView {
     let name = havip.name.clone();
     let not_deletable_reason = move || (!deletable).then(|| i18n.texts().cannot_delete);
     let edit_target = havip.clone();
-    let open_edit = move |_| state.dialog.set(Dialog::Edit(edit_target.clone()));
+    let open_edit = move |_| state.dialog.set(Dialog::Edit(Box::new(edit_target.clone())));
     let delete_target = havip.clone();
     let open_delete = move |_| state.dialog.set(Dialog::Delete(vec![delete_target.clone()]));
     let master = havip.master_vm_id.clone();

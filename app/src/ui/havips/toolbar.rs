@@ -72,10 +72,10 @@ fn SearchBox() -> impl IntoView {
         let q = text.get_untracked();
         let current = state.current_query();
         let wanted = ListQuery { q: Some(q), page: 1, ..current.clone() }.normalized();
-        if let Ok(wanted) = wanted {
-            if wanted.q != current.q {
-                state.show(wanted, true);
-            }
+        if let Ok(wanted) = wanted
+            && wanted.q != current.q
+        {
+            state.show(wanted, true);
         }
     };
     let on_input = move |ev: leptos::ev::Event| {
