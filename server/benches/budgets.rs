@@ -54,6 +54,18 @@ impl Row {
         Row { store: store.into(), what: what.into(), figure, budget: budget.into(), met: Some(met) }
     }
 
+    /// A latency row: the percentiles under load, met when p95 is under the budget and no
+    /// request failed.
+    fn p95(store: &str, what: &str, load: &Load, budget_ms: f64) -> Row {
+        Row::new(
+            store,
+            what,
+            load.percentiles(),
+            &format!("p95 under {budget_ms:.0} ms"),
+            load.p95_ms < budget_ms && load.errors == 0,
+        )
+    }
+
     fn failed(store: &str, why: &str) -> Row {
         Row { store: store.into(), what: "run".into(), figure: why.into(), budget: String::new(), met: Some(false) }
     }
@@ -129,13 +141,7 @@ async fn bench_store(store: &str) -> anyhow::Result<Vec<Row>> {
     let auth = format!("Authorization: Bearer {token}");
     let health = wrk(&format!("{}/healthz", server.base), &[], CONCURRENCY, None)?;
     let list = wrk(&format!("{}/api/v1/havips?page_size=50", server.base), &[&auth], CONCURRENCY, None)?;
-    rows.push(Row::new(
-        store,
-        "GET /api/v1/havips?page_size=50, p95 at 32 clients",
-        list.percentiles(),
-        "p95 under 20 ms",
-        list.p95_ms < 20.0 && list.errors == 0,
-    ));
+    rows.push(Row::p95(store, "GET /api/v1/havips?page_size=50, p95 at 32 clients", &list, 20.0));
     let ratio = list.rps / health.rps;
     rows.push(Row::new(
         store,
@@ -164,13 +170,7 @@ async fn bench_store(store: &str) -> anyhow::Result<Vec<Row>> {
         terms.iter().map(|t| format!("\"{}\"", t.replace(' ', "%20"))).collect::<Vec<_>>().join(",")
     );
     let search = wrk(&format!("{}/api/v1/havips", server.base), &[&auth], CONCURRENCY, Some(&script))?;
-    rows.push(Row::new(
-        store,
-        "  under load at 32 clients, 60 terms, p95",
-        search.percentiles(),
-        "p95 under 50 ms",
-        search.p95_ms < 50.0 && search.errors == 0,
-    ));
+    rows.push(Row::p95(store, "  under load at 32 clients, 60 terms, p95", &search, 50.0));
     // Pages are kept once rendered: the first render of a view is measured apart.
     let mut renders = Vec::new();
     for page in 1..=20 {
@@ -194,13 +194,7 @@ async fn bench_store(store: &str) -> anyhow::Result<Vec<Row>> {
     ));
     let cookie = format!("Cookie: havip_session={session}");
     let ssr = wrk(&format!("{}/havips?page_size=50", server.base), &[&cookie], CONCURRENCY, None)?;
-    rows.push(Row::new(
-        store,
-        "  under load at 32 clients (the same view), p95",
-        ssr.percentiles(),
-        "p95 under 50 ms",
-        ssr.p95_ms < 50.0 && ssr.errors == 0,
-    ));
+    rows.push(Row::p95(store, "  under load at 32 clients (the same view), p95", &ssr, 50.0));
 
     let create = create_load(&server.base, &token, &spare_vms)?;
     let intact = invariants_hold(&backend).await?;
