@@ -112,3 +112,25 @@ test('a tenant without a network is told why it cannot create one', async ({ pag
   const dialog = page.getByRole('dialog', { name: '新建高可用VIP' });
   await expect(dialog.getByText('创建高可用VIP前需保证账户至少拥有一个 VPC 网络和子网。')).toBeVisible();
 });
+
+test('the name and the remark are checked while typing, with the rules the server runs', async ({ page }) => {
+  const tenant = freshTenant();
+  await login(page, tenant.username, tenant.password);
+  await page.getByRole('button', { name: '新建' }).click();
+  const dialog = page.getByRole('dialog', { name: '新建高可用VIP' });
+  const nameRule = dialog.getByText('名称必填，1–128 个字符，只能包含中英文、数字、空格、“.”、“_”、“-”');
+  await dialog.getByLabel('名称').fill('bad/name');
+  await expect(nameRule).toBeVisible();
+  await expect(dialog.getByLabel('名称')).toHaveAttribute('aria-invalid', 'true');
+  await dialog.getByLabel('名称').fill('数据库 主备-1');
+  await expect(nameRule).toBeHidden();
+  await dialog.getByLabel('备注').fill('line one\nline two');
+  await expect(dialog.getByText('备注最多 255 个字符，且不能包含控制字符')).toBeVisible();
+  await dialog.getByLabel('备注').fill('one line');
+  await expect(dialog.getByText('备注最多 255 个字符，且不能包含控制字符')).toBeHidden();
+  // An empty name is refused on submit, before anything is sent.
+  await dialog.getByLabel('名称').fill('   ');
+  await dialog.getByRole('button', { name: '确认创建' }).click();
+  await expect(nameRule).toBeVisible();
+  await expect(dialog).toBeVisible();
+});

@@ -174,6 +174,21 @@ impl ListQuery {
             Some("") | None => None,
             Some(q) => Some(q.to_lowercase()),
         };
+        // Control characters match nothing and some databases refuse them outright.
+        for (field, value) in [
+            (Field::Q, &self.q),
+            (Field::VpcId, &self.vpc_id),
+            (Field::SubnetId, &self.subnet_id),
+            (Field::ProjectId, &self.project_id),
+            (Field::VmIds, &self.vm_id),
+        ] {
+            if value.as_deref().is_some_and(|v| v.chars().any(char::is_control)) {
+                return Err(AppError::invalid_parameter(
+                    field,
+                    format!("{} may not contain control characters", field.as_str()),
+                ));
+            }
+        }
         self.statuses.sort();
         self.statuses.dedup();
         Ok(self)
@@ -268,6 +283,8 @@ mod tests {
             ("sort", "id"),
             ("order", "up"),
             ("status", "gone"),
+            ("q", "a\u{0}b"),
+            ("vpc_id", "vpc-\u{1}x"),
         ] {
             let err = ListQuery::from_pairs([(key, value)]).expect_err(key);
             assert_eq!(err.code, ErrorCode::InvalidParameter);

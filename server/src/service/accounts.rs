@@ -69,6 +69,9 @@ fn micros(duration: std::time::Duration) -> i64 {
 impl Backend {
     /// Checks the password and opens a new session (a new ID at every login).
     pub async fn login(&self, username: &str, password: &str, client: &str) -> Result<String, AppError> {
+        if username.chars().any(char::is_control) || password.contains('\0') {
+            return Err(AppError::new(ErrorCode::InvalidCredentials).on_field(Field::Username));
+        }
         if !self.login_limiter.allows(username, client) {
             return Err(AppError::new(ErrorCode::TooManyRequests));
         }

@@ -180,6 +180,9 @@ impl Backend {
 
     /// One HAVIP of the caller's tenant; another tenant's ID is as unknown as a made-up one.
     pub async fn get_havip(&self, caller: &Caller, id: &str) -> Result<Havip, AppError> {
+        if !app::domain::ids::is_well_formed(IdKind::Havip, id) {
+            return Err(AppError::not_found());
+        }
         let mut conn = self.db.read.acquire().await.map_err(|e| public_error(e.into()))?;
         havips::get(&mut conn, &caller.tenant_id, id).await.map_err(public_error)?.ok_or_else(AppError::not_found)
     }

@@ -19,7 +19,7 @@ pub mod update;
 use crate::db::Tx;
 use crate::db::{Db, StoreError, UniqueTarget, is_unavailable};
 use crate::settings::Settings;
-use app::domain::{AppError, ErrorCode};
+use app::domain::{AppError, ErrorCode, Field};
 use std::future::Future;
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -53,6 +53,10 @@ pub async fn commit_tenant_write(mut tx: Tx, tenant_id: &str) -> Result<(), Stor
 pub fn public_error(error: StoreError) -> AppError {
     match error {
         StoreError::Rule(rule) => rule,
+        // Text the database cannot store (a NUL byte in Postgres) is the request's fault.
+        StoreError::Database(sqlx::Error::Database(db)) if matches!(db.code().as_deref(), Some("22021" | "22P05")) => {
+            AppError::invalid_parameter(Field::Body, "the request contains characters that cannot be stored")
+        }
         error if is_unavailable(&error) => {
             tracing::warn!(%error, "database unavailable");
             AppError::new(ErrorCode::ServiceUnavailable)

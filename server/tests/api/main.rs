@@ -7,6 +7,7 @@ mod concurrency;
 mod create_rules;
 mod edit_delete;
 mod export;
+mod fuzz;
 mod lifecycle;
 mod list;
 mod security;
