@@ -15,8 +15,8 @@ use std::collections::HashMap;
 use std::io::Write;
 use tokio::sync::mpsc;
 
-/// Rows handed to the writer at a time.
-const BATCH_ROWS: usize = 1000;
+/// HAVIPs read from the database, and handed to the writer, at a time.
+const CHUNK_ROWS: i64 = 2000;
 
 pub type Rows = mpsc::Receiver<Result<Vec<ExportRow>, AppError>>;
 
@@ -34,7 +34,7 @@ impl Backend {
         tokio::spawn(async move {
             let streamed: Result<(), StoreError> = async {
                 let mut conn = db.read.acquire().await?;
-                export::stream(&mut conn, &tenant, BATCH_ROWS, &sender).await
+                export::stream(&mut conn, db.dialect, &tenant, CHUNK_ROWS, &sender).await
             }
             .await;
             if let Err(error) = streamed {

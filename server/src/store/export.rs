@@ -1,8 +1,9 @@
-//! The rows of the Excel export: one per HAVIP in creation order with the IDs of its VMs, read
-//! by a single streaming query that joins nothing but the bindings (names come from maps the
-//! export reads first, whose size is the inventory's, not the number of rows).
+//! The rows of the Excel export, read in chunks of a few thousand HAVIPs. Each chunk comes back
+//! as ONE row holding a JSON array that the database builds (json_group_array on SQLite,
+//! json_agg on Postgres): handing a hundred thousand rows one by one through the driver costs
+//! more than writing the workbook, while a few dozen large texts cost almost nothing.
 
-use crate::db::{StoreError, col};
+use crate::db::{Dialect, StoreError, col};
 use app::domain::status::HavipStatus;
 use app::domain::time::Timestamp;
 use sqlx::AnyConnection;
@@ -23,64 +24,79 @@ pub struct ExportRow {
 
 pub type RowBatches = tokio::sync::mpsc::Sender<Result<Vec<ExportRow>, app::domain::AppError>>;
 
-/// Streams the tenant's rows into `out` in batches; stops early when the receiver is gone.
+/// One HAVIP-and-binding pair as the chunk's JSON has it.
+type Pair = (String, String, String, String, String, String, String, String, i64, Option<String>, Option<i64>);
+
+/// Streams the tenant's rows in creation order into `out`, `chunk` HAVIPs at a time; stops
+/// early when the receiver is gone.
 pub async fn stream(
     conn: &mut AnyConnection,
+    dialect: Dialect,
     tenant_id: &str,
-    batch_size: usize,
+    chunk: i64,
     out: &RowBatches,
 ) -> Result<(), StoreError> {
-    use futures::TryStreamExt;
-    let mut rows = sqlx::query(
-        "SELECT h.id, h.name, h.remark, h.status, h.ip, h.vpc_id, h.subnet_id, h.project_id, h.created_at, \
-         b.vm_id, b.havip_slot FROM havips h LEFT JOIN havip_bindings b ON b.havip_id = h.id \
-         WHERE h.tenant_id = $1 ORDER BY h.created_at, h.id",
-    )
-    .bind(tenant_id)
-    .fetch(conn);
-    let mut batch: Vec<ExportRow> = Vec::with_capacity(batch_size);
-    let mut slots: Vec<(i64, String)> = Vec::new();
-    while let Some(row) = rows.try_next().await? {
-        let id: String = col(&row, 0)?;
-        if batch.last().is_none_or(|last| last.id != id) {
-            if let Some(done) = batch.last_mut() {
-                take_vms(done, &mut slots);
-            }
-            if batch.len() == batch_size
-                && out.send(Ok(std::mem::replace(&mut batch, Vec::with_capacity(batch_size)))).await.is_err()
-            {
-                return Ok(());
-            }
-            let status: String = col(&row, 3)?;
-            batch.push(ExportRow {
-                id,
-                name: col(&row, 1)?,
-                remark: col(&row, 2)?,
-                status: HavipStatus::parse(&status)
-                    .ok_or_else(|| StoreError::Config(format!("unknown status {status:?}")))?,
-                ip: col(&row, 4)?,
-                vpc_id: col(&row, 5)?,
-                subnet_id: col(&row, 6)?,
-                project_id: col(&row, 7)?,
-                created_at: Timestamp::from_micros(col(&row, 8)?),
-                vm_ids: Vec::new(),
-            });
+    let (open, close) = match dialect {
+        Dialect::Sqlite => ("json_group_array(json_array(", "))"),
+        Dialect::Postgres => ("json_agg(json_build_array(", "))::text"),
+    };
+    let sql = format!(
+        "SELECT {open}h.id, h.name, h.remark, h.status, h.ip, h.vpc_id, h.subnet_id, h.project_id, h.created_at, \
+         b.vm_id, b.havip_slot{close} \
+         FROM (SELECT id, name, remark, status, ip, vpc_id, subnet_id, project_id, created_at FROM havips \
+               WHERE tenant_id = $1 AND (created_at > $2 OR (created_at = $2 AND id > $3)) \
+               ORDER BY created_at, id LIMIT $4) h \
+         LEFT JOIN havip_bindings b ON b.havip_id = h.id"
+    );
+    let mut after: (i64, String) = (i64::MIN, String::new());
+    loop {
+        let row = sqlx::query(&sql)
+            .bind(tenant_id)
+            .bind(after.0)
+            .bind(after.1.clone())
+            .bind(chunk)
+            .fetch_one(&mut *conn)
+            .await?;
+        let json: Option<String> = col(&row, 0)?;
+        let pairs: Vec<Pair> = serde_json::from_str(json.as_deref().unwrap_or("[]"))
+            .map_err(|e| StoreError::Config(format!("export chunk: {e}")))?;
+        if pairs.is_empty() {
+            return Ok(());
         }
-        if let Some(vm_id) = col::<Option<String>>(&row, 9)? {
-            slots.push((col(&row, 10)?, vm_id));
+        let rows = rows_of(pairs)?;
+        if let Some(last) = rows.last() {
+            after = (last.created_at.as_micros(), last.id.clone());
+        }
+        let full = rows.len() as i64 == chunk;
+        if out.send(Ok(rows)).await.is_err() || !full {
+            return Ok(());
         }
     }
-    if let Some(done) = batch.last_mut() {
-        take_vms(done, &mut slots);
-    }
-    if !batch.is_empty() {
-        let _ = out.send(Ok(batch)).await;
-    }
-    Ok(())
 }
 
-/// Gives the row its VMs in slot order.
-fn take_vms(row: &mut ExportRow, slots: &mut Vec<(i64, String)>) {
-    slots.sort_unstable();
-    row.vm_ids = slots.drain(..).map(|(_, id)| id).collect();
+/// Groups a chunk's pairs into rows in creation order, each with its VMs in slot order.
+fn rows_of(mut pairs: Vec<Pair>) -> Result<Vec<ExportRow>, StoreError> {
+    pairs.sort_by(|a, b| (a.8, &a.0, a.10).cmp(&(b.8, &b.0, b.10)));
+    let mut rows: Vec<ExportRow> = Vec::new();
+    for (id, name, remark, status, ip, vpc_id, subnet_id, project_id, created_at, vm_id, _) in pairs {
+        if rows.last().is_none_or(|row| row.id != id) {
+            rows.push(ExportRow {
+                status: HavipStatus::parse(&status)
+                    .ok_or_else(|| StoreError::Config(format!("unknown status {status:?}")))?,
+                id,
+                name,
+                remark,
+                ip,
+                vpc_id,
+                subnet_id,
+                project_id,
+                vm_ids: Vec::new(),
+                created_at: Timestamp::from_micros(created_at),
+            });
+        }
+        if let (Some(vm_id), Some(row)) = (vm_id, rows.last_mut()) {
+            row.vm_ids.push(vm_id);
+        }
+    }
+    Ok(rows)
 }
