@@ -36,6 +36,8 @@ bench:
 
 lint:
 	$(CARGO) fmt --all --check
+	@! $(CARGO) tree -p frontend --target wasm32-unknown-unknown -e normal --prefix none | grep -qiE '^(sqlx|tokio|axum|argon2|leptos_axum) ' \
+		|| { echo "server-only crates reached the WebAssembly"; exit 1; }
 	$(CARGO) clippy -p server --all-targets -- -D warnings
 	$(CARGO) clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 

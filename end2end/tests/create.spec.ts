@@ -1,43 +1,64 @@
-import { expect, test } from '@playwright/test';
-import { createHavip, freshTenant, hydrated, login, row, unique } from './helpers';
+// Issue 3: the create wizard (新建) — the happy path, checks while typing (the same Rust rules
+// the server runs, compiled to WebAssembly), server errors on their field, and the VM limits.
 
-test('create through the wizard: the row appears and turns available by itself', async ({ page }) => {
-  const tenant = freshTenant();
-  await login(page, tenant.username, tenant.password);
-  const name = unique('wizard-');
+import { expect, test, type Page } from '@playwright/test';
+import { havipCli } from '../global-setup';
+import { cell, createHavip, freshTenant, login, reload, row, toasts, unique, vmBox, vmOption } from './helpers';
+
+/** Opens the create wizard and answers its dialog. */
+async function openWizard(page: Page) {
   await page.getByRole('button', { name: '新建' }).click();
   const dialog = page.getByRole('dialog', { name: '新建高可用VIP' });
   await expect(dialog).toBeVisible();
+  return dialog;
+}
+
+test('create through the wizard: the dialog closes, the row appears and turns 可用 by itself', async ({ page }) => {
+  const tenant = freshTenant();
+  await login(page, tenant.username, tenant.password);
+  const name = unique('wizard-');
+  const dialog = await openWizard(page);
   await expect(dialog.getByLabel('名称')).toBeFocused();
   await dialog.getByLabel('名称').fill(name);
   await dialog.getByLabel('备注').fill('made by the wizard');
   await expect(dialog.getByLabel('VPC')).toHaveValue(tenant.vpc);
   await dialog.getByLabel('子网').selectOption(tenant.subnet);
   await expect(dialog.getByText('可用范围 10.20.1.1 – 10.20.1.254')).toBeVisible();
-  await dialog.getByRole('checkbox', { name: new RegExp(tenant.vms[0].name) }).check();
-  await dialog.getByRole('checkbox', { name: new RegExp(tenant.vms[1].name) }).check();
+  // The picker lists the VPC's VMs with their IP and how many HAVIPs they carry.
+  const picker = dialog.getByRole('group', { name: /关联虚拟机/ });
+  await expect(picker.getByRole('checkbox')).toHaveCount(tenant.vms.length);
+  await expect(vmBox(dialog, tenant.vms[0].name)).toBeEnabled();
+  await vmBox(dialog, tenant.vms[0].name).check();
+  await vmBox(dialog, tenant.vms[1].name).check();
+  await expect(picker).toContainText('已选 2/3 台');
+  await expect(dialog.getByLabel('项目组')).toBeVisible();
   await dialog.getByRole('button', { name: '确认创建' }).click();
+
   await expect(dialog).toBeHidden();
-  await expect(page.getByRole('status').getByText(`已提交创建“${name}”`)).toBeVisible();
+  await expect(toasts(page).getByText(`已提交创建“${name}”`)).toBeVisible();
   const created = row(page, name);
   await expect(created).toBeVisible();
-  await expect(created.getByText('可用')).toBeVisible({ timeout: 20_000 });
-  await expect(created).toContainText(tenant.vms[0].name);
-  await expect(created).toContainText('10.20.1.2');
+  // No reload: the row settles by itself (创建中 → 可用).
+  await expect(cell(created, '状态')).toHaveText(/可用/, { timeout: 20_000 });
+  await expect(cell(created, '名称/备注')).toContainText('made by the wizard');
+  await expect(cell(created, '关联虚拟机')).toContainText(tenant.vms[0].name);
+  await expect(cell(created, '关联虚拟机')).toContainText(tenant.vms[1].name);
+  // The address was left empty: the lowest free one is assigned (.1 is the gateway).
+  await expect(cell(created, 'IP 地址')).toContainText('10.20.1.2');
 });
 
 test('an out-of-range IP is shown on its field before anything is sent', async ({ page }) => {
   const tenant = freshTenant();
   await login(page, tenant.username, tenant.password);
-  let posted = false;
+  const posted: string[] = [];
   page.on('request', (request) => {
-    if (request.url().includes('/api/fn/create_havip')) posted = true;
+    if (request.method() === 'POST' && /create_havip|\/api\/v1\/havips$/.test(request.url())) posted.push(request.url());
   });
-  await page.getByRole('button', { name: '新建' }).click();
-  const dialog = page.getByRole('dialog', { name: '新建高可用VIP' });
+  const dialog = await openWizard(page);
   await dialog.getByLabel('名称').fill(unique('range-'));
   await dialog.getByLabel('子网').selectOption(tenant.subnet);
   const ip = dialog.getByLabel('IP 地址');
+  // In the VPC but in the other subnet.
   await ip.fill('10.20.2.5');
   await expect(dialog.getByText('IP 地址必须在所选子网的网段范围内')).toBeVisible();
   await expect(ip).toHaveAttribute('aria-invalid', 'true');
@@ -45,79 +66,103 @@ test('an out-of-range IP is shown on its field before anything is sent', async (
   await expect(dialog.getByText('不能使用子网的网络地址、广播地址或网关地址')).toBeVisible();
   await ip.fill('10.20.1.300');
   await expect(dialog.getByText('IP 地址格式不正确，应为 a.b.c.d')).toBeVisible();
+  // The address of a VM of the subnet is known in the browser too.
+  await ip.fill(tenant.vms[0].ip);
+  await expect(dialog.getByText('该 IP 地址已被虚拟机或其他高可用VIP使用')).toBeVisible();
+  await ip.fill('10.20.3.7');
+  await expect(dialog.getByText('IP 地址必须在所选子网的网段范围内')).toBeVisible();
   await dialog.getByRole('button', { name: '确认创建' }).click();
   await expect(dialog).toBeVisible();
-  expect(posted).toBe(false);
+  await expect(dialog.getByText('IP 地址必须在所选子网的网段范围内')).toBeVisible();
+  expect(posted, 'nothing is sent while a field is wrong').toEqual([]);
+  // A good address clears the message.
+  await ip.fill('10.20.1.77');
+  await expect(dialog.getByText('IP 地址必须在所选子网的网段范围内')).toBeHidden();
+  await expect(ip).toHaveAttribute('aria-invalid', 'false');
   // Escape closes the dialog and focus goes back to where it came from.
   await page.keyboard.press('Escape');
   await expect(dialog).toBeHidden();
   await expect(page.getByRole('button', { name: '新建' })).toBeFocused();
+  expect(posted).toEqual([]);
 });
 
 test('an address taken meanwhile is reported on the IP field and the input is kept', async ({ page }) => {
   const tenant = freshTenant();
   await login(page, tenant.username, tenant.password);
   const name = unique('late-');
-  await page.getByRole('button', { name: '新建' }).click();
-  const dialog = page.getByRole('dialog', { name: '新建高可用VIP' });
+  const dialog = await openWizard(page);
   await dialog.getByLabel('名称').fill(name);
+  await dialog.getByLabel('备注').fill('second in line');
   await dialog.getByLabel('子网').selectOption(tenant.subnet);
   await dialog.getByLabel('IP 地址').fill('10.20.1.50');
+  await vmBox(dialog, tenant.vms[2].name).check();
   // Someone else takes the address before we confirm.
-  await createHavip(page, { name: 'first-come', vpc_id: tenant.vpc, subnet_id: tenant.subnet, ip: '10.20.1.50' });
+  await createHavip(page, { name: unique('first-come-'), vpc_id: tenant.vpc, subnet_id: tenant.subnet, ip: '10.20.1.50' });
   await dialog.getByRole('button', { name: '确认创建' }).click();
+
+  const ip = dialog.getByLabel('IP 地址');
   await expect(dialog.getByText('该 IP 地址已被虚拟机或其他高可用VIP使用')).toBeVisible();
+  await expect(ip).toHaveAttribute('aria-invalid', 'true');
+  // The message is the IP field's own (it describes that input).
+  const describedBy = (await ip.getAttribute('aria-describedby'))!.split(' ');
+  await expect(dialog.locator(`[id="${describedBy[1]}"]`)).toHaveText('该 IP 地址已被虚拟机或其他高可用VIP使用');
+  // Nothing typed is lost.
   await expect(dialog).toBeVisible();
   await expect(dialog.getByLabel('名称')).toHaveValue(name);
-  await expect(dialog.getByLabel('IP 地址')).toHaveValue('10.20.1.50');
+  await expect(dialog.getByLabel('备注')).toHaveValue('second in line');
+  await expect(ip).toHaveValue('10.20.1.50');
+  await expect(vmBox(dialog, tenant.vms[2].name)).toBeChecked();
+  await expect(dialog.getByRole('button', { name: '确认创建' })).toBeEnabled();
+
   // Correcting the field clears the server's complaint, and the create goes through.
-  await dialog.getByLabel('IP 地址').fill('10.20.1.51');
+  await ip.fill('10.20.1.51');
+  await expect(dialog.getByText('该 IP 地址已被虚拟机或其他高可用VIP使用')).toBeHidden();
   await dialog.getByRole('button', { name: '确认创建' }).click();
   await expect(dialog).toBeHidden();
-  await expect(row(page, name)).toContainText('10.20.1.51');
+  await expect(cell(row(page, name), 'IP 地址')).toContainText('10.20.1.51');
 });
 
-test('the VM picker shows counts, refuses a full VM and a fourth VM, and says why', async ({ page }) => {
+test('the VM picker refuses a VM with 5 HAVIPs and a fourth VM, and says why', async ({ page }) => {
   const tenant = freshTenant();
   await login(page, tenant.username, tenant.password);
   const full = tenant.vms[5];
   for (let i = 0; i < 5; i++) {
-    await createHavip(page, { name: `load-${i}`, vpc_id: tenant.vpc, subnet_id: tenant.subnet, vm_ids: [full.id] });
+    await createHavip(page, { name: unique(`load-${i}-`), vpc_id: tenant.vpc, subnet_id: tenant.subnet, vm_ids: [full.id] });
   }
-  await page.reload();
-  await hydrated(page);
-  await page.getByRole('button', { name: '新建' }).click();
-  const dialog = page.getByRole('dialog', { name: '新建高可用VIP' });
-  const fullBox = dialog.getByRole('checkbox', { name: new RegExp(full.name) });
-  await expect(fullBox).toBeDisabled();
-  await expect(dialog.getByText('该虚拟机已绑定 5 个高可用VIP，不能再绑定')).toBeVisible();
-  await expect(dialog.getByText('已绑定 5/5 个 VIP')).toBeVisible();
-  for (const vm of tenant.vms.slice(0, 3)) {
-    await dialog.getByRole('checkbox', { name: new RegExp(vm.name) }).check();
-  }
+  await reload(page);
+  const dialog = await openWizard(page);
+  const fullOption = vmOption(dialog, full.name);
+  await expect(vmBox(dialog, full.name)).toBeDisabled();
+  await expect(fullOption).toContainText('已绑定 5/5 个 VIP');
+  await expect(fullOption).toContainText('该虚拟机已绑定 5 个高可用VIP，不能再绑定');
+
+  // Three VMs chosen: the others cannot be chosen any more, and each says why.
+  for (const vm of tenant.vms.slice(0, 3)) await vmBox(dialog, vm.name).check();
   await expect(dialog.getByText('已选 3/3 台')).toBeVisible();
-  await expect(dialog.getByRole('checkbox', { name: new RegExp(tenant.vms[3].name) })).toBeDisabled();
-  await expect(dialog.getByText('一个高可用VIP最多关联 3 台虚拟机').first()).toBeVisible();
-  await dialog.getByRole('checkbox', { name: new RegExp(tenant.vms[0].name) }).uncheck();
-  await expect(dialog.getByRole('checkbox', { name: new RegExp(tenant.vms[3].name) })).toBeEnabled();
+  const fourth = tenant.vms[3];
+  await expect(vmBox(dialog, fourth.name)).toBeDisabled();
+  await expect(vmBox(dialog, tenant.vms[4].name)).toBeDisabled();
+  await expect(vmOption(dialog, fourth.name)).toContainText('一个高可用VIP最多关联 3 台虚拟机');
+  // The chosen ones stay changeable; giving one up frees a place.
+  await expect(vmBox(dialog, tenant.vms[0].name)).toBeEnabled();
+  await vmBox(dialog, tenant.vms[0].name).uncheck();
+  await expect(vmBox(dialog, fourth.name)).toBeEnabled();
+  await expect(vmBox(dialog, full.name)).toBeDisabled();
 });
 
 test('a tenant without a network is told why it cannot create one', async ({ page }) => {
   const username = unique('bare');
-  const { havipCli } = await import('../global-setup');
   havipCli(['user', 'create', '--tenant', unique('empty-'), '--username', username, '--admin'], 'bare-tenant-password\n');
   await login(page, username, 'bare-tenant-password');
   await expect(page.getByText('还没有高可用VIP')).toBeVisible();
-  await page.getByRole('button', { name: '新建' }).click();
-  const dialog = page.getByRole('dialog', { name: '新建高可用VIP' });
+  const dialog = await openWizard(page);
   await expect(dialog.getByText('创建高可用VIP前需保证账户至少拥有一个 VPC 网络和子网。')).toBeVisible();
 });
 
 test('the name and the remark are checked while typing, with the rules the server runs', async ({ page }) => {
   const tenant = freshTenant();
   await login(page, tenant.username, tenant.password);
-  await page.getByRole('button', { name: '新建' }).click();
-  const dialog = page.getByRole('dialog', { name: '新建高可用VIP' });
+  const dialog = await openWizard(page);
   const nameRule = dialog.getByText('名称必填，1–128 个字符，只能包含中英文、数字、空格、“.”、“_”、“-”');
   await dialog.getByLabel('名称').fill('bad/name');
   await expect(nameRule).toBeVisible();
@@ -133,4 +178,7 @@ test('the name and the remark are checked while typing, with the rules the serve
   await dialog.getByRole('button', { name: '确认创建' }).click();
   await expect(nameRule).toBeVisible();
   await expect(dialog).toBeVisible();
+  // 取消 closes the dialog.
+  await dialog.getByRole('button', { name: '取消' }).click();
+  await expect(dialog).toBeHidden();
 });

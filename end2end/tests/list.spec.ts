@@ -1,5 +1,8 @@
+// Issue 2: the HAVIP list page — rendered on the server, hydrated, search, filters, sort and
+// pages in the URL, and the language switch.
+
 import { expect, test } from '@playwright/test';
-import { base, createHavip, freshTenant, hydrated, login, row, settled, unique } from './helpers';
+import { createHavip, createSettled, freshTenant, login, pager, reload, row, shownNames, unique } from './helpers';
 
 test('the page loads, shows the demo HAVIPs and hydrates', async ({ page }) => {
   const errors: string[] = [];
@@ -7,61 +10,164 @@ test('the page loads, shows the demo HAVIPs and hydrates', async ({ page }) => {
   page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
   await login(page);
   await expect(page.getByRole('heading', { name: '高可用VIP' })).toBeVisible();
-  for (const header of ['名称/备注', '资源ID', '状态', 'VPC/子网', 'IP 地址', '关联虚拟机', '项目组', '创建时间', '操作']) {
-    await expect(page.getByRole('columnheader', { name: header })).toBeVisible();
-  }
+  const headers = page.getByRole('columnheader');
+  await expect(headers).toHaveText(['', /名称\/备注/, '资源ID', '状态', 'VPC/子网', /IP 地址/, '关联虚拟机', '项目组', /创建时间/, '操作']);
   await expect(row(page, 'grafana-vip')).toBeVisible();
-  await expect(page.getByText(/共 \d+ 条/)).toBeVisible();
+  // The remark is text, never markup.
+  await expect(row(page, 'grafana-vip')).toContainText('<b>看板</b>');
+  await expect(pager(page).getByText(/共 \d+ 条/)).toBeVisible();
+  // Something only the hydrated client can do: open the create dialog, and close it with Esc.
+  await page.getByRole('button', { name: '新建' }).click();
+  const dialog = page.getByRole('dialog', { name: '新建高可用VIP' });
+  await expect(dialog).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
   expect(errors, 'no errors in the browser (CSP, hydration)').toEqual([]);
 });
 
-test('typing in the search box narrows the table', async ({ page }) => {
+test('typing in the search box narrows the table, and the search survives a reload', async ({ page }) => {
   const tenant = freshTenant();
   await login(page, tenant.username, tenant.password);
   const tag = unique('needle');
   await createHavip(page, { name: `${tag}-one`, vpc_id: tenant.vpc, subnet_id: tenant.subnet });
+  await createHavip(page, { name: `${tag}-two`, vpc_id: tenant.vpc, subnet_id: tenant.subnet });
   await createHavip(page, { name: 'haystack', remark: 'nothing to see', vpc_id: tenant.vpc, subnet_id: tenant.subnet });
-  await page.reload();
-  await hydrated(page);
-  await expect(page.getByRole('row')).toHaveCount(3);
-  await page.getByRole('searchbox', { name: '搜索' }).fill(tag.toUpperCase());
+  await reload(page);
+  await expect(page.getByRole('row')).toHaveCount(4);
+
+  const search = page.getByRole('searchbox', { name: '搜索' });
+  // A part of the name, in another case.
+  await search.fill(tag.slice(0, 10).toUpperCase());
   await expect(row(page, `${tag}-one`)).toBeVisible();
+  await expect(row(page, `${tag}-two`)).toBeVisible();
   await expect(row(page, 'haystack')).toHaveCount(0);
-  await expect(page).toHaveURL(new RegExp(`q=${tag}`));
-  await expect(page.getByText('共 1 条')).toBeVisible();
+  await expect(pager(page)).toContainText('共 2 条');
+  await expect(page).toHaveURL(new RegExp(`q=${tag.slice(0, 10)}`, 'i'));
+
+  // A part of the remark.
+  await search.fill('to see');
+  await expect(row(page, 'haystack')).toBeVisible();
+  await expect(row(page, `${tag}-one`)).toHaveCount(0);
+  await expect(pager(page)).toContainText('共 1 条');
+
+  // Nothing matches: the empty state says so.
+  await search.fill(unique('nowhere'));
+  await expect(page.getByText('没有符合条件的高可用VIP。')).toBeVisible();
+
+  await search.fill(`${tag}-two`);
+  await expect(row(page, `${tag}-one`)).toHaveCount(0);
+  await expect(row(page, `${tag}-two`)).toBeVisible();
+  await reload(page);
+  await expect(search).toHaveValue(`${tag}-two`);
+  await expect(row(page, `${tag}-two`)).toBeVisible();
+  await expect(row(page, `${tag}-one`)).toHaveCount(0);
+  await expect(pager(page)).toContainText('共 1 条');
 });
 
-test('a filter and a page change survive a reload', async ({ page }) => {
+test('a subnet filter and a page change survive a reload', async ({ page }) => {
   const tenant = freshTenant();
   await login(page, tenant.username, tenant.password);
-  const ids: string[] = [];
-  for (let i = 0; i < 23; i++) {
-    ids.push((await createHavip(page, { name: `paged-${String(i).padStart(2, '0')}`, vpc_id: tenant.vpc, subnet_id: tenant.subnet })).id);
-  }
-  await createHavip(page, { name: 'in-the-back', vpc_id: tenant.vpc, subnet_id: tenant.otherSubnet });
-  for (const id of ids) await settled(page, id);
-  await page.reload();
-  await hydrated(page);
+  await createSettled(page, [
+    ...Array.from({ length: 23 }, (_, i) => ({ name: `paged-${String(i).padStart(2, '0')}`, vpc_id: tenant.vpc, subnet_id: tenant.subnet })),
+    { name: 'in-the-back', vpc_id: tenant.vpc, subnet_id: tenant.otherSubnet },
+  ]);
+  await reload(page);
+  await expect(pager(page)).toContainText('共 24 条');
 
   await page.getByLabel('子网').selectOption({ label: 'front (10.20.1.0/24)' });
-  await expect(page.getByText('共 23 条')).toBeVisible();
-  await page.getByRole('button', { name: '下一页' }).click();
-  await expect(page.getByText('第 2 / 2 页')).toBeVisible();
-  await expect(page.getByRole('row')).toHaveCount(4);
+  await expect(pager(page)).toContainText('共 23 条');
+  await expect(pager(page)).toContainText('第 1 / 2 页');
+  await pager(page).getByRole('button', { name: '下一页' }).click();
+  await expect(pager(page)).toContainText('第 2 / 2 页');
+  // Newest first by default: the three oldest are on page 2.
+  await expect.poll(() => shownNames(page)).toEqual(['paged-02', 'paged-01', 'paged-00']);
   const url = page.url();
   expect(url).toContain(`subnet_id=${tenant.subnet}`);
   expect(url).toContain('page=2');
 
-  await page.reload();
-  await hydrated(page);
+  await reload(page);
   expect(page.url()).toBe(url);
-  await expect(page.getByText('第 2 / 2 页')).toBeVisible();
-  await expect(page.getByText('共 23 条')).toBeVisible();
+  await expect(pager(page)).toContainText('第 2 / 2 页');
+  await expect(pager(page)).toContainText('共 23 条');
   await expect(page.getByLabel('子网')).toHaveValue(tenant.subnet);
+  await expect.poll(() => shownNames(page)).toEqual(['paged-02', 'paged-01', 'paged-00']);
   await expect(row(page, 'in-the-back')).toHaveCount(0);
-  // The back button returns to the first page.
+
+  // The back button returns to the first page of the same filter.
   await page.goBack();
-  await expect(page.getByText('第 1 / 2 页')).toBeVisible();
+  await expect(pager(page)).toContainText('第 1 / 2 页');
+  await expect(page.getByRole('row')).toHaveCount(21);
+  await expect(row(page, 'paged-22')).toBeVisible();
+});
+
+test('a status filter, a sort, a page size and a page change live in the URL', async ({ page }) => {
+  const tenant = freshTenant();
+  await login(page, tenant.username, tenant.password);
+  const names = Array.from({ length: 23 }, (_, i) => `s-${String(i).padStart(2, '0')}`);
+  // Created in a shuffled order, so that sorting by name differs from the creation order.
+  const shuffled = [...names].sort(() => Math.random() - 0.5);
+  await createSettled(page, shuffled.map((name) => ({ name, vpc_id: tenant.vpc, subnet_id: tenant.subnet })));
+  await reload(page);
+
+  // The status filter is a drop-down (<details>) of checkboxes.
+  const statusMenu = page.locator('summary').filter({ hasText: /^状态/ });
+  await statusMenu.click();
+  await page.getByRole('checkbox', { name: '失败' }).check();
+  await expect(page).toHaveURL(/status=failed/);
+  await expect(page.getByText('没有符合条件的高可用VIP。')).toBeVisible();
+  await page.getByRole('checkbox', { name: '失败' }).uncheck();
+  await page.getByRole('checkbox', { name: '可用' }).check();
+  await expect(page).toHaveURL(/status=available/);
+  await expect(page).not.toHaveURL(/status=failed/);
+  await expect(statusMenu).toHaveText(/状态 \(1\)/);
+  await expect(pager(page)).toContainText('共 23 条');
+  // Close the drop-down again: while open it can lie over the table's headers.
+  await statusMenu.click();
+  await expect(page.getByRole('checkbox', { name: '可用' })).toBeHidden();
+
+  // Sort by name: ascending first.
+  await page.getByRole('button', { name: /名称\/备注/ }).click();
+  await expect(page).toHaveURL(/sort=name/);
+  await expect(page.getByRole('columnheader', { name: /名称\/备注/ })).toHaveAttribute('aria-sort', 'ascending');
+  await expect.poll(() => shownNames(page)).toEqual(names.slice(0, 20));
+  await pager(page).getByRole('button', { name: '下一页' }).click();
+  await expect.poll(() => shownNames(page)).toEqual(names.slice(20));
+  await expect(pager(page)).toContainText('第 2 / 2 页');
+
+  const url = page.url();
+  await reload(page);
+  expect(page.url()).toBe(url);
+  await expect.poll(() => shownNames(page)).toEqual(names.slice(20));
+  await expect(pager(page)).toContainText('第 2 / 2 页');
+  await expect(statusMenu).toHaveText(/状态 \(1\)/);
+  await statusMenu.click();
+  await expect(page.getByRole('checkbox', { name: '可用' })).toBeChecked();
+  await expect(page.getByRole('checkbox', { name: '失败' })).not.toBeChecked();
+  await statusMenu.click();
+  await expect(page.getByRole('columnheader', { name: /名称\/备注/ })).toHaveAttribute('aria-sort', 'ascending');
+
+  // Sorting again reverses the order; a larger page holds every row.
+  await page.getByRole('button', { name: /名称\/备注/ }).click();
+  await expect(page.getByRole('columnheader', { name: /名称\/备注/ })).toHaveAttribute('aria-sort', 'descending');
+  await pager(page).getByLabel('每页条数').selectOption('50');
+  await expect(page).toHaveURL(/page_size=50/);
+  await expect(pager(page)).toContainText('第 1 / 1 页');
+  await expect.poll(() => shownNames(page)).toEqual([...names].reverse());
+  await reload(page);
+  await expect(pager(page).getByLabel('每页条数')).toHaveValue('50');
+  await expect.poll(() => shownNames(page)).toEqual([...names].reverse());
+});
+
+test('the status drop-down closes when the user clicks elsewhere', async ({ page }) => {
+  await login(page);
+  const statusMenu = page.locator('summary').filter({ hasText: /^状态/ });
+  await statusMenu.click();
+  await expect(page.getByRole('checkbox', { name: '删除中' })).toBeVisible();
+  // A click outside the menu (on the page title) closes it, like any menu of a console. Left
+  // open, it lies over the table's header row (which header depends on the toolbar's width),
+  // and a click meant for a sort button there toggles a status checkbox instead.
+  await page.getByRole('heading', { name: '高可用VIP' }).click();
+  await expect(page.getByRole('checkbox', { name: '删除中' })).toBeHidden();
 });
 
 test('the language switch changes the headers and is remembered', async ({ page }) => {
@@ -69,11 +175,19 @@ test('the language switch changes the headers and is remembered', async ({ page 
   await expect(page.getByRole('columnheader', { name: '资源ID' })).toBeVisible();
   await page.getByRole('button', { name: 'English' }).click();
   await expect(page.getByRole('columnheader', { name: 'Resource ID' })).toBeVisible();
+  await expect(page.getByRole('columnheader', { name: '资源ID' })).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Create', exact: true })).toBeVisible();
   await expect(page).toHaveTitle(/High-availability VIPs/);
-  await page.reload();
-  await hydrated(page);
+  await expect(page.locator('html')).toHaveAttribute('lang', /^en/);
+
+  await reload(page);
   await expect(page.getByRole('columnheader', { name: 'Resource ID' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'English' })).toHaveAttribute('aria-pressed', 'true');
+
   await page.getByRole('button', { name: '中文' }).click();
   await expect(page.getByRole('columnheader', { name: '资源ID' })).toBeVisible();
+  await expect(page.getByRole('button', { name: '新建' })).toBeVisible();
+  await reload(page);
+  await expect(page.getByRole('columnheader', { name: '资源ID' })).toBeVisible();
+  await expect(page.locator('html')).toHaveAttribute('lang', /^zh/);
 });
