@@ -182,3 +182,30 @@ test('the name and the remark are checked while typing, with the rules the serve
   await dialog.getByRole('button', { name: '取消' }).click();
   await expect(dialog).toBeHidden();
 });
+
+test('Esc closes the wizard wherever the focus is in it, and the focus returns to 新建', async ({ page }) => {
+  await login(page);
+  const dialog = await openWizard(page);
+  await expect(dialog.getByLabel('名称')).toBeFocused();
+  // A click on the dialog's title (not focusable) puts the focus on <body>; the dialog is
+  // still open and modal, so Esc must still close it.
+  await dialog.getByRole('heading', { name: '新建高可用VIP' }).click();
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole('button', { name: '新建' })).toBeFocused();
+});
+
+test('Tab keeps the focus inside the open wizard (a modal dialog)', async ({ page }) => {
+  await login(page);
+  const dialog = await openWizard(page);
+  await expect(dialog.getByLabel('名称')).toBeFocused();
+  // More presses than the dialog has controls: the focus cycles inside it.
+  for (let i = 0; i < 30; i++) {
+    await page.keyboard.press('Tab');
+    const where = await page.evaluate(() => {
+      const active = document.activeElement;
+      return active?.closest('[role="dialog"]') ? 'inside' : `outside: ${active?.outerHTML.slice(0, 100)}`;
+    });
+    expect(where, `after ${i + 1} Tab presses`).toBe('inside');
+  }
+});

@@ -1,47 +1,75 @@
-import { expect, test } from '@playwright/test';
-import { readFileSync } from 'node:fs';
-import { inflateRawSync } from 'node:zlib';
-import { createHavip, freshTenant, hydrated, login, settled } from './helpers';
+// Issue 6: 下载 — an .xlsx of all the tenant's HAVIPs (not only the page shown), with the
+// list's columns, headers in the UI language, and text never run as a formula.
 
-/** The rows of the first sheet of an .xlsx file (a zip), read with node's zlib. */
-function sheetRowCount(file: string): number {
-  const zip = readFileSync(file);
-  // Walk the central directory to find xl/worksheets/sheet1.xml.
-  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  const entries = zip.readUInt16LE(end + 10);
-  let at = zip.readUInt32LE(end + 16);
-  for (let i = 0; i < entries; i++) {
-    const method = zip.readUInt16LE(at + 10);
-    const size = zip.readUInt32LE(at + 20);
-    const nameLength = zip.readUInt16LE(at + 28);
-    const extra = zip.readUInt16LE(at + 30);
-    const comment = zip.readUInt16LE(at + 32);
-    const local = zip.readUInt32LE(at + 42);
-    const name = zip.subarray(at + 46, at + 46 + nameLength).toString();
-    if (name === 'xl/worksheets/sheet1.xml') {
-      const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-      const data = zip.subarray(start, start + size);
-      const xml = (method === 8 ? inflateRawSync(data) : data).toString();
-      return (xml.match(/<row /g) ?? []).length;
-    }
-    at += 46 + nameLength + extra + comment;
-  }
-  throw new Error('no sheet1.xml in the download');
+import { expect, test, type Page } from '@playwright/test';
+import ExcelJS from 'exceljs';
+import { createSettled, freshTenant, login, pager, reload, shownTotal } from './helpers';
+
+/** The rows of the workbook's first sheet as a spreadsheet program reads them, blank cells included. */
+async function sheetRows(file: string): Promise<ExcelJS.Cell[][]> {
+  const workbook = new ExcelJS.Workbook();
+  await workbook.xlsx.readFile(file);
+  const sheet = workbook.worksheets[0];
+  const rows: ExcelJS.Cell[][] = [];
+  sheet.eachRow({ includeEmpty: true }, (row) => {
+    rows.push(Array.from({ length: sheet.columnCount }, (_, i) => row.getCell(i + 1)));
+  });
+  return rows;
 }
+
+/** Clicks the toolbar's download link (named `label`) and answers the download's name and rows. */
+async function download(page: Page, label = '下载') {
+  const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: label }).click()]);
+  expect(await file.failure()).toBeNull();
+  return { name: file.suggestedFilename(), rows: await sheetRows(await file.path()) };
+}
+
+const texts = (cells: ExcelJS.Cell[]) => cells.map((c) => c.text);
 
 test('下载 downloads every HAVIP of the tenant as .xlsx', async ({ page }) => {
   const tenant = freshTenant();
   await login(page, tenant.username, tenant.password);
-  for (let i = 0; i < 25; i++) {
-    const havip = await createHavip(page, { name: `export-${i}`, vpc_id: tenant.vpc, subnet_id: tenant.subnet });
-    if (i === 24) await settled(page, havip.id);
-  }
-  await page.reload();
-  await hydrated(page);
-  const total = Number((await page.getByText(/共 \d+ 条/).textContent())!.match(/\d+/)![0]);
+  const names = Array.from({ length: 25 }, (_, i) => `export-${String(i).padStart(2, '0')}`);
+  // The first five are bound to a VM (a VM carries at most five HAVIPs).
+  await createSettled(
+    page,
+    names.map((name, i) => ({ name, vpc_id: tenant.vpc, subnet_id: tenant.subnet, vm_ids: i < 5 ? [tenant.vms[0].id] : [] })),
+  );
+  await reload(page);
+  const total = await shownTotal(page);
   expect(total).toBe(25);
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: '下载' }).click()]);
-  expect(download.suggestedFilename()).toMatch(/^havips-\d{8}-\d{6}\.xlsx$/);
-  const file = await download.path();
-  expect(sheetRowCount(file) - 1, 'all pages, not just the 20 shown').toBe(total);
+  // The page shows 20 of them; the file has them all.
+  await expect(pager(page)).toContainText('第 1 / 2 页');
+
+  const { name, rows } = await download(page);
+  expect(name).toMatch(/\.xlsx$/);
+  const [header, ...data] = rows;
+  expect(data.length, 'one row per HAVIP, all pages').toBe(total);
+  expect(texts(header)).toEqual(['名称', '备注', '资源ID', '状态', 'VPC', '子网', 'IP 地址', '关联虚拟机', '项目组', '创建时间']);
+  expect(data.map((cells) => cells[0].text).sort()).toEqual(names);
+  for (const cells of data) {
+    expect(cells[3].text).toBe('可用');
+    // The creation time is a real date (a number with a date format), not text.
+    expect(cells[9].type, `${cells[9].address} is a date`).toBe(ExcelJS.ValueType.Date);
+    expect((cells[9].value as Date).getFullYear()).toBeGreaterThanOrEqual(2026);
+  }
+  const bound = data.filter((cells) => cells[7].text.includes(tenant.vms[0].name));
+  expect(bound.length).toBe(5);
+});
+
+test('the download follows the language, and text is never a formula', async ({ page }) => {
+  // The demo tenant has a HAVIP named -backup-vip whose remark starts with "=".
+  await login(page);
+  await page.getByRole('button', { name: 'English' }).click();
+  await expect(page.getByRole('link', { name: 'Download' })).toBeVisible();
+  const { name, rows } = await download(page, 'Download');
+  expect(name).toMatch(/\.xlsx$/);
+  const [header, ...data] = rows;
+  expect(texts(header)).toContain('Resource ID');
+  expect(texts(header)).not.toContain('资源ID');
+  expect(rows.flat().filter((c) => c.type === ExcelJS.ValueType.Formula).map((c) => c.address), 'no formulas').toEqual([]);
+  const backup = data.find((cells) => cells[0].text === '-backup-vip');
+  expect(backup, 'the demo HAVIP -backup-vip is exported').toBeTruthy();
+  expect(backup![1].type).toBe(ExcelJS.ValueType.String);
+  expect(backup![1].text).toMatch(/^=SUM\(A1\)/);
 });

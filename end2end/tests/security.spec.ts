@@ -1,19 +1,50 @@
-import { expect, test } from '@playwright/test';
-import { base, hydrated, login, row } from './helpers';
+// Issue 5: accounts and tenancy in the browser — signing in, seeing only the own tenant's
+// HAVIPs, signing out.
 
-test('log in, see only the tenant\'s HAVIPs, log out, and the console is gone', async ({ page }) => {
-  await page.goto(`${base()}/havips`);
+import { expect, test } from '@playwright/test';
+import { base, hydrated, login, pager, row } from './helpers';
+
+test("log in, see only the tenant's HAVIPs, log out, and the console is gone", async ({ page, browser }) => {
+  // A demo HAVIP's ID, seen by the demo user in a browser of its own.
+  const demoContext = await browser.newContext({ locale: 'zh-CN' });
+  const demoPage = await demoContext.newPage();
+  await login(demoPage);
+  const demoItems = (await (await demoPage.request.get(`${base()}/api/v1/havips?q=web-vip`)).json()).items;
+  const demoWeb = demoItems.find((h: { name: string }) => h.name === 'web-vip');
+  expect(demoWeb).toBeTruthy();
+  await demoContext.close();
+
+  // Signed out, the console sends to the login page, which comes back to the same view.
+  await page.goto(`${base()}/havips?q=acme`);
   await expect(page).toHaveURL(/\/login\?next=/);
-  await login(page, 'acme', 'acme1234');
+  await login(page, 'acme', 'acme1234', /\/havips\?q=acme$/);
+  await expect(page.getByRole('searchbox', { name: '搜索' })).toHaveValue('acme');
+
+  // Only acme's HAVIPs.
+  await page.goto(`${base()}/havips`);
+  await hydrated(page);
   await expect(row(page, 'acme-web')).toBeVisible();
-  await expect(row(page, 'web-vip')).toHaveCount(0);
-  await page.getByRole('searchbox', { name: '搜索' }).fill('web-vip');
+  await expect(row(page, 'acme-db')).toBeVisible();
+  await expect(pager(page)).toContainText('共 3 条');
+  for (const name of ['web-vip', 'grafana-vip', 'kafka-vip']) await expect(row(page, name)).toHaveCount(0);
+  await expect(page.getByLabel('用户菜单')).toContainText('acme');
+  // Searching for the other tenant's names or IDs finds nothing.
+  const search = page.getByRole('searchbox', { name: '搜索' });
+  await search.fill('web-vip');
   await expect(page.getByText('没有符合条件的高可用VIP。')).toBeVisible();
+  await search.fill(demoWeb.id);
+  await expect(page.getByText('没有符合条件的高可用VIP。')).toBeVisible();
+  // The other tenant's ID behaves like one that does not exist.
+  expect((await page.request.get(`${base()}/api/v1/havips/${demoWeb.id}`)).status()).toBe(404);
+  expect((await page.request.delete(`${base()}/api/v1/havips/${demoWeb.id}`)).status()).toBe(404);
+
+  // Sign out from the user menu.
   await page.getByLabel('用户菜单').click();
   await page.getByRole('button', { name: '退出登录' }).click();
   await expect(page).toHaveURL(/\/login/);
   await page.goto(`${base()}/havips`);
   await expect(page).toHaveURL(/\/login\?next=/);
+  await expect(page.getByRole('button', { name: '登录' })).toBeVisible();
   const api = await page.request.get(`${base()}/api/v1/havips`);
   expect(api.status()).toBe(401);
 });
@@ -26,4 +57,6 @@ test('a wrong password is refused on the form', async ({ page }) => {
   await page.getByRole('button', { name: '登录' }).click();
   await expect(page.getByRole('alert')).toHaveText('用户名或密码错误');
   await expect(page).toHaveURL(/\/login/);
+  // The form keeps the user name for another try.
+  await expect(page.getByLabel('用户名')).toHaveValue('demo');
 });

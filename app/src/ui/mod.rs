@@ -42,6 +42,8 @@ pub fn App() -> impl IntoView {
     widgets::toast::Toasts::provide();
     // The title follows the language (effects run only in the browser).
     Effect::new(move |_| document().set_title(&document_title(i18n.lang.get())));
+    #[cfg(feature = "hydrate")]
+    widgets::menus::close_menus_on_outside_click();
     view! {
         <Router>
             <Routes fallback=|| view! { <frame::NotFound /> }>

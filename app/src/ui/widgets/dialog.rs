@@ -1,5 +1,6 @@
 //! A centred modal dialog: a title, the content, and the buttons at the bottom right.
-//! Escape closes it; focus moves into it on open and back to where it was on close.
+//! Escape closes it; focus moves into it on open, stays inside it while it is open (a modal
+//! dialog), and goes back to where it was on close.
 
 use leptos::html;
 use leptos::prelude::*;
@@ -37,15 +38,22 @@ pub fn Dialog(
             }
         });
     }
-    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
-        if ev.key() == "Escape" {
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
+        "Escape" => {
             ev.stop_propagation();
             on_close.run(());
         }
+        #[cfg(feature = "hydrate")]
+        "Tab" => {
+            if let Some(panel) = panel.get_untracked() {
+                keep_tab_inside(&panel, &ev);
+            }
+        }
+        _ => {}
     };
     view! {
         <div class="dialog-backdrop" on:keydown=on_keydown>
-            <div class="dialog" class:dialog-wide=wide role="dialog" aria-modal="true" aria-labelledby=title_id node_ref=panel>
+            <div class="dialog" class:dialog-wide=wide role="dialog" aria-modal="true" aria-labelledby=title_id tabindex="-1" node_ref=panel>
                 <div class="dialog-header">
                     <h2 id=title_id>{move || title.get()}</h2>
                     <button type="button" class="icon-btn" aria-label=move || crate::ui::I18n::get().texts().close on:click=move |_| on_close.run(())>
@@ -55,5 +63,35 @@ pub fn Dialog(
                 {children()}
             </div>
         </div>
+    }
+}
+
+/// Tab from the last control goes to the first and Shift+Tab from the first to the last, so the
+/// keyboard never reaches the page behind the modal. The panel itself is focusable (tabindex -1)
+/// so that a click on its text keeps the focus, and Escape, inside the dialog.
+#[cfg(feature = "hydrate")]
+fn keep_tab_inside(panel: &web_sys::HtmlDivElement, ev: &leptos::ev::KeyboardEvent) {
+    use wasm_bindgen::JsCast;
+    const FOCUSABLE: &str = "button:not([disabled]), input:not([disabled]), select:not([disabled]), \
+        textarea:not([disabled]), a[href], [tabindex]:not([tabindex='-1'])";
+    let Ok(nodes) = panel.query_selector_all(FOCUSABLE) else { return };
+    let controls: Vec<web_sys::HtmlElement> = (0..nodes.length())
+        .filter_map(|i| nodes.item(i)?.dyn_into::<web_sys::HtmlElement>().ok())
+        .filter(|control| control.offset_parent().is_some())
+        .collect();
+    let (Some(first), Some(last)) = (controls.first(), controls.last()) else { return };
+    let active = document().active_element();
+    let on = |control: &web_sys::HtmlElement| active.as_ref() == Some(control.unchecked_ref::<web_sys::Element>());
+    let panel_has_focus = active.as_ref() == Some(panel.unchecked_ref::<web_sys::Element>());
+    let wrap_to = if ev.shift_key() && (on(first) || panel_has_focus) {
+        Some(last)
+    } else if !ev.shift_key() && on(last) {
+        Some(first)
+    } else {
+        None
+    };
+    if let Some(target) = wrap_to {
+        ev.prevent_default();
+        let _ = target.focus();
     }
 }

@@ -1,6 +1,8 @@
 //! Small components shared by the pages.
 
 pub mod dialog;
+#[cfg(feature = "hydrate")]
+pub mod menus;
 pub mod mono;
 pub mod status_badge;
 pub mod toast;
