@@ -85,9 +85,16 @@ async fn render(state: AppState, request: Request) -> Response {
         axum::body::to_bytes(body, usize::MAX).await.map(|bytes| (parts, bytes))
     })
     .await;
-    let Ok(Ok((mut parts, html))) = rendered else {
-        tracing::error!("a page failed to render");
-        return super::error::ApiError(app::domain::AppError::internal()).into_response();
+    let (mut parts, html) = match rendered {
+        Ok(Ok(page)) => page,
+        Ok(Err(error)) => {
+            tracing::error!(%error, "a page failed to render");
+            return super::error::ApiError(app::domain::AppError::internal()).into_response();
+        }
+        Err(error) => {
+            tracing::error!(%error, "a page's render task failed");
+            return super::error::ApiError(app::domain::AppError::internal()).into_response();
+        }
     };
     if let (Some(key), true) = (cache_key, parts.status.is_success()) {
         state.pages.put(key, RenderedPage { html: html.clone(), nonce: nonce.clone() });
