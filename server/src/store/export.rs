@@ -5,6 +5,7 @@
 //! the workbook.
 
 use crate::db::{Dialect, StoreError, col};
+use crate::store::havips::status_from_db;
 use app::domain::status::HavipStatus;
 use app::domain::time::Timestamp;
 use sqlx::AnyConnection;
@@ -115,8 +116,7 @@ async fn stream_rows(
                 id,
                 name: col(&row, 1)?,
                 remark: col(&row, 2)?,
-                status: HavipStatus::parse(&status)
-                    .ok_or_else(|| StoreError::Config(format!("unknown status {status:?}")))?,
+                status: status_from_db(&status)?,
                 ip: col(&row, 4)?,
                 vpc_id: col(&row, 5)?,
                 subnet_id: col(&row, 6)?,
@@ -151,8 +151,7 @@ fn rows_of(mut pairs: Vec<Pair>) -> Result<Vec<ExportRow>, StoreError> {
     for (id, name, remark, status, ip, vpc_id, subnet_id, project_id, created_at, vm_id, _) in pairs {
         if rows.last().is_none_or(|row| row.id != id) {
             rows.push(ExportRow {
-                status: HavipStatus::parse(&status)
-                    .ok_or_else(|| StoreError::Config(format!("unknown status {status:?}")))?,
+                status: status_from_db(&status)?,
                 id,
                 name,
                 remark,

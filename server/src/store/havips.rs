@@ -15,14 +15,18 @@ const SELECT_HAVIP: &str = "SELECT h.id, h.name, h.remark, h.status, h.status_re
      FROM havips h JOIN vpcs v ON v.id = h.vpc_id JOIN subnets s ON s.id = h.subnet_id \
      JOIN projects p ON p.id = h.project_id";
 
+/// A status as the database stores it; anything else there is corrupt data, not bad input.
+pub fn status_from_db(status: &str) -> Result<HavipStatus, StoreError> {
+    HavipStatus::parse(status).ok_or_else(|| StoreError::Config(format!("unknown status {status:?} in the database")))
+}
+
 fn havip_from_row(row: &AnyRow) -> Result<Havip, StoreError> {
     let status: String = col(row, 3)?;
     Ok(Havip {
         id: col(row, 0)?,
         name: col(row, 1)?,
         remark: col(row, 2)?,
-        status: HavipStatus::parse(&status)
-            .ok_or_else(|| StoreError::Config(format!("unknown status {status:?} in the database")))?,
+        status: status_from_db(&status)?,
         status_reason: col(row, 4)?,
         ip: col(row, 5)?,
         master_vm_id: col(row, 6)?,
@@ -205,8 +209,7 @@ pub async fn lock(conn: &mut AnyConnection, tenant_id: &str, id: &str) -> Result
     row.map(|row| {
         let status: String = col(&row, 0)?;
         Ok(LockedHavip {
-            status: HavipStatus::parse(&status)
-                .ok_or_else(|| StoreError::Config(format!("unknown status {status:?}")))?,
+            status: status_from_db(&status)?,
             version: col(&row, 1)?,
             vpc_id: col(&row, 2)?,
             name: col(&row, 3)?,
