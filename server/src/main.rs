@@ -114,6 +114,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let shutdown = shutdown_signal()?;
     let settings = args.settings();
     let wasm = settings.site_root.join("pkg/havip.wasm");
     if !wasm.exists() {
@@ -140,7 +141,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             }
         }
     }
-    application.run(shutdown_signal()).await
+    application.run(shutdown).await
 }
 
 async fn backend(database: &DatabaseArgs) -> anyhow::Result<Backend> {

@@ -135,6 +135,10 @@ async fn sigterm_stops_the_server_gracefully() {
     let health = reqwest::get(format!("{}/healthz", server.base)).await.expect("healthz");
     assert_eq!(health.text().await.expect("text"), "ok");
     assert!(server.terminate().success(), "exits cleanly on SIGTERM");
+    // A signal the moment the server has said where it listens is a graceful stop too: the
+    // handlers are in place before that line is printed.
+    let just_started = ServerProcess::start(&url, &[]);
+    assert!(just_started.terminate().success(), "exits cleanly on SIGTERM right after start");
 }
 
 /// Postgres stops: requests answer 503 quickly, /readyz fails, /healthz does not; when the
