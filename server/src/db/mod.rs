@@ -127,6 +127,9 @@ async fn sqlite_pool(url: &str, max_connections: u32) -> Result<AnyPool, StoreEr
         .max_connections(max_connections)
         // Writers queue here; a burst of creates may wait a while, which is fine.
         .acquire_timeout(Duration::from_secs(30))
+        // No ping before every use: on SQLite each ping is a hop to the connection's own thread
+        // and back, as costly as the query itself, and a file connection does not go stale.
+        .test_before_acquire(false)
         .after_connect(|conn, _| {
             Box::pin(async move {
                 use sqlx::Executor;
