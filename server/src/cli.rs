@@ -109,6 +109,11 @@ pub struct ServeArgs {
     /// Failed logins allowed per user and per address within 15 minutes.
     #[arg(long, env = "HAVIP_LOGIN_ATTEMPTS", default_value_t = 10)]
     pub login_attempts: u32,
+    /// Milliseconds a request may rely on what another request learned of its credentials and
+    /// its tenant's revision; 0 asks the database on every request. Writes by this process, and
+    /// on Postgres by any process, are seen at once regardless.
+    #[arg(long, env = "HAVIP_IDENTITY_CACHE_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    pub identity_cache_ms: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -137,6 +142,7 @@ impl ServeArgs {
             public_origin: self.public_origin.clone(),
             login_attempts: self.login_attempts,
             login_window: Duration::from_secs(15 * 60),
+            identity_cache_for: Duration::from_millis(self.identity_cache_ms),
             site_root: self.site_root.clone(),
         }
     }

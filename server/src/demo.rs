@@ -170,5 +170,5 @@ async fn settle(
             jobs::delay_for_havip(&mut tx, id, later).await?;
         }
     }
-    crate::service::commit_tenant_write(tx, tenant_id).await
+    crate::service::commit_tenant_write(&backend.db, tx, tenant_id).await
 }

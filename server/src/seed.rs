@@ -110,7 +110,7 @@ pub async fn populate(backend: &Backend, tenant_id: &str, layout: Layout) -> Res
         }
         sql.fetch_all(&mut tx).await?;
     }
-    commit_tenant_write(tx, tenant_id).await?;
+    commit_tenant_write(&backend.db, tx, tenant_id).await?;
 
     // HAVIPs in creation order, newest last; each bound to one VM of its subnet, which gives
     // every VM at most havips_per_vm of them.
@@ -194,7 +194,7 @@ pub async fn populate(backend: &Backend, tenant_id: &str, layout: Layout) -> Res
             }
             sql.fetch_all(&mut tx).await?;
         }
-        commit_tenant_write(tx, tenant_id).await?;
+        commit_tenant_write(&backend.db, tx, tenant_id).await?;
         written = batch_end;
     }
     Ok(())

@@ -21,6 +21,8 @@ pub struct Settings {
     /// Failed logins allowed per user and per address within `login_window`.
     pub login_attempts: u32,
     pub login_window: Duration,
+    /// How long an answer of the identity cache stays fresh (`db::identity_cache`).
+    pub identity_cache_for: Duration,
     pub site_root: PathBuf,
 }
 
@@ -48,6 +50,7 @@ impl Settings {
             public_origin: None,
             login_attempts: 10,
             login_window: Duration::from_secs(15 * 60),
+            identity_cache_for: Duration::from_secs(1),
             site_root: PathBuf::from("target/site"),
         }
     }

@@ -1,6 +1,6 @@
 //! Building and running the server: database, backend, worker, router, graceful shutdown.
 
-use crate::db::Db;
+use crate::db::{Db, Dialect, change_feed};
 use crate::http::{AppState, router};
 use crate::metrics::Metrics;
 use crate::service::Backend;
@@ -63,6 +63,15 @@ impl Application {
         );
         let worker = tokio::spawn(worker.run(worker_stopped));
         let housekeeping = tokio::spawn(purge_sessions_now_and_then(backend.clone()));
+        // Other processes sharing a Postgres database announce their writes; SQLite needs no
+        // feed (one server per file, other writers bounded by the cache's freshness).
+        let change_feed = (backend.db.dialect == Dialect::Postgres && !backend.settings.identity_cache_for.is_zero())
+            .then(|| {
+                tokio::spawn(change_feed::follow(
+                    backend.settings.database_url.clone(),
+                    backend.db.identity_cache.clone(),
+                ))
+            });
         let app = router(self.state);
         axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
@@ -71,6 +80,9 @@ impl Application {
         let _ = stop_worker.send(true);
         let _ = worker.await;
         housekeeping.abort();
+        if let Some(feed) = change_feed {
+            feed.abort();
+        }
         backend.db.close().await;
         Ok(())
     }

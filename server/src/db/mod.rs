@@ -4,14 +4,18 @@
 //! written once; the few places where each database has its own strength (FTS5 or pg_trgm,
 //! `BEGIN IMMEDIATE`, `FOR UPDATE SKIP LOCKED`) ask [`Dialect`].
 
+pub mod change_feed;
 mod errors;
+pub mod identity_cache;
 
 pub use errors::{StoreError, UniqueTarget, is_unavailable};
 
 use app::domain::ids::{self, IdKind};
+use identity_cache::IdentityCache;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Transaction};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,11 +28,15 @@ pub type Tx = Transaction<'static, Any>;
 
 /// The database handle. On SQLite all writes go through one connection (SQLite has one writer
 /// anyway; queueing in the pool beats spinning on `SQLITE_BUSY`) and reads through several.
-#[derive(Clone, Debug)]
+/// Clones share the identity cache, so that a write made through any of them (a request, the
+/// job worker) is seen by every request of the process.
+#[derive(Clone)]
 pub struct Db {
     pub read: AnyPool,
     write: AnyPool,
     pub dialect: Dialect,
+    /// Keeps nothing until the server sets it up (`Backend::new`).
+    pub identity_cache: Arc<IdentityCache>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -49,7 +57,7 @@ impl Db {
             // Migrate before the readers connect, so that they see the final schema.
             SQLITE_MIGRATIONS.run(&write).await.map_err(StoreError::migrate)?;
             let read = sqlite_pool(&url, max_connections.max(2)).await?;
-            Db { read, write, dialect: Dialect::Sqlite }
+            Db { read, write, dialect: Dialect::Sqlite, identity_cache: Arc::new(IdentityCache::disabled()) }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = AnyPoolOptions::new()
                 .max_connections(max_connections)
@@ -60,7 +68,12 @@ impl Db {
                 .connect(url)
                 .await?;
             POSTGRES_MIGRATIONS.run(&pool).await.map_err(StoreError::migrate)?;
-            Db { read: pool.clone(), write: pool, dialect: Dialect::Postgres }
+            Db {
+                read: pool.clone(),
+                write: pool,
+                dialect: Dialect::Postgres,
+                identity_cache: Arc::new(IdentityCache::disabled()),
+            }
         } else {
             return Err(StoreError::Config(format!(
                 "DATABASE_URL must start with sqlite: or postgres://, not {:?}",

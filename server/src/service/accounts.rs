@@ -1,8 +1,10 @@
 //! Accounts: passwords (argon2id), sessions, API tokens, and the first users.
 
 use super::{Backend, public_error};
+use crate::db::identity_cache::{KnownUser, Ticket};
 use crate::db::{StoreError, now_micros};
 use crate::store::accounts::{self, UserRecord};
+use crate::store::revisions;
 use app::domain::caller::{Role, UserProfile};
 use app::domain::{AppError, ErrorCode, Field};
 use argon2::Argon2;
@@ -10,6 +12,7 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
 use sha2::{Digest, Sha256};
+use std::time::Duration;
 
 /// An authenticated user, before a request gives it a request ID.
 #[derive(Clone, Debug)]
@@ -106,20 +109,26 @@ impl Backend {
     pub async fn logout(&self, session_token: &str) -> Result<(), AppError> {
         let mut tx = self.db.begin().await.map_err(public_error)?;
         accounts::delete_session(&mut tx, &secret_hash(session_token)).await.map_err(public_error)?;
-        tx.commit().await.map_err(|e| public_error(e.into()))
+        tx.commit().await.map_err(|e| public_error(e.into()))?;
+        self.db.identity_cache.forget_credentials();
+        Ok(())
     }
 
     /// The user of a live session, renewing its idle timer.
     pub async fn session_principal(&self, session_token: &str) -> Result<Option<Principal>, AppError> {
         let hash = secret_hash(session_token);
+        if let Some(principal) = self.known_principal(&hash).await? {
+            return Ok(Some(principal));
+        }
+        let ticket = self.db.identity_cache.ticket();
         let now = now_micros();
         let idle_since = now - micros(self.settings.session_idle);
         let found = {
             let mut conn = self.db.read.acquire().await.map_err(|e| public_error(e.into()))?;
             accounts::session_user(&mut conn, &hash, now, idle_since).await.map_err(public_error)?
         };
-        let Some((user, last_seen)) = found else { return Ok(None) };
-        if now - last_seen > TOUCH_EVERY_MICROS {
+        let Some(session) = found else { return Ok(None) };
+        if now - session.last_seen_at > TOUCH_EVERY_MICROS {
             let touched: Result<(), StoreError> = async {
                 let mut tx = self.db.begin().await?;
                 accounts::touch_session(&mut tx, &hash, now).await?;
@@ -128,13 +137,50 @@ impl Backend {
             .await;
             touched.map_err(public_error)?;
         }
-        Ok(Some(user.into()))
+        let expires_in = Duration::from_micros(u64::try_from(session.expires_at - now).unwrap_or(0));
+        Ok(Some(self.remember(ticket, &hash, session.user, expires_in)))
     }
 
     pub async fn token_principal(&self, token: &str) -> Result<Option<Principal>, AppError> {
+        let hash = secret_hash(token);
+        if let Some(principal) = self.known_principal(&hash).await? {
+            return Ok(Some(principal));
+        }
+        let ticket = self.db.identity_cache.ticket();
         let mut conn = self.db.read.acquire().await.map_err(|e| public_error(e.into()))?;
-        let user = accounts::token_user(&mut conn, &secret_hash(token)).await.map_err(public_error)?;
-        Ok(user.map(Principal::from))
+        let user = accounts::token_user(&mut conn, &hash).await.map_err(public_error)?;
+        Ok(user.map(|user| self.remember(ticket, &hash, user, Duration::MAX)))
+    }
+
+    /// The principal of a secret the identity cache knows, asking the database at most for
+    /// the tenant's revision.
+    async fn known_principal(&self, secret_hash: &str) -> Result<Option<Principal>, AppError> {
+        let cache = &self.db.identity_cache;
+        let Some(user) = cache.user(secret_hash) else { return Ok(None) };
+        let tenant_revision = match cache.revision(&user.tenant_id) {
+            Some(revision) => revision,
+            None => {
+                let ticket = cache.ticket();
+                let mut conn = self.db.read.acquire().await.map_err(|e| public_error(e.into()))?;
+                let revision = revisions::current(&mut conn, &user.tenant_id).await.map_err(public_error)?;
+                cache.keep_revision(ticket, &user.tenant_id, revision);
+                revision
+            }
+        };
+        Ok(Some(Principal { user_id: user.user_id, tenant_id: user.tenant_id, profile: user.profile, tenant_revision }))
+    }
+
+    fn remember(&self, ticket: Ticket, secret_hash: &str, user: UserRecord, expires_in: Duration) -> Principal {
+        let principal = Principal::from(user);
+        let cache = &self.db.identity_cache;
+        let known = KnownUser {
+            user_id: principal.user_id.clone(),
+            tenant_id: principal.tenant_id.clone(),
+            profile: principal.profile.clone(),
+        };
+        cache.keep_user(ticket, secret_hash, known, expires_in);
+        cache.keep_revision(ticket, &principal.tenant_id, principal.tenant_revision);
+        principal
     }
 
     /// Creates a tenant (with its default project) if it does not exist; answers its ID.
@@ -218,6 +264,7 @@ impl Backend {
             Ok(revoked)
         }
         .await;
+        self.db.identity_cache.forget_credentials();
         match result.map_err(public_error)? {
             true => Ok(()),
             false => Err(AppError::with_detail(ErrorCode::NotFound, "no such live token")),

@@ -174,7 +174,7 @@ impl Backend {
             let body = serde_json::to_string(&havip).map_err(|e| StoreError::Config(e.to_string()))?;
             idempotency::insert(&mut tx, tenant, key, request_hash, &body, now).await?;
         }
-        commit_tenant_write(tx, tenant).await?;
+        commit_tenant_write(&self.db, tx, tenant).await?;
         Ok(havip)
     }
 

@@ -69,7 +69,7 @@ impl Backend {
         )
         .await?;
         let havip = havips::get(&mut tx, tenant, id).await?.ok_or_else(AppError::not_found)?;
-        commit_tenant_write(tx, tenant).await?;
+        commit_tenant_write(&self.db, tx, tenant).await?;
         Ok(havip)
     }
 }

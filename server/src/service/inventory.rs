@@ -99,7 +99,7 @@ impl Backend {
                 Some(caller) => oplog::record(&mut tx, caller, entry, now).await?,
                 None => oplog::record_as(&mut tx, tenant_id, None, None, entry, now).await?,
             }
-            commit_tenant_write(tx, tenant_id).await?;
+            commit_tenant_write(&self.db, tx, tenant_id).await?;
             Ok(report)
         }
         .await;

@@ -16,8 +16,8 @@ pub use port::SESSION_COOKIE;
 pub mod query;
 pub mod update;
 
-use crate::db::Tx;
-use crate::db::{Db, StoreError, UniqueTarget, is_unavailable};
+use crate::db::identity_cache::IdentityCache;
+use crate::db::{Db, Dialect, StoreError, Tx, UniqueTarget, is_unavailable};
 use crate::settings::Settings;
 use app::domain::{AppError, ErrorCode, Field};
 use std::future::Future;
@@ -34,17 +34,22 @@ pub struct Backend {
 }
 
 impl Backend {
-    pub fn new(db: Db, settings: Arc<Settings>) -> Backend {
+    pub fn new(mut db: Db, settings: Arc<Settings>) -> Backend {
+        // On Postgres the cache is trusted only once the change feed listens (`startup.rs`).
+        let trusted = db.dialect == Dialect::Sqlite;
+        db.identity_cache = Arc::new(IdentityCache::new(settings.identity_cache_for, trusted));
         let login_limiter = login_limiter::LoginLimiter::new(settings.login_attempts, settings.login_window);
         Backend { db, settings, worker_bell: Arc::new(Notify::new()), list_cache: Default::default(), login_limiter }
     }
 }
 
 /// Commits a write to a tenant's HAVIPs, bindings or inventory, moving the tenant's revision
-/// forward in the same transaction so that every process's cached list pages go stale.
-pub async fn commit_tenant_write(mut tx: Tx, tenant_id: &str) -> Result<(), StoreError> {
+/// forward in the same transaction so that every process's cached list pages go stale, and
+/// this process's requests see the new revision at once.
+pub async fn commit_tenant_write(db: &Db, mut tx: Tx, tenant_id: &str) -> Result<(), StoreError> {
     crate::store::revisions::bump(&mut tx, tenant_id).await?;
     tx.commit().await?;
+    db.identity_cache.forget_tenant(tenant_id);
     Ok(())
 }
 

@@ -103,16 +103,22 @@ pub async fn create_session(
     Ok(())
 }
 
-/// The user of a live session (not past its absolute expiry, seen since `idle_since`), and
-/// when the session was last seen.
+/// A live session: its user, when it was last seen and when it expires.
+pub struct LiveSession {
+    pub user: UserRecord,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+}
+
+/// The live session with this hash: not past its absolute expiry, seen since `idle_since`.
 pub async fn session_user(
     conn: &mut AnyConnection,
     token_hash: &str,
     now: i64,
     idle_since: i64,
-) -> Result<Option<(UserRecord, i64)>, StoreError> {
+) -> Result<Option<LiveSession>, StoreError> {
     let row = sqlx::query(
-        "SELECT u.id, u.tenant_id, u.password_hash, u.username, t.name, u.role, t.revision, s.last_seen_at \
+        "SELECT u.id, u.tenant_id, u.password_hash, u.username, t.name, u.role, t.revision, s.last_seen_at, s.expires_at \
          FROM sessions s JOIN users u ON u.id = s.user_id JOIN tenants t ON t.id = u.tenant_id \
          WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3",
     )
@@ -121,7 +127,10 @@ pub async fn session_user(
     .bind(idle_since)
     .fetch_optional(conn)
     .await?;
-    row.map(|row| Ok((user_from_row(&row)?, col(&row, 7)?))).transpose()
+    row.map(|row| {
+        Ok(LiveSession { user: user_from_row(&row)?, last_seen_at: col(&row, 7)?, expires_at: col(&row, 8)? })
+    })
+    .transpose()
 }
 
 pub async fn touch_session(conn: &mut AnyConnection, token_hash: &str, now: i64) -> Result<(), StoreError> {

@@ -123,7 +123,7 @@ impl Worker {
             detail: driver_result.err(),
         };
         oplog::record_as(&mut tx, &job.tenant_id, None, None, entry, now).await?;
-        crate::service::commit_tenant_write(tx, &job.tenant_id).await?;
+        crate::service::commit_tenant_write(&self.db, tx, &job.tenant_id).await?;
         tracing::info!(job = %job.id, havip = %job.havip_id, kind = job.kind.as_str(), outcome, attempts = job.attempts, "job done");
         Ok(outcome)
     }

@@ -8,6 +8,7 @@ mod create_rules;
 mod edit_delete;
 mod export;
 mod fuzz;
+mod identity_cache;
 mod lifecycle;
 mod list;
 mod security;
