@@ -1,11 +1,16 @@
 //! The identity cache across processes: a server that keeps who a token belongs to and its
-//! tenant's revision still sees, through Postgres notifications, what another process changes.
+//! tenant's revision still sees what another process changes: at once on Postgres, through
+//! notifications, and within the cache's freshness on SQLite.
 
 use crate::support::process::ServerProcess;
 use crate::support::{Store, Tenant, TestApp};
 use serde_json::json;
+use server::db::Db;
+use server::service::Backend;
+use server::settings::Settings;
 use sqlx::Connection;
 use sqlx::postgres::PgConnection;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Longer than any wait below, so that only a notification can make the second server see a
@@ -83,4 +88,19 @@ async fn another_processs_writes_reach_a_caching_server() {
         remote.list("page_size=50").await["items"][0]["name"] == "after"
     })
     .await;
+}
+
+/// SQLite has no notifications: a change by another process on the same file (here a second
+/// database handle with its own cache, as `havip token revoke` would be) counts once what the
+/// server kept is older than its freshness.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn another_processs_revocation_counts_within_the_freshness_on_sqlite() {
+    let app = TestApp::spawn_with(Store::Sqlite, |s| s.identity_cache_for = Duration::from_secs(2)).await;
+    let tenant = app.tenant().await;
+    assert_eq!(status(&tenant).await, 200);
+    let settings = Arc::new(Settings::for_database(app.db.url.clone()));
+    let other_process = Backend::new(Db::connect(&app.db.url, 2).await.expect("connect"), settings);
+    other_process.revoke_token(&tenant.token).await.expect("revoke");
+    assert_eq!(status(&tenant).await, 200, "the server answers from what it kept a moment ago");
+    until("the refusal", async || status(&tenant).await == 401).await;
 }
