@@ -1,5 +1,7 @@
-//! Prometheus metrics at `/metrics`: requests by status class and jobs by outcome.
+//! Prometheus metrics at `/metrics`: requests by status class, jobs by outcome, and how
+//! requests were authenticated.
 
+use crate::db::identity_cache::CacheFigures;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
@@ -23,7 +25,7 @@ impl Metrics {
     }
 
     /// The text exposition format.
-    pub fn render(&self, pending_jobs: Option<i64>, database_up: bool) -> String {
+    pub fn render(&self, pending_jobs: Option<i64>, database_up: bool, identity: CacheFigures) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "# HELP havip_http_requests_total HTTP requests answered, by status class.");
         let _ = writeln!(out, "# TYPE havip_http_requests_total counter");
@@ -44,6 +46,19 @@ impl Metrics {
         let _ = writeln!(out, "# HELP havip_database_up Whether the database answered.");
         let _ = writeln!(out, "# TYPE havip_database_up gauge");
         let _ = writeln!(out, "havip_database_up {}", u8::from(database_up));
+        let _ = writeln!(
+            out,
+            "# HELP havip_authentications_total Requests with credentials, by whether the identity cache answered or the database had to."
+        );
+        let _ = writeln!(out, "# TYPE havip_authentications_total counter");
+        let _ = writeln!(out, "havip_authentications_total{{answered_by=\"memory\"}} {}", identity.from_memory);
+        let _ = writeln!(out, "havip_authentications_total{{answered_by=\"database\"}} {}", identity.from_database);
+        let _ = writeln!(
+            out,
+            "# HELP havip_identity_cache_in_use Whether the identity cache is used (on Postgres: whether the change feed listens)."
+        );
+        let _ = writeln!(out, "# TYPE havip_identity_cache_in_use gauge");
+        let _ = writeln!(out, "havip_identity_cache_in_use {}", u8::from(identity.trusted));
         out
     }
 }

@@ -17,6 +17,7 @@
 use app::domain::caller::UserProfile;
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// Entries kept of each kind; beyond this the memo starts over (a flood of distinct
@@ -34,6 +35,17 @@ pub struct KnownUser {
 pub struct IdentityCache {
     fresh_for: Duration,
     state: Mutex<State>,
+    /// Requests authenticated without a database round trip, and with one (for `/metrics`).
+    from_memory: AtomicU64,
+    from_database: AtomicU64,
+}
+
+/// What `/metrics` shows of the cache.
+#[derive(Clone, Copy, Debug)]
+pub struct CacheFigures {
+    pub trusted: bool,
+    pub from_memory: u64,
+    pub from_database: u64,
 }
 
 struct State {
@@ -55,7 +67,12 @@ impl IdentityCache {
     /// where `fresh_for` bounds them) or only once a change feed listens (Postgres).
     pub fn new(fresh_for: Duration, trusted: bool) -> IdentityCache {
         let state = State { trusted, generation: 0, users: HashMap::new(), revisions: HashMap::new() };
-        IdentityCache { fresh_for, state: Mutex::new(state) }
+        IdentityCache {
+            fresh_for,
+            state: Mutex::new(state),
+            from_memory: AtomicU64::new(0),
+            from_database: AtomicU64::new(0),
+        }
     }
 
     /// A memo that keeps nothing: for tools that only write, and for processes not serving.
@@ -65,6 +82,20 @@ impl IdentityCache {
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Counts one authentication, answered from memory or not.
+    pub fn count(&self, from_memory: bool) {
+        let counter = if from_memory { &self.from_memory } else { &self.from_database };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn figures(&self) -> CacheFigures {
+        CacheFigures {
+            trusted: self.state().trusted && !self.fresh_for.is_zero(),
+            from_memory: self.from_memory.load(Ordering::Relaxed),
+            from_database: self.from_database.load(Ordering::Relaxed),
+        }
     }
 
     pub fn ticket(&self) -> Ticket {

@@ -20,6 +20,6 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let pending = jobs::pending_count(&state.backend.db).await.ok();
-    let body = state.metrics.render(pending, pending.is_some());
+    let body = state.metrics.render(pending, pending.is_some(), state.backend.db.identity_cache.figures());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
 }

@@ -156,10 +156,17 @@ impl Backend {
     /// the tenant's revision.
     async fn known_principal(&self, secret_hash: &str) -> Result<Option<Principal>, AppError> {
         let cache = &self.db.identity_cache;
-        let Some(user) = cache.user(secret_hash) else { return Ok(None) };
+        let Some(user) = cache.user(secret_hash) else {
+            cache.count(false);
+            return Ok(None);
+        };
         let tenant_revision = match cache.revision(&user.tenant_id) {
-            Some(revision) => revision,
+            Some(revision) => {
+                cache.count(true);
+                revision
+            }
             None => {
+                cache.count(false);
                 let ticket = cache.ticket();
                 let mut conn = self.db.read.acquire().await.map_err(|e| public_error(e.into()))?;
                 let revision = revisions::current(&mut conn, &user.tenant_id).await.map_err(public_error)?;

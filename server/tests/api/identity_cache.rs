@@ -2,6 +2,7 @@
 //! tenant's revision still sees what another process changes: at once on Postgres, through
 //! notifications, and within the cache's freshness on SQLite.
 
+use crate::both_stores;
 use crate::support::process::ServerProcess;
 use crate::support::{Store, Tenant, TestApp};
 use serde_json::json;
@@ -103,4 +104,37 @@ async fn another_processs_revocation_counts_within_the_freshness_on_sqlite() {
     other_process.revoke_token(&tenant.token).await.expect("revoke");
     assert_eq!(status(&tenant).await, 200, "the server answers from what it kept a moment ago");
     until("the refusal", async || status(&tenant).await == 401).await;
+}
+
+async fn metric(app: &TestApp, line_start: &str) -> u64 {
+    let body = app.http.get(app.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
+    let line = body.lines().find(|l| l.starts_with(line_start)).unwrap_or_else(|| panic!("no {line_start} in {body}"));
+    line.rsplit(' ').next().and_then(|v| v.parse().ok()).expect("a number")
+}
+
+const FROM_MEMORY: &str = "havip_authentications_total{answered_by=\"memory\"}";
+const FROM_DATABASE: &str = "havip_authentications_total{answered_by=\"database\"}";
+const IN_USE: &str = "havip_identity_cache_in_use";
+
+both_stores!(metrics_show_how_requests_were_authenticated, |app: TestApp| async move {
+    // On Postgres the cache is used once the change feed listens.
+    until("the cache in use", async || metric(&app, IN_USE).await == 1).await;
+    let tenant = app.tenant().await;
+    assert_eq!(status(&tenant).await, 200);
+    let (memory, database) = (metric(&app, FROM_MEMORY).await, metric(&app, FROM_DATABASE).await);
+    assert_eq!(status(&tenant).await, 200);
+    assert_eq!(metric(&app, FROM_MEMORY).await, memory + 1, "the repeat needed no lookup");
+    assert_eq!(metric(&app, FROM_DATABASE).await, database);
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_freshness_of_zero_asks_the_database_every_time() {
+    let app = TestApp::spawn_with(Store::Postgres, |s| s.identity_cache_for = Duration::ZERO).await;
+    assert_eq!(metric(&app, IN_USE).await, 0);
+    let tenant = app.tenant().await;
+    for _ in 0..3 {
+        assert_eq!(status(&tenant).await, 200);
+    }
+    assert_eq!(metric(&app, FROM_MEMORY).await, 0);
+    assert_eq!(metric(&app, FROM_DATABASE).await, 3);
 }
