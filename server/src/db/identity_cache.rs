@@ -120,10 +120,7 @@ impl IdentityCache {
         let until = Instant::now() + self.fresh_for.min(expires_in);
         let mut state = self.state();
         if state.keeps(ticket, self.fresh_for) {
-            if state.users.len() >= MAX_ENTRIES {
-                state.users.clear();
-            }
-            state.users.insert(secret_hash.to_owned(), (user, until));
+            insert_bounded(&mut state.users, secret_hash, (user, until));
         }
     }
 
@@ -131,10 +128,7 @@ impl IdentityCache {
         let until = Instant::now() + self.fresh_for;
         let mut state = self.state();
         if state.keeps(ticket, self.fresh_for) {
-            if state.revisions.len() >= MAX_ENTRIES {
-                state.revisions.clear();
-            }
-            state.revisions.insert(tenant_id.to_owned(), (revision, until));
+            insert_bounded(&mut state.revisions, tenant_id, (revision, until));
         }
     }
 
@@ -168,6 +162,13 @@ impl State {
     fn keeps(&self, ticket: Ticket, fresh_for: Duration) -> bool {
         self.trusted && !fresh_for.is_zero() && self.generation == ticket.0
     }
+}
+
+fn insert_bounded<V>(map: &mut HashMap<String, V>, key: &str, value: V) {
+    if map.len() >= MAX_ENTRIES {
+        map.clear();
+    }
+    map.insert(key.to_owned(), value);
 }
 
 #[cfg(test)]

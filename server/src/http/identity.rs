@@ -27,9 +27,9 @@ pub struct Identity {
 impl Identity {
     pub fn caller(&self) -> Option<Caller> {
         self.principal.as_ref().map(|p| Caller {
-            user_id: p.user_id.clone(),
-            tenant_id: p.tenant_id.clone(),
-            profile: p.profile.clone(),
+            user_id: p.user.user_id.clone(),
+            tenant_id: p.user.tenant_id.clone(),
+            profile: p.user.profile.clone(),
             request_id: self.request_id.clone(),
             tenant_revision: Some(p.tenant_revision),
         })

@@ -61,7 +61,7 @@ async fn render(state: AppState, request: Request) -> Response {
     // Signed-in views are kept once rendered (see page_cache): the same view at the same
     // revision is the same page.
     let cache_key = identity.as_ref().and_then(|i| i.principal.as_ref()).map(|principal| PageKey {
-        user_id: principal.user_id.clone(),
+        user_id: principal.user.user_id.clone(),
         tenant_revision: principal.tenant_revision,
         path_and_query: request.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default(),
         lang,

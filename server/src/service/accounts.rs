@@ -5,7 +5,7 @@ use crate::db::identity_cache::{KnownUser, Ticket};
 use crate::db::{StoreError, now_micros};
 use crate::store::accounts::{self, UserRecord};
 use crate::store::revisions;
-use app::domain::caller::{Role, UserProfile};
+use app::domain::caller::Role;
 use app::domain::{AppError, ErrorCode, Field};
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
@@ -17,18 +17,14 @@ use std::time::Duration;
 /// An authenticated user, before a request gives it a request ID.
 #[derive(Clone, Debug)]
 pub struct Principal {
-    pub user_id: String,
-    pub tenant_id: String,
-    pub profile: UserProfile,
+    pub user: KnownUser,
     pub tenant_revision: i64,
 }
 
 impl From<UserRecord> for Principal {
     fn from(user: UserRecord) -> Self {
         Principal {
-            user_id: user.id,
-            tenant_id: user.tenant_id,
-            profile: user.profile,
+            user: KnownUser { user_id: user.id, tenant_id: user.tenant_id, profile: user.profile },
             tenant_revision: user.tenant_revision,
         }
     }
@@ -174,19 +170,14 @@ impl Backend {
                 revision
             }
         };
-        Ok(Some(Principal { user_id: user.user_id, tenant_id: user.tenant_id, profile: user.profile, tenant_revision }))
+        Ok(Some(Principal { user, tenant_revision }))
     }
 
     fn remember(&self, ticket: Ticket, secret_hash: &str, user: UserRecord, expires_in: Duration) -> Principal {
         let principal = Principal::from(user);
         let cache = &self.db.identity_cache;
-        let known = KnownUser {
-            user_id: principal.user_id.clone(),
-            tenant_id: principal.tenant_id.clone(),
-            profile: principal.profile.clone(),
-        };
-        cache.keep_user(ticket, secret_hash, known, expires_in);
-        cache.keep_revision(ticket, &principal.tenant_id, principal.tenant_revision);
+        cache.keep_user(ticket, secret_hash, principal.user.clone(), expires_in);
+        cache.keep_revision(ticket, &principal.user.tenant_id, principal.tenant_revision);
         principal
     }
 
@@ -268,10 +259,10 @@ impl Backend {
             let mut tx = self.db.begin().await?;
             let revoked = accounts::revoke_token(&mut tx, &key, now_micros()).await?;
             tx.commit().await?;
+            self.db.identity_cache.forget_credentials();
             Ok(revoked)
         }
         .await;
-        self.db.identity_cache.forget_credentials();
         match result.map_err(public_error)? {
             true => Ok(()),
             false => Err(AppError::with_detail(ErrorCode::NotFound, "no such live token")),
