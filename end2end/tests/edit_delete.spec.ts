@@ -101,6 +101,30 @@ test('a HAVIP in 创建中 can be renamed, but its VMs cannot be changed', async
   await expect(row(page, held)).toBeVisible();
 });
 
+test('an edit of a HAVIP that someone else changed meanwhile is refused (R14), and works from the new copy', async ({ page }) => {
+  const tenant = freshTenant();
+  await login(page, tenant.username, tenant.password);
+  const name = unique('conflict-');
+  const [made] = await createSettled(page, [{ name, vpc_id: tenant.vpc, subnet_id: tenant.subnet }]);
+  await reload(page);
+  await row(page, name).getByRole('button', { name: '编辑', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: '编辑高可用VIP' });
+  await expect(dialog.getByLabel('名称')).toHaveValue(name);
+  // Someone else renames it through the API while the dialog is open.
+  const theirs = unique('theirs-');
+  const patched = await page.request.patch(`${base()}/api/v1/havips/${made.id}`, { data: { name: theirs } });
+  expect(patched.status(), await patched.text()).toBe(200);
+  await dialog.getByLabel('备注').fill('my remark');
+  await dialog.getByRole('button', { name: '保存' }).click();
+  await expect(dialog.getByRole('alert').filter({ hasText: '该高可用VIP已被他人修改，请刷新后重试' })).toBeVisible();
+  await expect(dialog.getByLabel('备注')).toHaveValue('my remark');
+  // The list now shows their change, and an edit opened from it saves.
+  await dialog.getByRole('button', { name: '取消' }).click();
+  await expect(row(page, theirs)).toBeVisible();
+  await editRow(page, theirs, (d) => d.getByLabel('备注').fill('my remark'));
+  await expect(cell(row(page, theirs), '名称/备注')).toContainText('my remark');
+});
+
 test('delete one HAVIP from its row', async ({ page }) => {
   const tenant = freshTenant();
   await login(page, tenant.username, tenant.password);

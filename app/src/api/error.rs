@@ -15,7 +15,11 @@ impl FromServerFnError for AppError {
             ServerFnErrorErr::Args(detail) | ServerFnErrorErr::MissingArg(detail) => {
                 AppError::invalid_parameter(Field::Body, detail)
             }
-            // The server could not be reached, or answered something unreadable.
+            // On the server, a body that does not decode is the request's fault.
+            ServerFnErrorErr::Deserialization(detail) if cfg!(feature = "ssr") => {
+                AppError::invalid_parameter(Field::Body, detail)
+            }
+            // In the browser: the server could not be reached, or answered something unreadable.
             ServerFnErrorErr::Request(_) | ServerFnErrorErr::Deserialization(_) => {
                 AppError::new(ErrorCode::ServiceUnavailable)
             }

@@ -67,9 +67,79 @@ pub struct HavipPage {
     pub page_size: u32,
 }
 
+impl Havip {
+    /// The version an edit that was opened on `opened` carries, given `latest`, the newest copy
+    /// the page has of the same HAVIP. What the system changes meanwhile (the status when a
+    /// create settles, the master after a failover) does not make the edit stale; a change to
+    /// what the edit dialog shows (name, remark, bound VMs) does, so the old version goes and
+    /// the server refuses it (R14).
+    pub fn edit_version(opened: &Havip, latest: Option<&Havip>) -> i64 {
+        match latest {
+            Some(latest)
+                if latest.id == opened.id
+                    && latest.name == opened.name
+                    && latest.remark == opened.remark
+                    && latest.vms == opened.vms =>
+            {
+                latest.version.max(opened.version)
+            }
+            _ => opened.version,
+        }
+    }
+}
+
 impl HavipPage {
     pub fn page_count(&self) -> u32 {
         let size = u64::from(self.page_size.max(1));
         u32::try_from(self.total.div_ceil(size)).unwrap_or(u32::MAX).max(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn havip(version: i64) -> Havip {
+        Havip {
+            id: "havip-test0001".into(),
+            name: "web-vip".into(),
+            remark: String::new(),
+            status: HavipStatus::Creating,
+            status_reason: None,
+            ip: "10.0.1.10".into(),
+            vpc: VpcRef { id: "vpc-a".into(), name: "a".into(), cidr: "10.0.0.0/16".into() },
+            subnet: SubnetRef {
+                id: "subnet-a".into(),
+                name: "a".into(),
+                cidr: "10.0.1.0/24".into(),
+                gateway: "10.0.1.1".into(),
+            },
+            vms: vec![VmRef { id: "vm-1".into(), name: "one".into(), ip: "10.0.1.11".into() }],
+            master_vm_id: None,
+            project: ProjectRef { id: "default".into(), name: "default".into() },
+            created_at: Timestamp::from_micros(0),
+            updated_at: Timestamp::from_micros(0),
+            version,
+        }
+    }
+
+    #[test]
+    fn an_edit_takes_the_newer_version_when_only_the_system_changed_the_havip() {
+        let opened = havip(1);
+        let settled = Havip { status: HavipStatus::Available, master_vm_id: Some("vm-1".into()), ..havip(2) };
+        assert_eq!(Havip::edit_version(&opened, Some(&settled)), 2);
+        assert_eq!(Havip::edit_version(&opened, None), 1);
+    }
+
+    #[test]
+    fn an_edit_keeps_its_version_when_someone_changed_what_it_edits() {
+        let opened = havip(1);
+        let renamed = Havip { name: "other".into(), ..havip(2) };
+        let remarked = Havip { remark: "new".into(), ..havip(2) };
+        let rebound = Havip { vms: Vec::new(), ..havip(2) };
+        let another = Havip { id: "havip-other001".into(), ..havip(2) };
+        for latest in [renamed, remarked, rebound, another] {
+            assert_eq!(Havip::edit_version(&opened, Some(&latest)), 1);
+        }
     }
 }

@@ -66,7 +66,16 @@ pub fn LoginPage() -> impl IntoView {
 fn next_path(search: &str) -> Option<String> {
     let value = search.trim_start_matches('?').split('&').find_map(|pair| pair.strip_prefix("next="))?;
     let decoded = js_decode(value)?;
-    (decoded.starts_with('/') && !decoded.starts_with("//") && !decoded.contains('\\')).then_some(decoded)
+    is_local_path(&decoded).then_some(decoded)
+}
+
+/// A path on this site. Browsers drop tabs and line breaks from a URL and read `\` as `/`, so
+/// `/\t/evil.example` would leave the site like `//evil.example`: no whitespace or control
+/// characters either.
+fn is_local_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.chars().any(|c| c == '\\' || c.is_whitespace() || c.is_control())
 }
 
 #[cfg(feature = "hydrate")]
@@ -77,4 +86,21 @@ fn js_decode(value: &str) -> Option<String> {
 #[cfg(not(feature = "hydrate"))]
 fn js_decode(value: &str) -> Option<String> {
     Some(value.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_local_path;
+
+    #[test]
+    fn only_paths_of_this_site_are_returned_to() {
+        for local in ["/havips", "/havips?q=web&page=2"] {
+            assert!(is_local_path(local), "{local}");
+        }
+        for away in
+            ["//evil.example", "/\\evil.example", "/\t/evil.example", "/\n/evil.example", "https://evil.example", ""]
+        {
+            assert!(!is_local_path(away), "{away:?}");
+        }
+    }
 }

@@ -67,6 +67,12 @@ impl StoreError {
     }
 }
 
+/// Whether Postgres aborted the transaction to break a deadlock or a serialization conflict
+/// with a concurrent one: nothing was written, and the same transaction may simply run again.
+pub fn is_transient_conflict(error: &StoreError) -> bool {
+    matches!(error, StoreError::Database(sqlx::Error::Database(db)) if matches!(db.code().as_deref(), Some("40P01" | "40001")))
+}
+
 /// Whether the error means the database cannot be reached (answer 503, not 500).
 pub fn is_unavailable(error: &StoreError) -> bool {
     matches!(

@@ -61,7 +61,6 @@ pub fn router(state: AppState) -> Router {
         .fallback(pages::not_found_page)
         .layer(from_fn_with_state(state.clone(), identity::identify))
         .layer(from_fn_with_state(state.clone(), guard::refuse_cross_site))
-        .layer(from_fn(guard::security_headers))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(from_fn(guard::explain_too_large))
@@ -71,6 +70,8 @@ pub fn router(state: AppState) -> Router {
                 .compress_when(DefaultPredicate::new().and(NotForContentType::const_new(export::XLSX))),
         )
         .layer(CatchPanicLayer::custom(panic_response))
+        // Outside the body limit and the panic catcher, so their answers carry the headers too.
+        .layer(from_fn(guard::security_headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -5,11 +5,12 @@ use super::AppState;
 use super::identity::Identity;
 use super::page_cache::{PageKey, RenderedPage};
 use app::api::port::{Console, RequestContext};
+use app::domain::AppError;
 use app::i18n::Lang;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::HeaderValue;
 use axum::http::header::{CONTENT_SECURITY_POLICY, COOKIE};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use leptos::nonce::Nonce;
 use leptos::prelude::provide_context;
@@ -34,7 +35,18 @@ pub async fn console_page(State(state): State<AppState>, request: Request) -> Re
         let next: String = url_encode(target);
         return Redirect::to(&format!("/login?next={next}")).into_response();
     }
+    if !shows_a_valid_view(request.uri()) {
+        // A link with a view that cannot be (page 0, an unknown sort) shows the default view,
+        // rather than an error that no retry can fix.
+        return Redirect::to("/havips").into_response();
+    }
     render(state, request).await
+}
+
+fn shows_a_valid_view(uri: &axum::http::Uri) -> bool {
+    axum::extract::Query::<Vec<(String, String)>>::try_from_uri(uri).is_ok_and(|query| {
+        app::domain::list_query::ListQuery::from_pairs(query.iter().map(|(k, v)| (k.as_str(), v.as_str()))).is_ok()
+    })
 }
 
 /// `/login`: signed-in users go straight on to the console.
@@ -126,8 +138,31 @@ fn page_csp(nonce: &str) -> String {
 pub async fn server_functions(State(state): State<AppState>, request: Request<Body>) -> Response {
     let identity = request.extensions().get::<Identity>().cloned();
     let context = request_context(&state, identity.as_ref());
-    leptos_axum::handle_server_fns_with_context(move || provide_context(context.clone()), request).await.into_response()
+    let response = leptos_axum::handle_server_fns_with_context(move || provide_context(context.clone()), request)
+        .await
+        .into_response();
+    with_the_errors_status(response).await
 }
+
+/// Leptos answers 500 for every error raised before a server function runs (arguments that do
+/// not decode, a body over the limit), whatever the error says. The error, an [`AppError`],
+/// knows its status: a malformed request is the client's (400), not the server's.
+async fn with_the_errors_status(response: Response) -> Response {
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, ERROR_BODY_LIMIT).await else {
+        return super::error::ApiError(AppError::internal()).into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(error.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// An encoded error is a few hundred bytes; anything longer is not one.
+const ERROR_BODY_LIMIT: usize = 64 * 1024;
 
 /// Percent-encodes a path for a query parameter.
 fn url_encode(text: &str) -> String {

@@ -57,6 +57,10 @@ fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
 }
 
+/// The longest username; a login with a longer one is refused before anything is looked up or
+/// counted, so it cannot fill the login limiter's memory.
+const USERNAME_MAX_BYTES: usize = 64;
+
 /// A hash to check against when the user does not exist, so both cases take as long.
 static DECOY_HASH: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| hash_password("decoy password, never valid").unwrap_or_default());
@@ -68,10 +72,10 @@ fn micros(duration: std::time::Duration) -> i64 {
 impl Backend {
     /// Checks the password and opens a new session (a new ID at every login).
     pub async fn login(&self, username: &str, password: &str, client: &str) -> Result<String, AppError> {
-        if username.chars().any(char::is_control) || password.contains('\0') {
+        if username.len() > USERNAME_MAX_BYTES || username.chars().any(char::is_control) || password.contains('\0') {
             return Err(AppError::new(ErrorCode::InvalidCredentials).on_field(Field::Username));
         }
-        if !self.login_limiter.allows(username, client) {
+        if !self.login_limiter.try_begin(username, client) {
             return Err(AppError::new(ErrorCode::TooManyRequests));
         }
         let user = {
@@ -80,11 +84,15 @@ impl Backend {
         };
         let hash = user.as_ref().map_or_else(|| DECOY_HASH.clone(), |u| u.password_hash.clone());
         let password = password.to_owned();
-        let valid = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false);
+        let valid = {
+            // Each check takes about 19 MiB for a moment: a flood of logins waits its turn
+            // rather than taking the machine's memory and every blocking thread.
+            let _turn = self.password_checks.acquire().await.map_err(|_| AppError::internal())?;
+            tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false)
+        };
         let user = match user {
             Some(user) if valid => user,
             _ => {
-                self.login_limiter.record_failure(username, client);
                 tracing::info!(username, client, "login refused");
                 return Err(AppError::new(ErrorCode::InvalidCredentials).on_field(Field::Password));
             }
@@ -205,7 +213,7 @@ impl Backend {
     ) -> Result<String, AppError> {
         let username = username.trim();
         if username.is_empty()
-            || username.len() > 64
+            || username.len() > USERNAME_MAX_BYTES
             || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
         {
             return Err(AppError::invalid_parameter(

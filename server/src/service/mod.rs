@@ -17,7 +17,7 @@ pub mod query;
 pub mod update;
 
 use crate::db::identity_cache::IdentityCache;
-use crate::db::{Db, Dialect, StoreError, Tx, UniqueTarget, is_unavailable};
+use crate::db::{Db, Dialect, StoreError, Tx, UniqueTarget, is_transient_conflict, is_unavailable};
 use crate::settings::Settings;
 use app::domain::{AppError, ErrorCode, Field};
 use std::future::Future;
@@ -31,6 +31,8 @@ pub struct Backend {
     pub worker_bell: Arc<Notify>,
     pub list_cache: list_cache::ListCache,
     login_limiter: login_limiter::LoginLimiter,
+    /// Password checks (argon2) that may run at once: one per core.
+    password_checks: tokio::sync::Semaphore,
 }
 
 impl Backend {
@@ -39,7 +41,15 @@ impl Backend {
         let trusted = db.dialect == Dialect::Sqlite;
         db.identity_cache = Arc::new(IdentityCache::new(settings.identity_cache_for, trusted));
         let login_limiter = login_limiter::LoginLimiter::new(settings.login_attempts, settings.login_window);
-        Backend { db, settings, worker_bell: Arc::new(Notify::new()), list_cache: Default::default(), login_limiter }
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        Backend {
+            db,
+            settings,
+            worker_bell: Arc::new(Notify::new()),
+            list_cache: Default::default(),
+            login_limiter,
+            password_checks: tokio::sync::Semaphore::new(cores),
+        }
     }
 }
 
@@ -77,7 +87,8 @@ pub fn public_error(error: StoreError) -> AppError {
 const MAX_ATTEMPTS: usize = 64;
 
 /// Runs a write transaction again when a concurrent writer took the slot or address it
-/// chose; each lost race means another write committed, so this always makes progress.
+/// chose, or when Postgres broke a deadlock with one (two creates taking the same VMs' slots
+/// in opposite orders); each lost race means another write committed, so this makes progress.
 /// `on_unique` decides which unique violations are worth another attempt and which are the
 /// caller's error.
 pub async fn with_retries<T, F, Fut>(
@@ -97,6 +108,7 @@ where
                         return Err(final_error);
                     }
                 }
+                None if is_transient_conflict(&error) => {}
                 None => return Err(public_error(error)),
             },
         }

@@ -235,6 +235,7 @@ both_stores!(malformed_requests_get_400_and_change_nothing, |app: TestApp| async
         .send()
         .await
         .expect("post");
+    assert_eq!(answer.headers()["x-content-type-options"], "nosniff", "the refusal carries the security headers");
     assert_error(answer, 413, "PayloadTooLarge").await;
     assert_eq!(total(&tenant).await, 0);
 });

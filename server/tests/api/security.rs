@@ -309,3 +309,56 @@ both_stores!(security_headers_and_a_fresh_nonce, |app: TestApp| async move {
     let api = tenant.get("/havips").await;
     assert!(api.headers()["content-security-policy"].to_str().expect("csp").contains("default-src 'none'"));
 });
+
+both_stores!(server_functions_answer_malformed_arguments_with_400, |app: TestApp| async move {
+    let tenant = app.tenant().await;
+    let cookie = cookie_pair(&session_cookie(login(&app, &tenant.username, PASSWORD, &[]).await.headers()));
+    let well_formed = json!({"name": "x", "vpc_id": tenant.vpc(0), "subnet_id": tenant.subnet(0, 0)});
+    let mut unknown_field = well_formed.clone();
+    unknown_field["colour"] = json!(1);
+    let bad_calls = [
+        ("create_havip", "{".to_owned()),
+        ("create_havip", json!({"request": {"name": 5}}).to_string()),
+        ("create_havip", json!({"request": unknown_field}).to_string()),
+        ("create_havip", json!({}).to_string()),
+        ("list_havips", json!({"query": {"page": -1}}).to_string()),
+    ];
+    for (function, body) in bad_calls {
+        let answer = app
+            .http
+            .post(app.url(&format!("/api/fn/{function}")))
+            .header(COOKIE, &cookie)
+            .header("content-type", "application/json")
+            .body(body.clone())
+            .send()
+            .await
+            .expect("fn");
+        assert_eq!(answer.status(), 400, "{function} {body}");
+        let error: app::domain::AppError = answer.json().await.expect("typed error");
+        assert_eq!(error.code, app::domain::ErrorCode::InvalidParameter, "{function} {body}");
+    }
+    let list: Value = tenant.get("/havips").await.json().await.expect("list");
+    assert_eq!(list["total"], 0, "nothing was created");
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_parallel_guesses_gets_no_more_tries_than_the_limit() {
+    let app = TestApp::spawn_with(Store::Sqlite, |s| s.login_attempts = 3).await;
+    let tenant = app.tenant().await;
+    let guesses = (0..12).map(|_| login(&app, &tenant.username, "guess", &[]));
+    let statuses: Vec<u16> = futures::future::join_all(guesses).await.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 3, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 9, "{statuses:?}");
+}
+
+both_stores!(a_link_to_an_impossible_view_goes_to_the_default_one, |app: TestApp| async move {
+    let tenant = app.tenant().await;
+    let cookie = cookie_pair(&session_cookie(login(&app, &tenant.username, PASSWORD, &[]).await.headers()));
+    let open = |path: &'static str| app.http.get(app.url(path)).header(COOKIE, &cookie).send();
+    for impossible in ["/havips?page=0", "/havips?sort=size", "/havips?status=x", "/havips?page_size=100000"] {
+        let page = open(impossible).await.expect("page");
+        assert!(page.status().is_redirection(), "{impossible}: {}", page.status());
+        assert_eq!(page.headers()["location"], "/havips", "{impossible}");
+    }
+    assert_eq!(open("/havips?page=2&sort=name&status=available").await.expect("page").status(), 200);
+});

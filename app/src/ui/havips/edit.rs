@@ -12,7 +12,7 @@ use crate::domain::input::UpdateHavipRequest;
 use crate::domain::inventory::Inventory;
 use crate::domain::name::{HavipName, NAME_MAX_CHARS};
 use crate::domain::remark::{REMARK_MAX_CHARS, Remark};
-use crate::domain::{AppError, Field};
+use crate::domain::{AppError, ErrorCode, Field};
 use crate::i18n::fill;
 use crate::ui::I18n;
 use crate::ui::widgets::dialog::Dialog;
@@ -78,7 +78,8 @@ fn EditForm(havip: Havip, inventory: Inventory, on_close: Callback<()>) -> impl 
     let vpc_vms_fetch = LocalResource::new(move || load_vms(vpc_id.clone()));
     let vpc_vms = Signal::derive(move || vpc_vms_fetch.get().and_then(Result::ok).unwrap_or_default());
     let subnets = inventory.subnets.clone();
-    let (id, version) = (havip.id.clone(), havip.version);
+    let id = havip.id.clone();
+    let opened = StoredValue::new(havip.clone());
     let original_vms = bound_now.clone();
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -94,7 +95,12 @@ fn EditForm(havip: Havip, inventory: Inventory, on_close: Callback<()>) -> impl 
             name: Some(name.get_untracked()),
             remark: Some(remark.get_untracked()),
             vm_ids: rebinding.then_some(chosen),
-            version: Some(version),
+            // The list keeps polling a row that is settling: a version the system moved on
+            // meanwhile is taken, one that someone else's edit moved is not (R14).
+            version: Some(Havip::edit_version(
+                &opened.get_value(),
+                state.rows.get_untracked().iter().find(|row| row.id == id),
+            )),
         };
         let id = id.clone();
         pending.set(true);
@@ -107,6 +113,10 @@ fn EditForm(havip: Havip, inventory: Inventory, on_close: Callback<()>) -> impl 
                     state.refresh();
                 }
                 Err(error) => {
+                    if error.code == ErrorCode::VersionConflict {
+                        // The list shows what changed, and the next edit starts from it.
+                        state.refresh();
+                    }
                     if error.field.is_none() {
                         Toasts::get().show(ToastKind::Error, i18n.lang.get_untracked().error(error.code));
                     }

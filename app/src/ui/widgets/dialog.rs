@@ -21,38 +21,31 @@ pub fn Dialog(
             document().active_element().and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
         Effect::new(move |_| {
             if let Some(panel) = panel.get() {
-                let first = panel
-                    .query_selector("input:not([disabled]), select:not([disabled]), textarea, button.btn-primary")
-                    .ok()
-                    .flatten()
-                    .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
-                if let Some(first) = first {
-                    let _ = first.focus();
+                focus_first_field(&panel);
+            }
+        });
+        // The keys are watched on the whole window, not on the dialog: the focus can leave the
+        // dialog without the user moving it (the button just clicked disappears, or the content
+        // is still loading), and Escape must close the dialog and Tab bring the focus back even then.
+        let keys = window_event_listener(leptos::ev::keydown, move |ev| match ev.key().as_str() {
+            "Escape" => on_close.run(()),
+            "Tab" => {
+                if let Some(panel) = panel.get_untracked() {
+                    keep_tab_inside(&panel, &ev);
                 }
             }
+            _ => {}
         });
         let opener = send_wrapper::SendWrapper::new(opener);
         on_cleanup(move || {
+            keys.remove();
             if let Some(opener) = opener.take() {
                 let _ = opener.focus();
             }
         });
     }
-    let on_keydown = move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
-        "Escape" => {
-            ev.stop_propagation();
-            on_close.run(());
-        }
-        #[cfg(feature = "hydrate")]
-        "Tab" => {
-            if let Some(panel) = panel.get_untracked() {
-                keep_tab_inside(&panel, &ev);
-            }
-        }
-        _ => {}
-    };
     view! {
-        <div class="dialog-backdrop" on:keydown=on_keydown>
+        <div class="dialog-backdrop">
             <div class="dialog" class:dialog-wide=wide role="dialog" aria-modal="true" aria-labelledby=title_id tabindex="-1" node_ref=panel>
                 <div class="dialog-header">
                     <h2 id=title_id>{move || title.get()}</h2>
@@ -66,11 +59,27 @@ pub fn Dialog(
     }
 }
 
-/// Tab from the last control goes to the first and Shift+Tab from the first to the last, so the
-/// keyboard never reaches the page behind the modal. The panel itself is focusable (tabindex -1)
-/// so that a click on its text keeps the focus, and Escape, inside the dialog.
+/// Moves the focus to the dialog's first field (or its main button), or to the panel itself while
+/// there is none yet, so that the keyboard starts inside the dialog.
 #[cfg(feature = "hydrate")]
-fn keep_tab_inside(panel: &web_sys::HtmlDivElement, ev: &leptos::ev::KeyboardEvent) {
+fn focus_first_field(panel: &web_sys::HtmlDivElement) {
+    use wasm_bindgen::JsCast;
+    let first = panel
+        .query_selector("input:not([disabled]), select:not([disabled]), textarea, button.btn-primary")
+        .ok()
+        .flatten()
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+    let _ = match first {
+        Some(first) => first.focus(),
+        None => panel.focus(),
+    };
+}
+
+/// Tab from the last control goes to the first and Shift+Tab from the first to the last, so the
+/// keyboard never reaches the page behind the modal; from outside the dialog it comes back in. The
+/// panel itself is focusable (tabindex -1) so that a click on its text keeps the focus inside.
+#[cfg(feature = "hydrate")]
+fn keep_tab_inside(panel: &web_sys::HtmlDivElement, ev: &web_sys::KeyboardEvent) {
     use wasm_bindgen::JsCast;
     const FOCUSABLE: &str = "button:not([disabled]), input:not([disabled]), select:not([disabled]), \
         textarea:not([disabled]), a[href], [tabindex]:not([tabindex='-1'])";
@@ -82,8 +91,11 @@ fn keep_tab_inside(panel: &web_sys::HtmlDivElement, ev: &leptos::ev::KeyboardEve
     let (Some(first), Some(last)) = (controls.first(), controls.last()) else { return };
     let active = document().active_element();
     let on = |control: &web_sys::HtmlElement| active.as_ref() == Some(control.unchecked_ref::<web_sys::Element>());
+    let focus_outside = !active.as_ref().is_some_and(|element| panel.contains(Some(element)));
     let panel_has_focus = active.as_ref() == Some(panel.unchecked_ref::<web_sys::Element>());
-    let wrap_to = if ev.shift_key() && (on(first) || panel_has_focus) {
+    let wrap_to = if focus_outside {
+        Some(if ev.shift_key() { last } else { first })
+    } else if ev.shift_key() && (on(first) || panel_has_focus) {
         Some(last)
     } else if !ev.shift_key() && on(last) {
         Some(first)
