@@ -74,14 +74,21 @@ impl Backend {
         let result: Result<SyncReport, StoreError> = async {
             let mut tx = self.db.begin().await?;
             let now = now_micros();
-            // HAVIPs whose VMs are renamed or removed need their search text and master again.
-            let before: HashMap<String, String> =
-                inventory::vms(&mut tx, tenant_id, None).await?.into_iter().map(|vm| (vm.id, vm.name)).collect();
-            let after: HashMap<&str, &str> =
-                valid.vms.iter().map(|vm| (vm.entry.id.as_str(), vm.entry.name.as_str())).collect();
+            // HAVIPs whose VMs are renamed, moved to another VPC (which unbinds them) or removed
+            // need their search text, master and version again.
+            let before: HashMap<String, (String, String)> = inventory::vms(&mut tx, tenant_id, None)
+                .await?
+                .into_iter()
+                .map(|vm| (vm.id, (vm.name, vm.vpc_id)))
+                .collect();
+            let after: HashMap<&str, (&str, &str)> = valid
+                .vms
+                .iter()
+                .map(|vm| (vm.entry.id.as_str(), (vm.entry.name.as_str(), vm.vpc_id.as_str())))
+                .collect();
             let changed_vms: Vec<String> = before
                 .iter()
-                .filter(|(id, name)| after.get(id.as_str()) != Some(&name.as_str()))
+                .filter(|(id, (name, vpc_id))| after.get(id.as_str()) != Some(&(name.as_str(), vpc_id.as_str())))
                 .map(|(id, _)| id.clone())
                 .collect();
             let affected = havips::ids_bound_to(&mut tx, &changed_vms).await?;

@@ -223,9 +223,6 @@ pub async fn sync(
     inventory: &ValidInventory,
     now: i64,
 ) -> Result<SyncReport, StoreError> {
-    let invalid = |detail: String| {
-        StoreError::Rule(app::domain::AppError::with_detail(app::domain::ErrorCode::InvalidInventory, detail))
-    };
     // Projects by name; the default one always exists.
     let mut project_ids = std::collections::HashMap::new();
     for project in projects(conn, tenant_id).await? {
@@ -262,9 +259,10 @@ pub async fn sync(
     }
 
     for (vpc, project) in &inventory.vpcs {
-        sqlx::query(
+        let written = sqlx::query(
             "INSERT INTO vpcs (id, tenant_id, project_id, name, cidr, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (id) DO UPDATE SET project_id = excluded.project_id, name = excluded.name, cidr = excluded.cidr",
+             ON CONFLICT (id) DO UPDATE SET project_id = excluded.project_id, name = excluded.name, cidr = excluded.cidr \
+             WHERE vpcs.tenant_id = excluded.tenant_id",
         )
         .bind(&vpc.id)
         .bind(tenant_id)
@@ -273,7 +271,9 @@ pub async fn sync(
         .bind(&vpc.cidr)
         .bind(now)
         .execute(&mut *conn)
-        .await?;
+        .await?
+        .rows_affected();
+        owned_by_tenant(written, "VPC", &vpc.id)?;
     }
     for (vpc_id, subnet) in &inventory.subnets {
         let existing = find_subnet(conn, tenant_id, &subnet.id).await?;
@@ -287,9 +287,10 @@ pub async fn sync(
                 )));
             }
         }
-        sqlx::query(
+        let written = sqlx::query(
             "INSERT INTO subnets (id, tenant_id, vpc_id, name, cidr, gateway, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT (id) DO UPDATE SET vpc_id = excluded.vpc_id, name = excluded.name, cidr = excluded.cidr, gateway = excluded.gateway",
+             ON CONFLICT (id) DO UPDATE SET vpc_id = excluded.vpc_id, name = excluded.name, cidr = excluded.cidr, gateway = excluded.gateway \
+             WHERE subnets.tenant_id = excluded.tenant_id",
         )
         .bind(&subnet.id)
         .bind(tenant_id)
@@ -299,23 +300,27 @@ pub async fn sync(
         .bind(&subnet.gateway)
         .bind(now)
         .execute(&mut *conn)
-        .await?;
+        .await?
+        .rows_affected();
+        owned_by_tenant(written, "subnet", &subnet.id)?;
     }
     for vm in &inventory.vms {
         // A VM that moved to another VPC keeps no bindings: they were made for the old one.
-        let moved = sqlx::query("SELECT 1 FROM vms WHERE id = $1 AND vpc_id <> $2")
+        let moved = sqlx::query("SELECT 1 FROM vms WHERE id = $1 AND tenant_id = $2 AND vpc_id <> $3")
             .bind(&vm.entry.id)
+            .bind(tenant_id)
             .bind(&vm.vpc_id)
             .fetch_optional(&mut *conn)
             .await?;
         if moved.is_some() {
             sqlx::query("DELETE FROM havip_bindings WHERE vm_id = $1").bind(&vm.entry.id).execute(&mut *conn).await?;
         }
-        sqlx::query(
+        let written = sqlx::query(
             "INSERT INTO vms (id, tenant_id, project_id, vpc_id, subnet_id, name, private_ip, ip_num, state, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
              ON CONFLICT (id) DO UPDATE SET project_id = excluded.project_id, vpc_id = excluded.vpc_id, subnet_id = excluded.subnet_id, \
-             name = excluded.name, private_ip = excluded.private_ip, ip_num = excluded.ip_num, state = excluded.state",
+             name = excluded.name, private_ip = excluded.private_ip, ip_num = excluded.ip_num, state = excluded.state \
+             WHERE vms.tenant_id = excluded.tenant_id",
         )
         .bind(&vm.entry.id)
         .bind(tenant_id)
@@ -328,7 +333,9 @@ pub async fn sync(
         .bind(vm.entry.state.clone().unwrap_or_else(|| "running".to_owned()))
         .bind(now)
         .execute(&mut *conn)
-        .await?;
+        .await?
+        .rows_affected();
+        owned_by_tenant(written, "VM", &vm.entry.id)?;
     }
 
     // Remove what the document leaves out: VMs (with their bindings), then subnets, then VPCs.
@@ -385,4 +392,17 @@ async fn ids_not_in(
         }
     }
     Ok(gone)
+}
+
+fn invalid(detail: String) -> StoreError {
+    StoreError::Rule(app::domain::AppError::with_detail(app::domain::ErrorCode::InvalidInventory, detail))
+}
+
+/// An upsert that wrote nothing met an ID another tenant took since the check above (the
+/// upserts change only the tenant's own rows): the document cannot be applied.
+fn owned_by_tenant(rows_written: u64, kind: &str, id: &str) -> Result<(), StoreError> {
+    if rows_written == 0 {
+        return Err(invalid(format!("{kind} {id} belongs to another tenant")));
+    }
+    Ok(())
 }

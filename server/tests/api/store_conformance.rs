@@ -176,6 +176,30 @@ both_stores!(accounts_sessions_and_tokens, |app: TestApp| async move {
     assert!(accounts::session_user(&mut conn, "hash-1", now, now + 1).await.expect("idle").is_none(), "idle expiry");
 });
 
+both_stores!(a_vm_moved_to_another_vpc_leaves_its_havips, |app: TestApp| async move {
+    let tenant = app.tenant().await;
+    let vms = tenant.vms_of_subnet(&tenant.subnet(0, 0));
+    let havip = tenant.create(tenant.create_body("moving", &vms[..1])).await;
+    let id = havip["id"].as_str().expect("id");
+    let before = tenant.settled(id).await.expect("settled");
+    assert_eq!(before["master_vm_id"], vms[0].as_str());
+    let vm_name = tenant.inventory.vms.iter().find(|vm| vm.id == vms[0]).expect("vm").name.clone();
+    assert_eq!(tenant.list(&format!("q={vm_name}")).await["total"], 1);
+    // The VM, same ID and name, is now in the other VPC's subnet.
+    let mut document = tenant.inventory.clone();
+    for vm in document.vms.iter_mut().filter(|vm| vm.id == vms[0]) {
+        vm.subnet_id = tenant.subnet(1, 0);
+        vm.ip = "10.9.1.50".into();
+    }
+    let tenant_id = app.backend.ensure_tenant(&tenant.name).await.expect("tenant");
+    app.backend.import_inventory(&tenant_id, None, &document).await.expect("sync");
+    let after: serde_json::Value = tenant.get(&format!("/havips/{id}")).await.json().await.expect("json");
+    assert_eq!(after["vms"].as_array().map(Vec::len), Some(0), "{after}");
+    assert_eq!(after["master_vm_id"], serde_json::Value::Null, "no master without VMs: {after}");
+    assert!(after["version"].as_i64() > before["version"].as_i64(), "a stale copy is refused from now on");
+    assert_eq!(tenant.list(&format!("q={vm_name}")).await["total"], 0, "search follows the binding");
+});
+
 both_stores!(inventory_sync_replaces_and_unbinds, |app: TestApp| async move {
     let tenant = app.tenant().await;
     let vms = tenant.vms_of_subnet(&tenant.subnet(0, 0));
