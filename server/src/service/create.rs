@@ -4,7 +4,7 @@
 use super::bindings::{bind_new, check_vms};
 use super::commit_tenant_write;
 use super::{Backend, public_error, search_text, with_retries};
-use crate::db::{StoreError, UniqueTarget, new_id, now_micros};
+use crate::db::{StoreError, Tx, UniqueTarget, new_id, now_micros};
 use crate::store::havips::{self, NewHavipRow};
 use crate::store::jobs::{self, JobKind};
 use crate::store::{idempotency, inventory, oplog};
@@ -64,18 +64,8 @@ impl Backend {
     ) -> Result<Havip, StoreError> {
         let tenant = caller.tenant_id.as_str();
         let mut tx = self.db.begin().await?;
-        if let Some(key) = key
-            && let Some(answer) = idempotency::find(&mut tx, tenant, key).await?
-        {
-            if answer.request_hash != request_hash {
-                return Err(AppError::with_detail(
-                    ErrorCode::IdempotencyKeyMismatch,
-                    "the key was used with a different request",
-                )
-                .into());
-            }
-            return serde_json::from_str(&answer.response_body)
-                .map_err(|e| StoreError::Config(format!("stored answer: {e}")));
+        if let Some(answer) = stored_answer(&mut tx, tenant, key, request_hash).await? {
+            return Ok(answer);
         }
         let vpc = inventory::find_vpc(&mut tx, tenant, &new.vpc_id)
             .await?
@@ -91,6 +81,11 @@ impl Backend {
             .into());
         }
         inventory::lock_subnet(&mut tx, self.db.dialect, &subnet.id).await?;
+        // A retry that arrived while the first request ran waited for this lock; on Postgres it
+        // now sees the first request's answer, which the look above could not (R15).
+        if let Some(answer) = stored_answer(&mut tx, tenant, key, request_hash).await? {
+            return Ok(answer);
+        }
         let range =
             subnet.range().ok_or_else(|| StoreError::Config(format!("subnet {} has a corrupt range", subnet.id)))?;
         let ip = match new.ip {
@@ -186,4 +181,24 @@ impl Backend {
         let mut conn = self.db.read.acquire().await.map_err(|e| public_error(e.into()))?;
         havips::get(&mut conn, &caller.tenant_id, id).await.map_err(public_error)?.ok_or_else(AppError::not_found)
     }
+}
+
+/// The answer already given to a create with this Idempotency-Key, if any; the key used with
+/// another request is refused.
+async fn stored_answer(
+    tx: &mut Tx,
+    tenant: &str,
+    key: Option<&str>,
+    request_hash: &str,
+) -> Result<Option<Havip>, StoreError> {
+    let Some(key) = key else { return Ok(None) };
+    let Some(answer) = idempotency::find(tx, tenant, key).await? else { return Ok(None) };
+    if answer.request_hash != request_hash {
+        return Err(AppError::with_detail(
+            ErrorCode::IdempotencyKeyMismatch,
+            "the key was used with a different request",
+        )
+        .into());
+    }
+    serde_json::from_str(&answer.response_body).map(Some).map_err(|e| StoreError::Config(format!("stored answer: {e}")))
 }

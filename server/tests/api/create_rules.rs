@@ -162,6 +162,23 @@ both_stores!(r8_r9_r10_bound_vms, |app: TestApp| async move {
     assert_eq!(count, 5, "the picker's count");
 });
 
+both_stores!(r15_retries_sent_while_the_first_create_runs_get_its_answer, |app: TestApp| async move {
+    let tenant = app.tenant().await;
+    // An explicit address: a retry that missed the first answer would find it taken.
+    let body = with(&tenant, json!({"name": "idem-race", "ip": "10.1.1.77"}));
+    let retries = (0..8).map(|_| {
+        tenant.request(reqwest::Method::POST, "/havips").header("Idempotency-Key", "key-race").json(&body).send()
+    });
+    let mut answers = Vec::new();
+    for response in futures::future::join_all(retries).await {
+        let response = response.expect("post");
+        assert_eq!(response.status(), 202);
+        answers.push(response.json::<Value>().await.expect("json"));
+    }
+    assert!(answers.iter().all(|answer| answer == &answers[0]), "one answer for all: {answers:?}");
+    assert_eq!(total(&tenant).await, 1, "created once");
+});
+
 both_stores!(r15_idempotency_key, |app: TestApp| async move {
     let tenant = app.tenant().await;
     let body = with(&tenant, json!({"name": "idem"}));
