@@ -211,3 +211,16 @@ both_stores!(no_operation_answers_500, |app: TestApp| async move {
     // Whatever the fuzzing did, the other tenant's HAVIP is untouched.
     assert_eq!(other.get(&format!("/havips/{}", id(&theirs))).await.status(), 200);
 });
+
+both_stores!(what_axum_refuses_itself_comes_in_the_error_shape, |app: TestApp| async move {
+    use crate::support::assert_error;
+    let tenant = app.tenant().await;
+    assert_error(tenant.get("/havips/%FF%FE").await, 400, "InvalidParameter").await;
+    let vpc = tenant.vpc(0);
+    assert_error(tenant.get(&format!("/subnets?vpc_id={vpc}&vpc_id={vpc}")).await, 400, "InvalidParameter").await;
+    let put = tenant.request(reqwest::Method::PUT, "/havips").json(&json!({})).send().await.expect("put");
+    assert_eq!(put.status(), 405);
+    assert!(put.headers().contains_key("allow"), "405 says what is allowed");
+    let body: Value = put.json().await.expect("the §5 body");
+    assert_eq!(body["error"]["code"], "InvalidParameter", "{body}");
+});

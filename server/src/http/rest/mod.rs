@@ -26,4 +26,40 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/inventory", put(inventory::sync))
         .route("/openapi.json", get(super::openapi::document))
         .fallback(|| async { super::error::ApiError(app::domain::AppError::not_found()) })
+        .layer(axum::middleware::from_fn(in_the_error_shape))
+}
+
+/// axum refuses some requests itself, in plain text: a path or query that does not decode (bad
+/// UTF-8, a repeated parameter) and a method the route does not have. Clients get the §5 error
+/// body for those too; a 405 keeps its status and its `Allow` header.
+async fn in_the_error_shape(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use app::domain::{AppError, ErrorCode};
+    use axum::http::{StatusCode, header::CONTENT_TYPE};
+    use axum::response::IntoResponse;
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response.headers().get(CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let said =
+        axum::body::to_bytes(body, 4096).await.map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+    let error = match status {
+        StatusCode::NOT_FOUND => AppError::not_found(),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            AppError::with_detail(ErrorCode::InvalidParameter, "the resource does not take this method")
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => AppError::new(ErrorCode::PayloadTooLarge),
+        _ if status.is_client_error() => AppError::with_detail(ErrorCode::InvalidParameter, said),
+        _ => AppError::internal(),
+    };
+    let mut answer = super::error::ApiError(error).into_response();
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        *answer.status_mut() = status;
+        if let Some(allow) = parts.headers.get(axum::http::header::ALLOW) {
+            answer.headers_mut().insert(axum::http::header::ALLOW, allow.clone());
+        }
+    }
+    answer
 }
