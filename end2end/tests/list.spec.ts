@@ -2,7 +2,7 @@
 // pages in the URL, and the language switch.
 
 import { expect, test } from '@playwright/test';
-import { createHavip, createSettled, freshTenant, login, pager, reload, row, shownNames, unique } from './helpers';
+import { createHavip, createSettled, freshTenant, login, pager, reload, row, shownNames, toasts, unique } from './helpers';
 
 test('the page loads, shows the demo HAVIPs and hydrates', async ({ page }) => {
   const errors: string[] = [];
@@ -190,4 +190,31 @@ test('the language switch changes the headers and is remembered', async ({ page 
   await reload(page);
   await expect(page.getByRole('columnheader', { name: '资源ID' })).toBeVisible();
   await expect(page.locator('html')).toHaveAttribute('lang', /^zh/);
+});
+
+test('the copy button beside an ID copies it', async ({ page, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const tenant = freshTenant();
+  await login(page, tenant.username, tenant.password);
+  const [made] = await createSettled(page, [{ name: unique('copy-'), vpc_id: tenant.vpc, subnet_id: tenant.subnet }]);
+  await reload(page);
+  await page.getByRole('button', { name: `复制 ${made.id}` }).click();
+  await expect(toasts(page).getByText(`已复制 ${made.id}`)).toBeVisible();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(made.id);
+});
+
+test('the copy button works where the page has no Clipboard API (plain HTTP)', async ({ page }) => {
+  // Over plain HTTP (not localhost) browsers leave navigator.clipboard out.
+  await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'clipboard', { get: () => undefined }));
+  const tenant = freshTenant();
+  await login(page, tenant.username, tenant.password);
+  const [made] = await createSettled(page, [{ name: unique('copy-'), vpc_id: tenant.vpc, subnet_id: tenant.subnet }]);
+  await reload(page);
+  await page.getByRole('button', { name: `复制 ${made.id}` }).click();
+  await expect(toasts(page).getByText(`已复制 ${made.id}`)).toBeVisible();
+  // What was copied pastes.
+  const search = page.getByRole('searchbox', { name: '搜索' });
+  await search.focus();
+  await page.keyboard.press('ControlOrMeta+V');
+  await expect(search).toHaveValue(made.id);
 });

@@ -55,6 +55,7 @@ pub static TEXTS: Texts = Texts {
     select_row: "Select {name}",
     copy: "Copy",
     copied: "Copied",
+    copy_failed: "Could not copy: select the text and copy it yourself",
     master: "master",
     cannot_delete: "Only available or failed HAVIPs can be deleted",
     empty: "No HAVIPs yet. Choose Create to make the first one.",

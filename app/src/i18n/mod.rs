@@ -134,6 +134,7 @@ pub struct Texts {
     pub select_row: &'static str,
     pub copy: &'static str,
     pub copied: &'static str,
+    pub copy_failed: &'static str,
     pub master: &'static str,
     pub cannot_delete: &'static str,
     pub empty: &'static str,

@@ -55,6 +55,7 @@ pub static TEXTS: Texts = Texts {
     select_row: "选择 {name}",
     copy: "复制",
     copied: "已复制",
+    copy_failed: "复制失败，请选中文本后手动复制",
     master: "主",
     cannot_delete: "只有可用或失败状态的高可用VIP可以删除",
     empty: "还没有高可用VIP，点击“新建”创建第一个。",

@@ -9,13 +9,15 @@ pub fn Copyable(text: String) -> impl IntoView {
     let i18n = I18n::get();
     let copied = text.clone();
     let copy = move |_| {
-        #[cfg(feature = "hydrate")]
-        {
-            let _ = window().navigator().clipboard().write_text(&copied);
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = &copied;
-        Toasts::get().show(ToastKind::Info, format!("{} {}", i18n.texts().copied, copied));
+        let text = copied.clone();
+        let toasts = Toasts::get();
+        leptos::task::spawn_local(async move {
+            if copy_to_clipboard(&text).await {
+                toasts.show(ToastKind::Info, format!("{} {}", i18n.texts().copied, text));
+            } else {
+                toasts.show(ToastKind::Error, i18n.texts().copy_failed.to_owned());
+            }
+        });
     };
     view! {
         <span class="mono">
@@ -28,4 +30,37 @@ pub fn Copyable(text: String) -> impl IntoView {
             </button>
         </span>
     }
+}
+
+/// Copies through the Clipboard API where the page has it (HTTPS or localhost). A console served
+/// over plain HTTP on a private network has no `navigator.clipboard`: there the older way,
+/// copying a selected input, still works.
+#[cfg(feature = "hydrate")]
+async fn copy_to_clipboard(text: &str) -> bool {
+    use wasm_bindgen::JsCast;
+    let navigator = window().navigator();
+    let has_clipboard_api =
+        web_sys::js_sys::Reflect::get(&navigator, &"clipboard".into()).is_ok_and(|clipboard| !clipboard.is_undefined());
+    if has_clipboard_api {
+        let written = wasm_bindgen_futures::JsFuture::from(navigator.clipboard().write_text(text)).await;
+        return written.is_ok();
+    }
+    let Some(body) = document().body() else { return false };
+    let Some(input) = document().create_element("input").ok().and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+    else {
+        return false;
+    };
+    input.set_value(text);
+    let copied = body.append_child(&input).is_ok() && {
+        input.select();
+        document().unchecked_into::<web_sys::HtmlDocument>().exec_command("copy").unwrap_or(false)
+    };
+    input.remove();
+    copied
+}
+
+/// The server renders the button but never runs its click.
+#[cfg(not(feature = "hydrate"))]
+async fn copy_to_clipboard(_text: &str) -> bool {
+    false
 }
