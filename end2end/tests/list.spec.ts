@@ -2,7 +2,7 @@
 // pages in the URL, and the language switch.
 
 import { expect, test } from '@playwright/test';
-import { createHavip, createSettled, freshTenant, login, pager, reload, row, shownNames, toasts, unique } from './helpers';
+import { base, cell, createHavip, createSettled, freshTenant, login, pager, reload, row, shownNames, toasts, unique } from './helpers';
 
 test('the page loads, shows the demo HAVIPs and hydrates', async ({ page }) => {
   const errors: string[] = [];
@@ -217,4 +217,23 @@ test('the copy button works where the page has no Clipboard API (plain HTTP)', a
   await search.focus();
   await page.keyboard.press('ControlOrMeta+V');
   await expect(search).toHaveValue(made.id);
+});
+
+test.describe('in China (UTC+8)', () => {
+  test.use({ timezoneId: 'Asia/Shanghai' });
+
+  test('creation times show in the browser\'s zone, and the server renders them so from then on', async ({ page }) => {
+    const tenant = freshTenant();
+    await login(page, tenant.username, tenant.password);
+    const [made] = await createSettled(page, [{ name: unique('zone-'), vpc_id: tenant.vpc, subnet_id: tenant.subnet }]);
+    await reload(page);
+    const shanghai = new Date(Date.parse(made.created_at) + 8 * 3600_000).toISOString();
+    const [date, time] = [shanghai.slice(0, 10), shanghai.slice(11, 19)];
+    const created = cell(row(page, made.name), '创建时间');
+    await expect(created).toContainText(date);
+    await expect(created).toContainText(time);
+    // The browser told the server its zone: the page comes rendered in it.
+    const html = await (await page.request.get(`${base()}/havips`)).text();
+    expect(html).toContain(time);
+  });
 });

@@ -1,4 +1,4 @@
-//! Points in time as microseconds since the Unix epoch, shown in UTC.
+//! Points in time as microseconds since the Unix epoch, shown in the user's zone.
 //!
 //! The server and the browser format times with this same code, so the hydrated page shows
 //! exactly what the server rendered, and no date library is shipped in the WebAssembly.
@@ -22,6 +22,34 @@ pub struct CivilTime {
 }
 
 const MICROS_PER_SECOND: i64 = 1_000_000;
+
+/// The cookie in which the browser tells the server its zone, so that pages come rendered in it.
+pub const UTC_OFFSET_COOKIE: &str = "havip_utc_offset";
+
+/// A zone's offset from UTC in minutes, as the browser reports it (China: +480).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct UtcOffset(i32);
+
+impl UtcOffset {
+    /// Offsets of real zones lie within ±14 hours; anything else is not one.
+    pub fn from_minutes(minutes: i32) -> Option<UtcOffset> {
+        (-14 * 60..=14 * 60).contains(&minutes).then_some(UtcOffset(minutes))
+    }
+
+    pub fn minutes(self) -> i32 {
+        self.0
+    }
+
+    /// The offset named by a `Cookie` header, if it names a valid one.
+    pub fn from_cookie_header(header: &str) -> Option<UtcOffset> {
+        header
+            .split(';')
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(name, _)| *name == UTC_OFFSET_COOKIE)
+            .and_then(|(_, value)| value.parse().ok())
+            .and_then(UtcOffset::from_minutes)
+    }
+}
 const SECONDS_PER_DAY: i64 = 86_400;
 
 impl Timestamp {
@@ -54,7 +82,12 @@ impl Timestamp {
         }
     }
 
-    /// `2026-11-24 20:05:13`, as the list shows it.
+    /// `2026-11-25 04:05:13` for 20:05:13 UTC in China (+480), as the list shows it.
+    pub fn display_in(self, offset: UtcOffset) -> String {
+        Timestamp(self.0.saturating_add(i64::from(offset.0) * 60 * MICROS_PER_SECOND)).display_utc()
+    }
+
+    /// `2026-11-24 20:05:13`.
     pub fn display_utc(self) -> String {
         let c = self.civil();
         format!("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", c.year, c.month, c.day, c.hour, c.minute, c.second)
@@ -152,6 +185,26 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn times_show_in_the_users_zone() {
+        let evening_utc = Timestamp::parse_rfc3339("2026-11-24T20:05:13Z").expect("parse");
+        let china = UtcOffset::from_minutes(480).expect("offset");
+        assert_eq!(evening_utc.display_in(china), "2026-11-25 04:05:13");
+        let new_york = UtcOffset::from_minutes(-300).expect("offset");
+        assert_eq!(evening_utc.display_in(new_york), "2026-11-24 15:05:13");
+        assert_eq!(evening_utc.display_in(UtcOffset::default()), "2026-11-24 20:05:13");
+    }
+
+    #[test]
+    fn the_zone_cookie_is_read_only_when_it_is_a_real_offset() {
+        let from = UtcOffset::from_cookie_header;
+        assert_eq!(from("havip_lang=en; havip_utc_offset=480").map(UtcOffset::minutes), Some(480));
+        assert_eq!(from("havip_utc_offset=-570").map(UtcOffset::minutes), Some(-570));
+        for bad in ["havip_utc_offset=9999", "havip_utc_offset=abc", "havip_utc_offset=", "other=480", ""] {
+            assert_eq!(from(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn known_instants() {

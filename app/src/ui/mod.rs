@@ -1,12 +1,14 @@
 //! Pages and components. They call server functions and use `domain` for every rule they can
 //! check in the browser; they never see the store.
 
+mod clock;
 mod frame;
 mod havips;
 mod i18n_context;
 mod login;
 mod widgets;
 
+pub use clock::Clock;
 pub use i18n_context::I18n;
 
 use crate::i18n::Lang;
@@ -18,6 +20,7 @@ use leptos_router::path;
 #[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let lang = use_context::<Lang>().unwrap_or_default();
+    let utc_offset = use_context::<crate::domain::time::UtcOffset>().unwrap_or_default();
     view! {
         <!DOCTYPE html>
         <html lang=lang.html_lang()>
@@ -29,7 +32,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <title>{document_title(lang)}</title>
                 <HydrationScripts options />
             </head>
-            <body>
+            <body data-utc-offset=utc_offset.minutes()>
                 <App />
             </body>
         </html>
@@ -40,6 +43,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     let i18n = I18n::provide(initial_lang());
     widgets::toast::Toasts::provide();
+    Clock::provide();
     // The title follows the language (effects run only in the browser).
     Effect::new(move |_| document().set_title(&document_title(i18n.lang.get())));
     #[cfg(feature = "hydrate")]

@@ -13,6 +13,7 @@ pub struct PageKey {
     pub tenant_revision: i64,
     pub path_and_query: String,
     pub lang: app::i18n::Lang,
+    pub utc_offset: app::domain::time::UtcOffset,
 }
 
 /// A rendered page and the nonce it was rendered with.

@@ -6,6 +6,7 @@ use super::identity::Identity;
 use super::page_cache::{PageKey, RenderedPage};
 use app::api::port::{Console, RequestContext};
 use app::domain::AppError;
+use app::domain::time::UtcOffset;
 use app::i18n::Lang;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -68,8 +69,9 @@ pub async fn not_found_page(State(state): State<AppState>, request: Request) -> 
 async fn render(state: AppState, request: Request) -> Response {
     let identity = request.extensions().get::<Identity>().cloned();
     let nonce = crate::service::accounts::new_secret();
-    let lang =
-        request.headers().get(COOKIE).and_then(|v| v.to_str().ok()).map(Lang::from_cookie_header).unwrap_or_default();
+    let cookies = request.headers().get(COOKIE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let lang = Lang::from_cookie_header(cookies);
+    let utc_offset = UtcOffset::from_cookie_header(cookies).unwrap_or_default();
     // Signed-in views are kept once rendered (see page_cache): the same view at the same
     // revision is the same page.
     let cache_key = identity.as_ref().and_then(|i| i.principal.as_ref()).map(|principal| PageKey {
@@ -77,6 +79,7 @@ async fn render(state: AppState, request: Request) -> Response {
         tenant_revision: principal.tenant_revision,
         path_and_query: request.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default(),
         lang,
+        utc_offset,
     });
     if let Some(page) = cache_key.as_ref().and_then(|key| state.pages.get(key)) {
         return html_response(page.with_nonce(&nonce), &nonce);
@@ -88,6 +91,7 @@ async fn render(state: AppState, request: Request) -> Response {
         move || {
             provide_context(context.clone());
             provide_context(lang);
+            provide_context(utc_offset);
             provide_context(Nonce::from_value(render_nonce.clone()));
         },
         move || app::ui::shell(options.clone()),

@@ -5,9 +5,9 @@ use crate::domain::AppError;
 use crate::domain::havip::Havip;
 use crate::domain::list_query::{ListQuery, SortKey};
 use crate::i18n::fill;
-use crate::ui::I18n;
 use crate::ui::widgets::mono::Copyable;
 use crate::ui::widgets::status_badge::StatusBadge;
+use crate::ui::{Clock, I18n};
 use leptos::prelude::*;
 
 const COLUMNS: usize = 10;
@@ -150,6 +150,7 @@ fn SelectAll() -> impl IntoView {
 #[component]
 fn HavipRow(havip: Havip) -> impl IntoView {
     let i18n = I18n::get();
+    let clock = Clock::get();
     let state = PageState::get();
     let id = havip.id.clone();
     let deletable = havip.status.can_delete();
@@ -243,10 +244,11 @@ fn HavipRow(havip: Havip) -> impl IntoView {
             <td>{havip.project.name.clone()}</td>
             <td class="nowrap" title=havip.created_at.rfc3339()>
                 {
-                    let (date, time) = havip.created_at.display_utc().split_once(' ').map(|(d, t)| (d.to_owned(), t.to_owned())).unwrap_or_default();
+                    let created_at = havip.created_at;
+                    let shown = move || created_at.display_in(clock.offset.get());
                     view! {
-                        <div>{date}</div>
-                        <div class="muted small">{time}</div>
+                        <div>{move || shown().split_once(' ').map(|(date, _)| date.to_owned())}</div>
+                        <div class="muted small">{move || shown().split_once(' ').map(|(_, time)| time.to_owned())}</div>
                     }
                 }
             </td>

@@ -46,7 +46,8 @@ async fn copy_to_clipboard(text: &str) -> bool {
         return written.is_ok();
     }
     let Some(body) = document().body() else { return false };
-    let Some(input) = document().create_element("input").ok().and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+    let Some(input) =
+        document().create_element("input").ok().and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
     else {
         return false;
     };
