@@ -3,7 +3,7 @@
 
 import { expect, test, type Page } from '@playwright/test';
 import ExcelJS from 'exceljs';
-import { createSettled, freshTenant, login, pager, reload, shownTotal } from './helpers';
+import { createSettled, freshTenant, login, pager, reload, shownTotal, toasts } from './helpers';
 
 /** The rows of the workbook's first sheet as a spreadsheet program reads them, blank cells included. */
 async function sheetRows(file: string): Promise<ExcelJS.Cell[][]> {
@@ -17,9 +17,9 @@ async function sheetRows(file: string): Promise<ExcelJS.Cell[][]> {
   return rows;
 }
 
-/** Clicks the toolbar's download link (named `label`) and answers the download's name and rows. */
+/** Clicks the toolbar's download button (named `label`) and answers the download's name and rows. */
 async function download(page: Page, label = '下载') {
-  const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: label }).click()]);
+  const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: label }).click()]);
   expect(await file.failure()).toBeNull();
   return { name: file.suggestedFilename(), rows: await sheetRows(await file.path()) };
 }
@@ -61,7 +61,7 @@ test('the download follows the language, and text is never a formula', async ({ 
   // The demo tenant has a HAVIP named -backup-vip whose remark starts with "=".
   await login(page);
   await page.getByRole('button', { name: 'English' }).click();
-  await expect(page.getByRole('link', { name: 'Download' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Download' })).toBeVisible();
   const { name, rows } = await download(page, 'Download');
   expect(name).toMatch(/\.xlsx$/);
   const [header, ...data] = rows;
@@ -72,4 +72,27 @@ test('the download follows the language, and text is never a formula', async ({ 
   expect(backup, 'the demo HAVIP -backup-vip is exported').toBeTruthy();
   expect(backup![1].type).toBe(ExcelJS.ValueType.String);
   expect(backup![1].text).toMatch(/^=SUM\(A1\)/);
+});
+
+test('下载 says the file is being prepared, and a refusal shows as a message, not a broken file', async ({ page }) => {
+  const tenant = freshTenant();
+  await login(page, tenant.username, tenant.password);
+  // Hold the answer until the button has been seen busy.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/api/v1/havips/export.xlsx*', async (route) => {
+    await held;
+    await route.continue();
+  });
+  const downloaded = page.waitForEvent('download');
+  await page.getByRole('button', { name: '下载' }).click();
+  await expect(page.getByRole('button', { name: '正在生成…' })).toBeDisabled();
+  release();
+  expect(await (await downloaded).failure()).toBeNull();
+  await expect(page.getByRole('button', { name: '下载' })).toBeEnabled();
+  await page.unrouteAll();
+  // The session ends (signed out elsewhere): the answer is a message.
+  await page.context().clearCookies();
+  await page.getByRole('button', { name: '下载' }).click();
+  await expect(toasts(page).getByText('登录已失效，请重新登录')).toBeVisible();
 });

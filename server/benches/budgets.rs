@@ -489,7 +489,7 @@ async fn export(store: &str, server: &Server, token: &str, backend: &Backend) ->
         drop(sender);
         let started = Instant::now();
         let sink = std::io::sink();
-        server::service::export::write_workbook(&names, receiver, sink, app::i18n::Lang::Zh)
+        server::service::export::write_workbook(&names, receiver, sink, app::i18n::Lang::Zh, Default::default())
             .map(|_| started.elapsed().as_secs_f64())
     })
     .await??;

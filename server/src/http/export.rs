@@ -5,7 +5,8 @@ use super::error::ApiResult;
 use super::identity::AuthenticatedCaller;
 use crate::service::export::write_workbook;
 use app::api::error::ErrorResponse;
-use app::domain::time::Timestamp;
+use app::domain::time::{Timestamp, UtcOffset};
+use app::domain::{AppError, Field};
 use app::i18n::Lang;
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
@@ -20,6 +21,9 @@ use tokio::sync::mpsc;
 pub struct ExportParams {
     /// `zh` (default) or `en`: the language of the headers and statuses.
     pub lang: Option<String>,
+    /// The zone of the times, in minutes east of UTC (China: 480). The console's own zone
+    /// cookie by default, else UTC.
+    pub utc_offset: Option<i32>,
 }
 
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -34,16 +38,20 @@ pub async fn download(
     Query(params): Query<ExportParams>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let lang = match params.lang.as_deref() {
-        Some(code) => Lang::from_code(code),
-        None => headers.get(COOKIE).and_then(|v| v.to_str().ok()).map(Lang::from_cookie_header).unwrap_or_default(),
+    let cookies = headers.get(COOKIE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let lang = params.lang.as_deref().map_or_else(|| Lang::from_cookie_header(cookies), Lang::from_code);
+    let zone = match params.utc_offset {
+        Some(minutes) => UtcOffset::from_minutes(minutes).ok_or_else(|| {
+            AppError::invalid_parameter(Field::UtcOffset, "utc_offset is minutes east of UTC, from -840 to 840")
+        })?,
+        None => UtcOffset::from_cookie_header(cookies).unwrap_or_default(),
     };
     let (names, rows) = state.backend.export_rows(&caller).await?;
     let (chunks, body) = mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     let tenant = caller.tenant_id.clone();
     tokio::task::spawn_blocking(move || {
         let mut out = ChunkWriter { chunks: chunks.clone(), buffer: Vec::with_capacity(CHUNK) };
-        match write_workbook(&names, rows, &mut out, lang)
+        match write_workbook(&names, rows, &mut out, lang, zone)
             .and_then(|n| out.flush().map(|_| n).map_err(|e| crate::service::export::ExportError::Xlsx(e.into())))
         {
             Ok(rows) => tracing::info!(%tenant, rows, "export written"),
@@ -54,7 +62,8 @@ pub async fn download(
             }
         }
     });
-    let file_name = format!("havips-{}.xlsx", Timestamp::from_micros(crate::db::now_micros()).compact_utc());
+    let now_there = crate::db::now_micros() + i64::from(zone.minutes()) * 60_000_000;
+    let file_name = format!("havips-{}.xlsx", Timestamp::from_micros(now_there).compact_utc());
     let stream = tokio_stream_from(body);
     Ok((
         [(CONTENT_TYPE, XLSX.to_owned()), (CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}\""))],

@@ -9,6 +9,7 @@ use crate::store::export::{self, ExportRow};
 use crate::store::inventory;
 use app::domain::AppError;
 use app::domain::caller::Caller;
+use app::domain::time::UtcOffset;
 use app::i18n::Lang;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
 use std::collections::HashMap;
@@ -118,8 +119,16 @@ pub fn looks_like_formula(text: &str) -> bool {
 }
 
 /// Writes the workbook from the lines as they come (on a blocking thread: rust_xlsxwriter is
-/// synchronous) and zips it into `out`. Answers the number of rows.
-pub fn write_workbook(names: &Names, mut rows: Rows, out: impl Write + Send, lang: Lang) -> Result<usize, ExportError> {
+/// synchronous) and zips it into `out`, its times in the zone `zone` (a spreadsheet's dates have
+/// none). Answers the number of rows.
+pub fn write_workbook(
+    names: &Names,
+    mut rows: Rows,
+    out: impl Write + Send,
+    lang: Lang,
+    zone: UtcOffset,
+) -> Result<usize, ExportError> {
+    let zone_seconds = i64::from(zone.minutes()) * 60;
     let mut workbook = Workbook::new();
     let bold = Format::new().set_bold();
     // The quote prefix makes a spreadsheet show the text as it is, never run it.
@@ -147,7 +156,8 @@ pub fn write_workbook(names: &Names, mut rows: Rows, out: impl Write + Send, lan
                 }
                 .map_err(ExportError::Xlsx)?;
             }
-            let created = ExcelDateTime::from_timestamp(created_at.as_unix_seconds()).map_err(ExportError::Xlsx)?;
+            let created = ExcelDateTime::from_timestamp(created_at.as_unix_seconds() + zone_seconds)
+                .map_err(ExportError::Xlsx)?;
             sheet.write_datetime_with_format(row, 9, &created, &date).map_err(ExportError::Xlsx)?;
         }
     }

@@ -87,6 +87,27 @@ both_stores!(every_cell_matches_the_list, |app: TestApp| async move {
             listed_time.as_unix_seconds()
         );
     }
+    // Times in the zone asked for (the console's zone cookie by default): China is 8 hours ahead.
+    let seconds_of_first = |rows: &[Vec<String>]| {
+        let days: f64 = rows[1][9].parse().expect("a date cell (days since 1899-12-30)");
+        ((days - 25569.0) * 86400.0).round() as i64
+    };
+    let utc = read_rows(&tenant.get("/havips/export.xlsx").await.bytes().await.expect("bytes"));
+    let asked = read_rows(&tenant.get("/havips/export.xlsx?utc_offset=480").await.bytes().await.expect("bytes"));
+    let by_cookie = tenant
+        .request(reqwest::Method::GET, "/havips/export.xlsx")
+        .header("cookie", "havip_utc_offset=480")
+        .send()
+        .await
+        .expect("export");
+    let by_cookie = read_rows(&by_cookie.bytes().await.expect("bytes"));
+    let first =
+        app::domain::time::Timestamp::parse_rfc3339(items[0]["created_at"].as_str().expect("time")).expect("time");
+    assert_eq!(seconds_of_first(&utc), first.as_unix_seconds());
+    assert_eq!(seconds_of_first(&asked), first.as_unix_seconds() + 8 * 3600);
+    assert_eq!(seconds_of_first(&by_cookie), first.as_unix_seconds() + 8 * 3600);
+    crate::support::assert_error(tenant.get("/havips/export.xlsx?utc_offset=9000").await, 400, "InvalidParameter")
+        .await;
     // Chinese headers and statuses by default.
     let rows = read_rows(&tenant.get("/havips/export.xlsx").await.bytes().await.expect("bytes"));
     assert_eq!(rows[0][0], "名称");

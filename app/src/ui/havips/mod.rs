@@ -2,6 +2,7 @@
 
 mod create;
 mod delete;
+mod download;
 mod edit;
 mod form;
 mod pager;

@@ -1,5 +1,6 @@
 //! The toolbar: 新建, 删除 and 下载 on the left; search and filters on the right.
 
+use super::download::DownloadButton;
 use super::{Dialog, PageState};
 use crate::domain::list_query::ListQuery;
 use crate::domain::status::HavipStatus;
@@ -18,7 +19,6 @@ pub fn Toolbar() -> impl IntoView {
         let selected = state.selected.get();
         state.rows().into_iter().filter(|h| selected.contains(&h.id)).collect::<Vec<_>>()
     };
-    let export_href = move || format!("/api/v1/havips/export.xlsx?lang={}", i18n.lang.get().code());
     view! {
         <div class="toolbar">
             <div class="toolbar-left">
@@ -44,7 +44,7 @@ pub fn Toolbar() -> impl IntoView {
                         (n > 0).then(|| format!(" ({n})"))
                     }}
                 </button>
-                <a class="btn" href=export_href download="">{i18n.t(|t| t.download)}</a>
+                <DownloadButton />
             </div>
             <div class="toolbar-right">
                 <StatusFilter />

@@ -1,0 +1,93 @@
+//! 下载: the Excel file of all the tenant's HAVIPs. The file is fetched by the page rather than
+//! by a plain link, so that the button can say it is being prepared (a large tenant's file takes
+//! a few seconds) and a refusal (a session that ended) shows as a message, not as a broken file.
+
+use crate::domain::AppError;
+use crate::ui::I18n;
+use crate::ui::widgets::toast::{ToastKind, Toasts};
+use leptos::prelude::*;
+
+#[component]
+pub fn DownloadButton() -> impl IntoView {
+    let i18n = I18n::get();
+    let preparing = RwSignal::new(false);
+    let download = move |_| {
+        if preparing.get_untracked() {
+            return;
+        }
+        preparing.set(true);
+        let url = format!("/api/v1/havips/export.xlsx?lang={}", i18n.lang.get_untracked().code());
+        leptos::task::spawn_local(async move {
+            if let Err(error) = save_file_from(&url).await {
+                Toasts::get().show(ToastKind::Error, i18n.lang.get_untracked().error(error.code).to_owned());
+            }
+            preparing.set(false);
+        });
+    };
+    view! {
+        <button type="button" class="btn" aria-busy=move || preparing.get().to_string() disabled=preparing on:click=download>
+            {move || if preparing.get() { i18n.texts().downloading } else { i18n.texts().download }}
+        </button>
+    }
+}
+
+/// Fetches the file and hands it to the browser's downloads under the server's file name.
+#[cfg(feature = "hydrate")]
+async fn save_file_from(url: &str) -> Result<(), AppError> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    let unreachable = || AppError::new(crate::domain::ErrorCode::ServiceUnavailable);
+    let response: web_sys::Response = JsFuture::from(window().fetch_with_str(url))
+        .await
+        .ok()
+        .and_then(|r| r.dyn_into().ok())
+        .ok_or_else(unreachable)?;
+    if !response.ok() {
+        let text = match response.text() {
+            Ok(promise) => JsFuture::from(promise).await.ok().and_then(|t| t.as_string()).unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        return Err(refusal(&text).unwrap_or_else(unreachable));
+    }
+    let file_name = response
+        .headers()
+        .get("content-disposition")
+        .ok()
+        .flatten()
+        .and_then(|header| header.split("filename=\"").nth(1).map(|rest| rest.trim_end_matches('"').to_owned()))
+        .unwrap_or_else(|| "havips.xlsx".to_owned());
+    let blob: web_sys::Blob = JsFuture::from(response.blob().map_err(|_| unreachable())?)
+        .await
+        .ok()
+        .and_then(|b| b.dyn_into().ok())
+        .ok_or_else(unreachable)?;
+    let href = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| unreachable())?;
+    let link = document().create_element("a").map_err(|_| unreachable())?;
+    let _ = link.set_attribute("href", &href);
+    let _ = link.set_attribute("download", &file_name);
+    if let Ok(link) = link.dyn_into::<web_sys::HtmlElement>() {
+        link.click();
+    }
+    let _ = web_sys::Url::revoke_object_url(&href);
+    Ok(())
+}
+
+/// The server never runs the click.
+#[cfg(not(feature = "hydrate"))]
+async fn save_file_from(_url: &str) -> Result<(), AppError> {
+    Ok(())
+}
+
+/// The error of a §5 error body.
+#[cfg(feature = "hydrate")]
+fn refusal(body: &str) -> Option<AppError> {
+    #[derive(serde::Deserialize)]
+    struct Refusal {
+        error: Code,
+    }
+    #[derive(serde::Deserialize)]
+    struct Code {
+        code: crate::domain::ErrorCode,
+    }
+    serde_json::from_str::<Refusal>(body).ok().map(|refusal| AppError::new(refusal.error.code))
+}
