@@ -1,6 +1,7 @@
 //! The command line: `havip serve` and the admin subcommands. Every flag has an environment
 //! variable, so the same settings work in a unit file or a container.
 
+use crate::http::client_address::TrustedProxies;
 use crate::settings::{CookieSecurity, Settings};
 use crate::worker::driver::Driver;
 use app::domain::limits::BindingLimits;
@@ -114,6 +115,10 @@ pub struct ServeArgs {
     /// on Postgres by any process, are seen at once regardless.
     #[arg(long, env = "HAVIP_IDENTITY_CACHE_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(0..=60_000))]
     pub identity_cache_ms: u64,
+    /// Load balancers (addresses or networks, comma-separated) whose X-Forwarded-For names the
+    /// client, e.g. 10.0.0.5,10.1.0.0/16. Others' is ignored.
+    #[arg(long, env = "HAVIP_TRUSTED_PROXIES", default_value = "", value_parser = TrustedProxies::parse)]
+    pub trusted_proxies: TrustedProxies,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -143,6 +148,7 @@ impl ServeArgs {
             login_attempts: self.login_attempts,
             login_window: Duration::from_secs(15 * 60),
             identity_cache_for: Duration::from_millis(self.identity_cache_ms),
+            trusted_proxies: self.trusted_proxies.clone(),
             site_root: self.site_root.clone(),
         }
     }

@@ -1,5 +1,6 @@
 //! Settings of a running server, read from flags and environment variables (see `cli.rs`).
 
+use crate::http::client_address::TrustedProxies;
 use crate::worker::driver::Driver;
 use app::domain::limits::BindingLimits;
 use std::path::PathBuf;
@@ -23,6 +24,8 @@ pub struct Settings {
     pub login_window: Duration,
     /// How long an answer of the identity cache stays fresh (`db::identity_cache`).
     pub identity_cache_for: Duration,
+    /// Load balancers whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
     pub site_root: PathBuf,
 }
 
@@ -51,6 +54,7 @@ impl Settings {
             login_attempts: 10,
             login_window: Duration::from_secs(15 * 60),
             identity_cache_for: Duration::from_secs(1),
+            trusted_proxies: TrustedProxies::default(),
             site_root: PathBuf::from("target/site"),
         }
     }

@@ -47,10 +47,11 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
         .map(str::to_owned)
         .unwrap_or_else(|| hex::encode(rand::random::<[u8; 8]>()));
     let https = headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+    let forwarded_for = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
     let client = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .map(|ConnectInfo(addr)| state.backend.settings.trusted_proxies.client(addr.ip(), forwarded_for).to_string())
         .unwrap_or_else(|| "unknown".to_owned());
     let bearer =
         headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).map(str::trim);

@@ -1,6 +1,7 @@
 //! The HTTP server: the router of pages, server functions, REST, files and health, and the
 //! layers every request passes (identity, cross-site guard, headers, limits, compression).
 
+pub mod client_address;
 pub mod error;
 pub mod export;
 pub mod guard;

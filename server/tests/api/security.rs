@@ -362,3 +362,21 @@ both_stores!(a_link_to_an_impossible_view_goes_to_the_default_one, |app: TestApp
     }
     assert_eq!(open("/havips?page=2&sort=name&status=available").await.expect("page").status(), 200);
 });
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn behind_a_trusted_proxy_the_limit_is_per_forwarded_client() {
+    let app = TestApp::spawn_with(Store::Sqlite, |s| {
+        s.login_attempts = 3;
+        s.trusted_proxies = server::http::client_address::TrustedProxies::parse("127.0.0.1").expect("list");
+    })
+    .await;
+    let (guesser, colleague) = (app.tenant().await, app.tenant().await);
+    for _ in 0..3 {
+        let guess = login(&app, &guesser.username, "guess", &[("x-forwarded-for", "203.0.113.1")]).await;
+        assert_eq!(guess.status(), 401);
+    }
+    let from_the_guesser = login(&app, &colleague.username, PASSWORD, &[("x-forwarded-for", "203.0.113.1")]).await;
+    assert_eq!(from_the_guesser.status(), 429, "the guessing client is limited");
+    let from_elsewhere = login(&app, &colleague.username, PASSWORD, &[("x-forwarded-for", "203.0.113.2")]).await;
+    assert_eq!(from_elsewhere.status(), 200, "another client behind the same proxy is not");
+}

@@ -1,0 +1,89 @@
+//! The address a request comes from, for the login limiter and the logs. Behind a load balancer
+//! every connection comes from the balancer: its `X-Forwarded-For` names the client, but only a
+//! proxy the operator trusts may say so (anyone else could name any address).
+
+use ipnet::IpNet;
+use std::net::IpAddr;
+
+/// The proxies whose `X-Forwarded-For` is believed: addresses or networks, e.g.
+/// `10.0.0.5,10.1.0.0/16`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TrustedProxies(Vec<IpNet>);
+
+impl TrustedProxies {
+    pub fn parse(list: &str) -> Result<TrustedProxies, String> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(|item| {
+                item.parse::<IpNet>()
+                    .or_else(|_| item.parse::<IpAddr>().map(IpNet::from))
+                    .map_err(|_| format!("{item:?} is neither an IP address nor a network like 10.0.0.0/8"))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(TrustedProxies)
+    }
+
+    fn trusts(&self, address: IpAddr) -> bool {
+        self.0.iter().any(|network| network.contains(&address))
+    }
+
+    /// The client: the connection's peer, unless that is a trusted proxy; then the nearest
+    /// address in `X-Forwarded-For` (read from the right, where the proxies append) that is not
+    /// a trusted proxy itself.
+    pub fn client(&self, peer: IpAddr, forwarded_for: Option<&str>) -> IpAddr {
+        if !self.trusts(peer) {
+            return peer;
+        }
+        let chain = forwarded_for
+            .unwrap_or_default()
+            .rsplit(',')
+            .map(|hop| hop.trim().parse::<IpAddr>())
+            .take_while(Result::is_ok)
+            .flatten();
+        let mut nearest = peer;
+        for hop in chain {
+            nearest = hop;
+            if !self.trusts(hop) {
+                break;
+            }
+        }
+        nearest
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().expect("ip")
+    }
+
+    #[test]
+    fn only_a_trusted_proxy_may_name_the_client() {
+        let proxies = TrustedProxies::parse("10.0.0.5, 192.168.0.0/16").expect("list");
+        let xff = Some("203.0.113.7, 192.168.1.1");
+        assert_eq!(proxies.client(ip("10.0.0.5"), xff), ip("203.0.113.7"), "through two trusted proxies");
+        assert_eq!(proxies.client(ip("198.51.100.9"), xff), ip("198.51.100.9"), "a stranger names nobody");
+        assert_eq!(
+            proxies.client(ip("10.0.0.5"), Some("1.1.1.1, 203.0.113.7")),
+            ip("203.0.113.7"),
+            "the nearest untrusted hop, not a forged first one"
+        );
+        assert_eq!(proxies.client(ip("10.0.0.5"), None), ip("10.0.0.5"));
+        assert_eq!(proxies.client(ip("10.0.0.5"), Some("garbage")), ip("10.0.0.5"));
+        assert_eq!(
+            TrustedProxies::default().client(ip("10.0.0.5"), xff),
+            ip("10.0.0.5"),
+            "nobody is trusted by default"
+        );
+    }
+
+    #[test]
+    fn the_list_takes_addresses_and_networks() {
+        assert!(TrustedProxies::parse("").expect("empty").0.is_empty());
+        assert_eq!(TrustedProxies::parse("10.0.0.5,fd00::/8").expect("list").0.len(), 2);
+        assert!(TrustedProxies::parse("10.0.0.5,nonsense").is_err());
+    }
+}
