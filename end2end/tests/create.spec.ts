@@ -195,7 +195,7 @@ test('Esc closes the wizard wherever the focus is, and the focus returns to 新�
   await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
   await expect(page.locator('body')).toBeFocused();
   await page.keyboard.press('Tab');
-  await expect(dialog.getByRole('button', { name: '关闭' })).toBeFocused();
+  await expect(dialog.getByRole('button', { name: '关闭对话框' })).toBeFocused();
   await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
   await page.keyboard.press('Escape');
   await expect(dialog).toBeHidden();

@@ -214,8 +214,8 @@ test('a batch with an item that fails shows which and why', async ({ page }) => 
   await expect(failures).toContainText(second.name);
   await expect(failures).not.toContainText(first.name);
   await expect(failures).toContainText(/当前状态不允许此操作|资源不存在/);
-  // The footer's button now reads 关闭 (the header's × is also named 关闭).
-  await dialog.getByRole('button', { name: '关闭' }).last().click();
+  // The footer's button now reads 关闭 (the header's × is 关闭对话框).
+  await dialog.getByRole('button', { name: '关闭', exact: true }).click();
   await expect(dialog).toBeHidden();
   await expect(row(page, first.name)).toHaveCount(0, { timeout: 20_000 });
 });

@@ -99,6 +99,7 @@ pub static TEXTS: Texts = Texts {
     confirm_create: "Create",
     save: "Save",
     close: "Close",
+    close_dialog: "Close dialog",
     submitting: "Submitting…",
     created_toast: "Creating \u{201c}{name}\u{201d}",
     saved_toast: "Saved \u{201c}{name}\u{201d}",

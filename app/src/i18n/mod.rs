@@ -178,6 +178,8 @@ pub struct Texts {
     pub confirm_create: &'static str,
     pub save: &'static str,
     pub close: &'static str,
+    /// The × in a dialog's corner (named apart from a 关闭 button at its bottom).
+    pub close_dialog: &'static str,
     pub submitting: &'static str,
     pub created_toast: &'static str,
     pub saved_toast: &'static str,

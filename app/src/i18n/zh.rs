@@ -99,6 +99,7 @@ pub static TEXTS: Texts = Texts {
     confirm_create: "确认创建",
     save: "保存",
     close: "关闭",
+    close_dialog: "关闭对话框",
     submitting: "提交中…",
     created_toast: "已提交创建“{name}”",
     saved_toast: "已保存“{name}”",

@@ -123,7 +123,7 @@ fn StatusFilter() -> impl IntoView {
     };
     view! {
         <details class="dropdown">
-            <summary class="btn" class:filter-on=move || !state.current_query().statuses.is_empty()>
+            <summary class="btn" role="button" aria-haspopup="true" class:filter-on=move || !state.current_query().statuses.is_empty()>
                 {i18n.t(|t| t.filter_status)}
                 {move || {
                     let n = state.current_query().statuses.len();

@@ -49,7 +49,7 @@ pub fn Dialog(
             <div class="dialog" class:dialog-wide=wide role="dialog" aria-modal="true" aria-labelledby=title_id tabindex="-1" node_ref=panel>
                 <div class="dialog-header">
                     <h2 id=title_id>{move || title.get()}</h2>
-                    <button type="button" class="icon-btn" aria-label=move || crate::ui::I18n::get().texts().close on:click=move |_| on_close.run(())>
+                    <button type="button" class="icon-btn" aria-label=move || crate::ui::I18n::get().texts().close_dialog on:click=move |_| on_close.run(())>
                         "×"
                     </button>
                 </div>
