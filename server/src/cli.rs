@@ -75,7 +75,7 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub database: DatabaseArgs,
     /// Load the demo data set (tenants, users, inventory, HAVIPs) when the database is empty.
-    #[arg(long, env = "HAVIP_DEMO")]
+    #[arg(long, env = "HAVIP_DEMO", value_parser = clap::builder::BoolishValueParser::new())]
     pub demo: bool,
     /// Where the built WebAssembly, JavaScript and CSS are (`pkg/` inside it).
     #[arg(long, env = "HAVIP_SITE_ROOT", default_value = "target/site")]

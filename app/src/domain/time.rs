@@ -1,4 +1,4 @@
-//! Points in time as microseconds since the Unix epoch, shown in the user's zone.
+//! Points in time as microseconds since the Unix epoch, shown at the user's UTC offset.
 //!
 //! The server and the browser format times with this same code, so the hydrated page shows
 //! exactly what the server rendered, and no date library is shipped in the WebAssembly.

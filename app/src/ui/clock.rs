@@ -1,6 +1,9 @@
-//! The user's time zone, in which the page shows times. The server renders in the zone the
+//! The user's UTC offset, at which the page shows times. The server renders at the offset the
 //! browser put in a cookie last time; once hydrated, the browser corrects it if it differs
-//! (the first visit, or a laptop that travelled) and remembers it for the next page.
+//! (the first visit, a laptop that travelled, a change of daylight saving time) and remembers it
+//! for the next page. It is the offset of now: in a zone with daylight saving time, a time from
+//! the other season shows an hour apart from the local clock of its day. (The server would need
+//! the zone's rules to do better, and the WebAssembly a time zone database.)
 
 use crate::domain::time::UtcOffset;
 use leptos::prelude::*;

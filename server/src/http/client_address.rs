@@ -3,7 +3,7 @@
 //! proxy the operator trusts may say so (anyone else could name any address).
 
 use ipnet::IpNet;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
 /// The proxies whose `X-Forwarded-For` is believed: addresses or networks, e.g.
 /// `10.0.0.5,10.1.0.0/16`.
@@ -28,19 +28,22 @@ impl TrustedProxies {
         self.0.iter().any(|network| network.contains(&address))
     }
 
+    /// Reads the `X-Forwarded-For` lines of a request in order (a proxy may add a line of its
+    /// own after the one the client sent, rather than extend it).
+    pub fn forwarded_for(headers: &axum::http::HeaderMap) -> String {
+        headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",")
+    }
+
     /// The client: the connection's peer, unless that is a trusted proxy; then the nearest
     /// address in `X-Forwarded-For` (read from the right, where the proxies append) that is not
     /// a trusted proxy itself.
-    pub fn client(&self, peer: IpAddr, forwarded_for: Option<&str>) -> IpAddr {
+    pub fn client(&self, peer: IpAddr, forwarded_for: &str) -> IpAddr {
+        // A server listening on [::] sees IPv4 peers as ::ffff:a.b.c.d.
+        let peer = peer.to_canonical();
         if !self.trusts(peer) {
             return peer;
         }
-        let chain = forwarded_for
-            .unwrap_or_default()
-            .rsplit(',')
-            .map(|hop| hop.trim().parse::<IpAddr>())
-            .take_while(Result::is_ok)
-            .flatten();
+        let chain = forwarded_for.rsplit(',').map(|hop| parse_hop(hop.trim())).take_while(Option::is_some).flatten();
         let mut nearest = peer;
         for hop in chain {
             nearest = hop;
@@ -50,6 +53,11 @@ impl TrustedProxies {
         }
         nearest
     }
+}
+
+/// An address of `X-Forwarded-For`, with or without a port (`203.0.113.7:51234`, `[2001:db8::1]:443`).
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    hop.parse::<IpAddr>().or_else(|_| hop.parse::<SocketAddr>().map(|s| s.ip())).ok().map(|ip| ip.to_canonical())
 }
 
 #[cfg(test)]
@@ -63,16 +71,18 @@ mod tests {
     #[test]
     fn only_a_trusted_proxy_may_name_the_client() {
         let proxies = TrustedProxies::parse("10.0.0.5, 192.168.0.0/16").expect("list");
-        let xff = Some("203.0.113.7, 192.168.1.1");
+        let xff = "203.0.113.7, 192.168.1.1";
         assert_eq!(proxies.client(ip("10.0.0.5"), xff), ip("203.0.113.7"), "through two trusted proxies");
         assert_eq!(proxies.client(ip("198.51.100.9"), xff), ip("198.51.100.9"), "a stranger names nobody");
         assert_eq!(
-            proxies.client(ip("10.0.0.5"), Some("1.1.1.1, 203.0.113.7")),
+            proxies.client(ip("10.0.0.5"), "1.1.1.1, 203.0.113.7"),
             ip("203.0.113.7"),
             "the nearest untrusted hop, not a forged first one"
         );
-        assert_eq!(proxies.client(ip("10.0.0.5"), None), ip("10.0.0.5"));
-        assert_eq!(proxies.client(ip("10.0.0.5"), Some("garbage")), ip("10.0.0.5"));
+        assert_eq!(proxies.client(ip("10.0.0.5"), ""), ip("10.0.0.5"));
+        assert_eq!(proxies.client(ip("10.0.0.5"), "garbage"), ip("10.0.0.5"));
+        assert_eq!(proxies.client(ip("10.0.0.5"), "203.0.113.7:51234"), ip("203.0.113.7"), "with a port");
+        assert_eq!(proxies.client(ip("::ffff:10.0.0.5"), xff), ip("203.0.113.7"), "an IPv4 peer seen through [::]");
         assert_eq!(
             TrustedProxies::default().client(ip("10.0.0.5"), xff),
             ip("10.0.0.5"),

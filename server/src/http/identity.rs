@@ -2,6 +2,7 @@
 //! address, whether it came over HTTPS, and a request ID. Every request passes through here.
 
 use super::AppState;
+use super::client_address::TrustedProxies;
 use super::error::ApiError;
 use crate::service::SESSION_COOKIE;
 use crate::service::accounts::Principal;
@@ -47,11 +48,11 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
         .map(str::to_owned)
         .unwrap_or_else(|| hex::encode(rand::random::<[u8; 8]>()));
     let https = headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
-    let forwarded_for = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    let forwarded_for = TrustedProxies::forwarded_for(headers);
     let client = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| state.backend.settings.trusted_proxies.client(addr.ip(), forwarded_for).to_string())
+        .map(|ConnectInfo(addr)| state.backend.settings.trusted_proxies.client(addr.ip(), &forwarded_for).to_string())
         .unwrap_or_else(|| "unknown".to_owned());
     let bearer =
         headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).map(str::trim);

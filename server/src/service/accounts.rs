@@ -58,7 +58,7 @@ fn verify_password(password: &str, hash: &str) -> bool {
 }
 
 /// The longest username; a login with a longer one is refused before anything is looked up or
-/// counted, so it cannot fill the login limiter's memory.
+/// counted, so that the login limiter's entries stay small.
 const USERNAME_MAX_BYTES: usize = 64;
 
 /// A hash to check against when the user does not exist, so both cases take as long.
@@ -78,21 +78,13 @@ impl Backend {
         if !self.login_limiter.try_begin(username, client) {
             return Err(AppError::new(ErrorCode::TooManyRequests));
         }
-        let user = {
-            let mut conn = self.db.read.acquire().await.map_err(|e| public_error(e.into()))?;
-            accounts::user_by_name(&mut conn, username).await.map_err(public_error)?
-        };
-        let hash = user.as_ref().map_or_else(|| DECOY_HASH.clone(), |u| u.password_hash.clone());
-        let password = password.to_owned();
-        let valid = {
-            // Each check takes about 19 MiB for a moment: a flood of logins waits its turn
-            // rather than taking the machine's memory and every blocking thread.
-            let _turn = self.password_checks.acquire().await.map_err(|_| AppError::internal())?;
-            tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false)
-        };
-        let user = match user {
-            Some(user) if valid => user,
-            _ => {
+        let checked = self.check_password(username, password).await.inspect_err(|_| {
+            // The server failed, not the password: the attempt does not count.
+            self.login_limiter.take_back(username, client);
+        })?;
+        let user = match checked {
+            Some(user) => user,
+            None => {
                 tracing::info!(username, client, "login refused");
                 return Err(AppError::new(ErrorCode::InvalidCredentials).on_field(Field::Password));
             }
@@ -108,6 +100,21 @@ impl Backend {
         conn.commit().await.map_err(|e| public_error(e.into()))?;
         tracing::info!(username, "signed in");
         Ok(token)
+    }
+
+    /// The user, if the password is theirs.
+    async fn check_password(&self, username: &str, password: &str) -> Result<Option<accounts::UserRecord>, AppError> {
+        let user = {
+            let mut conn = self.db.read.acquire().await.map_err(|e| public_error(e.into()))?;
+            accounts::user_by_name(&mut conn, username).await.map_err(public_error)?
+        };
+        let hash = user.as_ref().map_or_else(|| DECOY_HASH.clone(), |u| u.password_hash.clone());
+        let password = password.to_owned();
+        // Each check takes about 19 MiB for a moment: a flood of logins waits its turn rather
+        // than taking the machine's memory and every blocking thread.
+        let _turn = self.password_checks.acquire().await.map_err(|_| AppError::internal())?;
+        let valid = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false);
+        Ok(user.filter(|_| valid))
     }
 
     pub async fn logout(&self, session_token: &str) -> Result<(), AppError> {

@@ -8,12 +8,26 @@ use std::time::{Duration, Instant};
 pub struct LoginLimiter {
     max_failures: u32,
     window: Duration,
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
+    failures: Mutex<Failures>,
 }
+
+struct Failures {
+    counts: HashMap<String, (u32, Instant)>,
+    last_pruned: Instant,
+}
+
+/// Above this many entries, stale ones are forgotten (at most once per `PRUNE_EVERY`).
+const PRUNE_ABOVE: usize = 10_000;
+const PRUNE_EVERY: Duration = Duration::from_secs(10);
+/// Past this many live entries, new users and addresses are not tracked until old ones expire:
+/// a flood from countless addresses cannot take the server's memory (the password checks, one
+/// per core, still bound what it costs).
+const MAX_TRACKED: usize = 200_000;
 
 impl LoginLimiter {
     pub fn new(max_failures: u32, window: Duration) -> Self {
-        LoginLimiter { max_failures, window, failures: Mutex::new(HashMap::new()) }
+        let failures = Failures { counts: HashMap::new(), last_pruned: Instant::now() };
+        LoginLimiter { max_failures, window, failures: Mutex::new(failures) }
     }
 
     fn keys(username: &str, client: &str) -> [String; 2] {
@@ -29,18 +43,22 @@ impl LoginLimiter {
         let keys = Self::keys(username, client);
         let blocked = keys.iter().any(|key| {
             failures
+                .counts
                 .get(key)
                 .is_some_and(|(count, since)| *count >= self.max_failures && now.duration_since(*since) <= self.window)
         });
         if blocked {
             return false;
         }
-        // Forget stale entries now and then, so the map stays small.
-        if failures.len() > 10_000 {
-            failures.retain(|_, (_, since)| now.duration_since(*since) <= self.window);
+        if failures.counts.len() > PRUNE_ABOVE && now.duration_since(failures.last_pruned) > PRUNE_EVERY {
+            failures.counts.retain(|_, (_, since)| now.duration_since(*since) <= self.window);
+            failures.last_pruned = now;
         }
         for key in keys {
-            let entry = failures.entry(key).or_insert((0, now));
+            if failures.counts.len() >= MAX_TRACKED && !failures.counts.contains_key(&key) {
+                continue;
+            }
+            let entry = failures.counts.entry(key).or_insert((0, now));
             if now.duration_since(entry.1) > self.window {
                 *entry = (0, now);
             }
@@ -49,10 +67,21 @@ impl LoginLimiter {
         true
     }
 
+    /// Takes back an attempt that [`try_begin`](Self::try_begin) counted but that the server
+    /// failed to check (the database was unreachable): only wrong passwords count.
+    pub fn take_back(&self, username: &str, client: &str) {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        for key in Self::keys(username, client) {
+            if let Some(entry) = failures.counts.get_mut(&key) {
+                entry.0 = entry.0.saturating_sub(1);
+            }
+        }
+    }
+
     pub fn record_success(&self, username: &str, client: &str) {
         let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         for key in Self::keys(username, client) {
-            failures.remove(&key);
+            failures.counts.remove(&key);
         }
     }
 }
@@ -80,5 +109,14 @@ mod tests {
         assert!(limiter.try_begin("demo", "1.2.3.4"));
         assert!(limiter.try_begin("demo", "1.2.3.4"));
         assert!(!limiter.try_begin("demo", "1.2.3.4"), "two attempts without a success");
+    }
+
+    #[test]
+    fn an_attempt_the_server_failed_to_check_does_not_count() {
+        let limiter = LoginLimiter::new(1, Duration::from_secs(60));
+        assert!(limiter.try_begin("demo", "1.2.3.4"));
+        limiter.take_back("demo", "1.2.3.4");
+        assert!(limiter.try_begin("demo", "1.2.3.4"));
+        assert!(!limiter.try_begin("demo", "1.2.3.4"));
     }
 }

@@ -31,6 +31,10 @@ pub fn DownloadButton() -> impl IntoView {
     }
 }
 
+/// How long the downloaded file's `blob:` address stays valid.
+#[cfg(feature = "hydrate")]
+const KEEP_FILE_ADDRESS: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Fetches the file and hands it to the browser's downloads under the server's file name.
 #[cfg(feature = "hydrate")]
 async fn save_file_from(url: &str) -> Result<(), AppError> {
@@ -65,10 +69,19 @@ async fn save_file_from(url: &str) -> Result<(), AppError> {
     let link = document().create_element("a").map_err(|_| unreachable())?;
     let _ = link.set_attribute("href", &href);
     let _ = link.set_attribute("download", &file_name);
-    if let Ok(link) = link.dyn_into::<web_sys::HtmlElement>() {
+    // Some browsers download only from a link in the page, and read the file after the click
+    // returns: the link goes in for the click, the file's address lives on for a while.
+    if let (Some(body), Ok(link)) = (document().body(), link.dyn_into::<web_sys::HtmlElement>()) {
+        let _ = body.append_child(&link);
         link.click();
+        link.remove();
     }
-    let _ = web_sys::Url::revoke_object_url(&href);
+    set_timeout(
+        move || {
+            let _ = web_sys::Url::revoke_object_url(&href);
+        },
+        KEEP_FILE_ADDRESS,
+    );
     Ok(())
 }
 
