@@ -73,7 +73,6 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", value);
     }
-    state.metrics.request_finished(response.status().as_u16());
     response
 }
 

@@ -55,12 +55,14 @@ pub fn router(state: AppState) -> Router {
         .route("/login", get(pages::login_page))
         .route("/api/fn/{*name}", post(pages::server_functions))
         .nest("/api/v1", rest::routes())
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(health::metrics))
         .merge(assets)
         .fallback(pages::not_found_page)
         .layer(from_fn_with_state(state.clone(), identity::identify))
+        // Probes need no identity: /healthz answers "process up" even if a probe sends a
+        // cookie while the database (which would resolve it) is down.
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
         .layer(from_fn_with_state(state.clone(), guard::refuse_cross_site))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
@@ -71,8 +73,10 @@ pub fn router(state: AppState) -> Router {
                 .compress_when(DefaultPredicate::new().and(NotForContentType::const_new(export::XLSX))),
         )
         .layer(CatchPanicLayer::custom(panic_response))
-        // Outside the body limit and the panic catcher, so their answers carry the headers too.
+        // Outside the body limit and the panic catcher, so their answers carry the headers too
+        // and count in the metrics.
         .layer(from_fn(guard::security_headers))
+        .layer(from_fn_with_state(state.clone(), health::count_answers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -9,7 +9,7 @@ use crate::store::jobs::{self, Job, JobKind};
 use crate::store::{havips, oplog};
 use app::domain::ids::IdKind;
 use app::domain::status::HavipStatus;
-use driver::Driver;
+use driver::{Driver, DriverError};
 use futures::stream::{self, StreamExt};
 use std::sync::Arc;
 use std::time::Duration;
@@ -89,7 +89,15 @@ impl Worker {
         };
         let now_matches = havip.as_ref().is_some_and(|h| h.status == expected);
         let driver_result = match (&havip, now_matches) {
-            (Some(havip), true) => self.driver.apply(job.kind, havip, self.lease / 2).await,
+            (Some(havip), true) => match self.driver.apply(job.kind, havip, self.lease / 2).await {
+                Ok(()) => Ok(()),
+                Err(DriverError::Failed(reason)) => Err(reason),
+                Err(DriverError::Interrupted(why)) => {
+                    // The job stays pending; when the lease runs out it is tried again.
+                    tracing::warn!(job = %job.id, why, "driver interrupted");
+                    return Ok("interrupted");
+                }
+            },
             // The HAVIP moved on (or is gone): there is nothing left to do but close the job.
             _ => Ok(()),
         };

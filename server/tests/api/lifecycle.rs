@@ -55,6 +55,33 @@ exit 0"#,
     }
 }
 
+/// systemd stops a service by signalling all its processes: a driver stopped so has not failed,
+/// and the operation runs again once its lease is over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_driver_stopped_by_sigterm_is_tried_again_rather_than_failing_the_havip() {
+    let dir = tempfile::tempdir().expect("dir");
+    let marker = dir.path().join("stopped-once");
+    let script = driver_script(
+        &dir,
+        &format!(
+            "cat >/dev/null
+if [ ! -e '{0}' ]; then touch '{0}'; kill -TERM $$; fi
+exit 0",
+            marker.display()
+        ),
+    );
+    let app = TestApp::spawn_with(Store::Sqlite, |settings| {
+        settings.driver = Driver::Command(script.clone());
+        settings.job_lease = std::time::Duration::from_secs(1);
+    })
+    .await;
+    let tenant = app.tenant().await;
+    let created = tenant.create(tenant.create_body("interrupted", &[])).await;
+    let settled = tenant.settled(created["id"].as_str().expect("id")).await.expect("exists");
+    assert!(marker.exists(), "the first run was stopped");
+    assert_eq!((settled["status"].as_str(), &settled["status_reason"]), (Some("available"), &Value::Null), "{settled}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_driver_that_cannot_start_fails_the_havip_and_says_so() {
     let app =
@@ -177,6 +204,15 @@ async fn an_unreachable_database_answers_503_and_recovers() {
     assert!(started.elapsed() < std::time::Duration::from_secs(6), "answered in {:?}", started.elapsed());
     assert_eq!(app.http.get(app.url("/readyz")).send().await.expect("readyz").status(), 503);
     assert_eq!(app.http.get(app.url("/healthz")).send().await.expect("healthz").status(), 200);
+    let probe_with_credentials = app.http.get(app.url("/healthz")).bearer_auth(&tenant.token).send().await;
+    assert_eq!(probe_with_credentials.expect("healthz").status(), 200, "the process is up, whoever asks");
+    let metrics = app.http.get(app.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
+    let server_errors = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("havip_http_requests_total{class=\"5xx\"} "))
+        .and_then(|n| n.trim().parse::<u64>().ok())
+        .expect("a 5xx counter");
+    assert!(server_errors >= 3, "the outage's 503s are counted: {server_errors}");
     tokio::task::spawn_blocking(move || cluster.start_server()).await.expect("start");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while app.http.get(app.url("/readyz")).send().await.expect("readyz").status() != 200 {
