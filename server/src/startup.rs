@@ -100,7 +100,8 @@ async fn purge_sessions_now_and_then(backend: Arc<Backend>) {
 
 /// Catches Ctrl-C and SIGTERM from now on; the future completes on the first of them. The
 /// handlers are installed at once, not when the future is first polled, so that a signal sent
-/// the moment the server says where it listens stops it gracefully instead of killing it.
+/// the moment the server says where it listens stops it gracefully instead of killing it. A
+/// second signal, while the server drains its requests and its worker, stops it at once.
 pub fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut interrupt = signal(SignalKind::interrupt())?;
@@ -111,5 +112,13 @@ pub fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Send + 's
             _ = terminate.recv() => {}
         }
         tracing::info!("shutdown requested");
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+            tracing::warn!("second signal: stopping without waiting");
+            std::process::exit(1);
+        });
     })
 }

@@ -168,6 +168,36 @@ async fn sigterm_stops_the_server_gracefully() {
     assert!(just_started.terminate().success(), "exits cleanly on SIGTERM right after start");
 }
 
+/// The first SIGTERM waits for the job under way (its driver may take half the lease); a
+/// second one, from an operator who will not wait, stops the server at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_second_sigterm_stops_the_server_at_once() {
+    let app = TestApp::spawn(Store::Sqlite).await;
+    let tenant = app.tenant().await;
+    let db = app.stop().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let running = dir.path().join("running");
+    let stuck = driver_script(&dir, &format!("cat >/dev/null; touch '{}'; sleep 30; exit 0", running.display()));
+    let mut server =
+        ServerProcess::start(&db.url, &["--driver", "command", "--driver-command", stuck.to_str().expect("path")]);
+    let remote = tenant.at(&server.base);
+    remote.create(remote.create_body("stuck", &[])).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !running.exists() {
+        assert!(std::time::Instant::now() < deadline, "the driver never ran");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    server.send_sigterm();
+    // The first signal has been taken once the server stops accepting connections.
+    while reqwest::get(format!("{}/healthz", server.base)).await.is_ok() {
+        assert!(std::time::Instant::now() < deadline, "the server kept listening after SIGTERM");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    server.send_sigterm();
+    let status = server.exit_status_within(std::time::Duration::from_secs(10)).expect("stopped at once");
+    assert!(!status.success(), "a forced stop is not a clean one: {status}");
+}
+
 /// Postgres stops: requests answer 503 quickly, /readyz fails, /healthz does not; when the
 /// database is back, the server is too, by itself.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
