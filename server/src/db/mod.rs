@@ -107,6 +107,16 @@ impl Db {
         }
     }
 
+    /// The database's clock, in microseconds since the Unix epoch, as an SQL expression. Job
+    /// leases are given and judged by it, so that servers on several hosts agree on when a lease
+    /// ran out even when their own clocks drift apart.
+    pub fn clock_micros(&self) -> &'static str {
+        match self.dialect {
+            Dialect::Sqlite => "CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)",
+            Dialect::Postgres => "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000 AS BIGINT)",
+        }
+    }
+
     /// Refreshes the planner's statistics (after a bulk load, so that the first queries are
     /// planned well): `ANALYZE` on SQLite, `VACUUM ANALYZE` on Postgres.
     pub async fn analyze(&self) -> Result<(), StoreError> {

@@ -4,6 +4,7 @@
 use crate::db::{Db, StoreError, col, new_id};
 use app::domain::ids::IdKind;
 use sqlx::AnyConnection;
+use std::time::Duration;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum JobKind {
@@ -50,18 +51,20 @@ pub async fn enqueue(
     Ok(())
 }
 
-/// Leases up to `limit` pending jobs whose lease is free. On Postgres `SKIP LOCKED` lets
-/// several processes claim at once without taking the same job; on SQLite the write
-/// transaction makes the claim atomic.
-pub async fn claim(db: &Db, owner: &str, now: i64, lease_until: i64, limit: i64) -> Result<Vec<Job>, StoreError> {
+/// Leases up to `limit` pending jobs whose lease is free, for `lease` from now by the
+/// database's clock. On Postgres `SKIP LOCKED` lets several processes claim at once without
+/// taking the same job; on SQLite the write transaction makes the claim atomic.
+pub async fn claim(db: &Db, owner: &str, lease: Duration, limit: i64) -> Result<Vec<Job>, StoreError> {
+    let lease_micros = i64::try_from(lease.as_micros()).unwrap_or(i64::MAX / 4);
     let mut tx = db.begin().await?;
+    let clock = db.clock_micros();
     let sql = format!(
-        "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1, updated_at = $3 \
-         WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND lease_until < $3 ORDER BY created_at LIMIT $4{}) \
+        "UPDATE jobs SET lease_owner = $1, lease_until = {clock} + $2, attempts = attempts + 1, updated_at = {clock} \
+         WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND lease_until < {clock} ORDER BY created_at LIMIT $3{}) \
          RETURNING id, tenant_id, havip_id, kind, attempts",
         db.skip_locked()
     );
-    let rows = sqlx::query(&sql).bind(owner).bind(lease_until).bind(now).bind(limit).fetch_all(&mut *tx).await?;
+    let rows = sqlx::query(&sql).bind(owner).bind(lease_micros).bind(limit).fetch_all(&mut *tx).await?;
     tx.commit().await?;
     rows.iter()
         .map(|row| {

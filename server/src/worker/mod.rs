@@ -58,9 +58,7 @@ impl Worker {
 
     /// Claims and runs one batch; answers how many jobs it ran.
     pub async fn run_ready_jobs(&self) -> Result<usize, StoreError> {
-        let now = now_micros();
-        let lease_until = now + i64::try_from(self.lease.as_micros()).unwrap_or(i64::MAX / 2);
-        let claimed = jobs::claim(&self.db, &self.owner, now, lease_until, BATCH).await?;
+        let claimed = jobs::claim(&self.db, &self.owner, self.lease, BATCH).await?;
         let count = claimed.len();
         stream::iter(claimed).for_each_concurrent(BATCH as usize, |job| self.run_job(job)).await;
         Ok(count)

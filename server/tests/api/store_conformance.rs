@@ -140,11 +140,17 @@ both_stores!(jobs_are_claimed_once, |app: TestApp| async move {
     jobs::enqueue(&mut tx, &tenant, &id, JobKind::Create, now_micros()).await.expect("enqueue");
     tx.commit().await.expect("commit");
     let now = now_micros();
-    let claimed = jobs::claim(&app.backend.db, "worker-a", now, now + 60_000_000, 10).await.expect("claim");
+    let lease = std::time::Duration::from_secs(60);
+    let claimed = jobs::claim(&app.backend.db, "worker-a", lease, 10).await.expect("claim");
     // The server's own worker may have taken it first; either way only one holder exists.
-    let again = jobs::claim(&app.backend.db, "worker-b", now, now + 60_000_000, 10).await.expect("claim");
+    let again = jobs::claim(&app.backend.db, "worker-b", lease, 10).await.expect("claim");
     assert!(again.iter().all(|job| job.havip_id != id), "a leased job is not handed out twice");
     if let Some(job) = claimed.iter().find(|job| job.havip_id == id) {
+        // The lease runs for its length on the database's clock, which every server shares.
+        let sql = format!("SELECT lease_until - {} FROM jobs WHERE id = $1", app.backend.db.clock_micros());
+        let row = sqlx::query(&sql).bind(&job.id).fetch_one(&app.backend.db.read).await.expect("lease");
+        let left: i64 = sqlx::Row::get(&row, 0);
+        assert!((50_000_000..=60_000_000).contains(&left), "lease left: {left} µs");
         let mut tx = app.backend.db.begin().await.expect("begin");
         assert!(
             !jobs::finish(&mut tx, &job.id, "worker-b", None, now).await.expect("finish"),
