@@ -110,6 +110,9 @@ fn push_search(sql: &mut Sql, dialect: Dialect, q: &str) {
     }
 }
 
+/// Searches with up to this many matches sort them all rather than walk an index (see `list`).
+const SORT_SEARCH_MATCHES_UP_TO: i64 = 20_000;
+
 /// One page of the tenant's HAVIPs matching the query, and how many match in all.
 pub async fn list(
     conn: &mut AnyConnection,
@@ -130,10 +133,19 @@ pub async fn list(
         SortOrder::Asc => "ASC",
         SortOrder::Desc => "DESC",
     };
-    let column = match query.sort {
-        SortKey::CreatedAt => "h.created_at",
-        SortKey::Name => "h.name",
-        SortKey::Ip => "h.ip_num",
+    // The planner guesses how many rows a search matches from the pattern alone, and often
+    // guesses high: it then walks the sort column's index and filters, which reads every row of
+    // the tenant when the matches are old ones. Up to a few thousand matches, sorting the matches
+    // themselves is cheap whatever their age, so the sort key becomes an expression that no index
+    // serves.
+    let sort_the_matches = query.q.is_some() && total <= SORT_SEARCH_MATCHES_UP_TO;
+    let column = match (query.sort, sort_the_matches) {
+        (SortKey::CreatedAt, false) => "h.created_at",
+        (SortKey::CreatedAt, true) => "h.created_at + 0",
+        (SortKey::Name, false) => "h.name",
+        (SortKey::Name, true) => "h.name || ''",
+        (SortKey::Ip, false) => "h.ip_num",
+        (SortKey::Ip, true) => "h.ip_num + 0",
     };
     // The ID breaks ties, so pages never overlap or skip rows.
     sql.push(&format!(" ORDER BY {column} {direction}, h.id {direction} LIMIT "))
