@@ -1,13 +1,12 @@
 //! The tenant's inventory: read for pickers and clients, synced from an import document.
 
-use super::commit_tenant_write;
 use super::update::refresh_derived;
-use super::{Backend, public_error};
+use super::{Backend, commit_tenant_write, public_error, with_retries};
 use crate::db::{StoreError, now_micros};
 use crate::store::inventory::{self, SyncReport};
 use crate::store::{havips, oplog};
 use app::domain::caller::{Caller, Role};
-use app::domain::inventory::{Inventory, InventoryDocument, Project, Subnet, Vm, Vpc};
+use app::domain::inventory::{Inventory, InventoryDocument, Project, Subnet, ValidInventory, Vm, Vpc};
 use app::domain::{AppError, ErrorCode};
 use std::collections::HashMap;
 
@@ -71,45 +70,49 @@ impl Backend {
         document: &InventoryDocument,
     ) -> Result<SyncReport, AppError> {
         let valid = document.validate()?;
-        let result: Result<SyncReport, StoreError> = async {
-            let mut tx = self.db.begin().await?;
-            let now = now_micros();
-            // HAVIPs whose VMs are renamed, moved to another VPC (which unbinds them) or removed
-            // need their search text, master and version again.
-            let before: HashMap<String, (String, String)> = inventory::vms(&mut tx, tenant_id, None)
-                .await?
-                .into_iter()
-                .map(|vm| (vm.id, (vm.name, vm.vpc_id)))
-                .collect();
-            let after: HashMap<&str, (&str, &str)> = valid
-                .vms
-                .iter()
-                .map(|vm| (vm.entry.id.as_str(), (vm.entry.name.as_str(), vm.vpc_id.as_str())))
-                .collect();
-            let changed_vms: Vec<String> = before
-                .iter()
-                .filter(|(id, (name, vpc_id))| after.get(id.as_str()) != Some(&(name.as_str(), vpc_id.as_str())))
-                .map(|(id, _)| id.clone())
-                .collect();
-            let affected = havips::ids_bound_to(&mut tx, &changed_vms).await?;
-            let report = inventory::sync(&mut tx, tenant_id, &valid, now).await?;
-            refresh_derived(&mut tx, tenant_id, &affected, now).await?;
-            let detail = Some(format!(
-                "{} VPCs, {} subnets, {} VMs; {} VMs removed",
-                report.vpcs,
-                report.subnets,
-                report.vms,
-                report.removed_vms.len()
-            ));
-            let entry = oplog::Entry { action: "inventory.sync", resource_id: None, outcome: "ok", detail };
-            match caller {
-                Some(caller) => oplog::record(&mut tx, caller, entry, now).await?,
-                None => oplog::record_as(&mut tx, tenant_id, None, None, entry, now).await?,
-            }
-            commit_tenant_write(&self.db, tx, tenant_id).await?;
-            Ok(report)
+        // Postgres may break a deadlock with a concurrent write by aborting the sync: it runs
+        // again. No unique index is expected to refuse it.
+        with_retries(|| self.try_import(tenant_id, caller, &valid), |_| Some(AppError::internal())).await
+    }
+
+    async fn try_import(
+        &self,
+        tenant_id: &str,
+        caller: Option<&Caller>,
+        valid: &ValidInventory,
+    ) -> Result<SyncReport, StoreError> {
+        let mut tx = self.db.begin().await?;
+        inventory::lock_subnets_of_tenant(&mut tx, self.db.dialect, tenant_id).await?;
+        let now = now_micros();
+        // HAVIPs whose VMs are renamed need their search text again; those whose VMs leave or
+        // move to another VPC (which unbinds them) their master and version too.
+        let before: HashMap<String, String> =
+            inventory::vms(&mut tx, tenant_id, None).await?.into_iter().map(|vm| (vm.id, vm.name)).collect();
+        let renamed: Vec<String> = valid
+            .vms
+            .iter()
+            .filter(|vm| before.get(&vm.entry.id).is_some_and(|name| *name != vm.entry.name))
+            .map(|vm| vm.entry.id.clone())
+            .collect();
+        let mut affected = havips::ids_bound_to(&mut tx, &renamed).await?;
+        let report = inventory::sync(&mut tx, tenant_id, valid, now).await?;
+        affected.extend(report.unbound_havips.iter().cloned());
+        affected.sort();
+        affected.dedup();
+        refresh_derived(&mut tx, tenant_id, &affected, now).await?;
+        let detail = Some(format!(
+            "{} VPCs, {} subnets, {} VMs; {} VMs removed",
+            report.vpcs,
+            report.subnets,
+            report.vms,
+            report.removed_vms.len()
+        ));
+        let entry = oplog::Entry { action: "inventory.sync", resource_id: None, outcome: "ok", detail };
+        match caller {
+            Some(caller) => oplog::record(&mut tx, caller, entry, now).await?,
+            None => oplog::record_as(&mut tx, tenant_id, None, None, entry, now).await?,
         }
-        .await;
-        result.map_err(public_error)
+        commit_tenant_write(&self.db, tx, tenant_id).await?;
+        Ok(report)
     }
 }

@@ -145,6 +145,23 @@ pub async fn lock_subnet(conn: &mut AnyConnection, dialect: Dialect, subnet_id: 
     Ok(())
 }
 
+/// Takes every subnet of the tenant (Postgres; SQLite has one writer anyway), for an inventory
+/// sync: creates wait for it, so neither a new HAVIP nor a removed subnet or a VM's new
+/// address can slip between its checks and its writes.
+pub async fn lock_subnets_of_tenant(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    tenant_id: &str,
+) -> Result<(), StoreError> {
+    if dialect == Dialect::Postgres {
+        sqlx::query("SELECT id FROM subnets WHERE tenant_id = $1 ORDER BY id FOR UPDATE")
+            .bind(tenant_id)
+            .fetch_all(conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Addresses of the subnet held by VMs and HAVIPs (for the allocator, R7).
 pub async fn used_addresses(conn: &mut AnyConnection, subnet_id: &str) -> Result<Vec<u32>, StoreError> {
     let rows = sqlx::query(
@@ -212,6 +229,9 @@ pub struct SyncReport {
     pub subnets: usize,
     pub vms: usize,
     pub removed_vms: Vec<String>,
+    /// HAVIPs that lost bindings (their VMs left or moved to another VPC): as the deletes saw
+    /// them, including bindings made while the sync ran.
+    pub unbound_havips: Vec<String>,
 }
 
 /// Makes the tenant's inventory exactly the document's (in the caller's transaction): upserts
@@ -304,6 +324,7 @@ pub async fn sync(
         .rows_affected();
         owned_by_tenant(written, "subnet", &subnet.id)?;
     }
+    let mut unbound_havips = Vec::new();
     for vm in &inventory.vms {
         // A VM that moved to another VPC keeps no bindings: they were made for the old one.
         let moved = sqlx::query("SELECT 1 FROM vms WHERE id = $1 AND tenant_id = $2 AND vpc_id <> $3")
@@ -313,7 +334,13 @@ pub async fn sync(
             .fetch_optional(&mut *conn)
             .await?;
         if moved.is_some() {
-            sqlx::query("DELETE FROM havip_bindings WHERE vm_id = $1").bind(&vm.entry.id).execute(&mut *conn).await?;
+            let rows = sqlx::query("DELETE FROM havip_bindings WHERE vm_id = $1 RETURNING havip_id")
+                .bind(&vm.entry.id)
+                .fetch_all(&mut *conn)
+                .await?;
+            for row in &rows {
+                unbound_havips.push(col(row, 0)?);
+            }
         }
         let written = sqlx::query(
             "INSERT INTO vms (id, tenant_id, project_id, vpc_id, subnet_id, name, private_ip, ip_num, state, created_at) \
@@ -338,13 +365,28 @@ pub async fn sync(
         owned_by_tenant(written, "VM", &vm.entry.id)?;
     }
 
+    // R6: no VM may take an address a HAVIP of its subnet holds.
+    let clash = sqlx::query(
+        "SELECT m.id, m.private_ip, h.id FROM vms m JOIN havips h ON h.subnet_id = m.subnet_id AND h.ip_num = m.ip_num \
+         WHERE m.tenant_id = $1 LIMIT 1",
+    )
+    .bind(tenant_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(row) = clash {
+        let (vm, ip, havip): (String, String, String) = (col(&row, 0)?, col(&row, 1)?, col(&row, 2)?);
+        return Err(invalid(format!("VM {vm} cannot have {ip}: HAVIP {havip} holds that address")));
+    }
+
     // Remove what the document leaves out: VMs (with their bindings), then subnets, then VPCs.
     let keep_vms: Vec<String> = inventory.vms.iter().map(|vm| vm.entry.id.clone()).collect();
     let removed_vms = ids_not_in(conn, "vms", tenant_id, &keep_vms).await?;
     for chunk in removed_vms.chunks(500) {
         let mut sql = Sql::new("DELETE FROM havip_bindings WHERE vm_id IN (");
-        sql.bind_list(chunk).push(")");
-        sql.fetch_all(conn).await?;
+        sql.bind_list(chunk).push(") RETURNING havip_id");
+        for row in sql.fetch_all(conn).await? {
+            unbound_havips.push(col(&row, 0)?);
+        }
         let mut sql = Sql::new("DELETE FROM vms WHERE id IN (");
         sql.bind_list(chunk).push(")");
         sql.fetch_all(conn).await?;
@@ -366,7 +408,15 @@ pub async fn sync(
         }
         sqlx::query("DELETE FROM vpcs WHERE id = $1").bind(&vpc).execute(&mut *conn).await?;
     }
-    Ok(SyncReport { vpcs: keep_vpcs.len(), subnets: keep_subnets.len(), vms: keep_vms.len(), removed_vms })
+    unbound_havips.sort();
+    unbound_havips.dedup();
+    Ok(SyncReport {
+        vpcs: keep_vpcs.len(),
+        subnets: keep_subnets.len(),
+        vms: keep_vms.len(),
+        removed_vms,
+        unbound_havips,
+    })
 }
 
 async fn count(conn: &mut AnyConnection, sql: &str, id: &str) -> Result<i64, StoreError> {

@@ -107,3 +107,46 @@ async fn two_server_processes_on_postgres_hold_the_limits() {
     twenty_creates_on_one_ip(&servers).await;
     fifty_creates_get_distinct_addresses(&servers).await;
 }
+
+/// Attaches racing an inventory sync that removes the VMs they attach: each attach either lands
+/// before the sync (and the sync then unbinds it) or finds the VM gone; never a 500, and no
+/// HAVIP is left with a master that is not bound to it.
+both_stores!(attaches_racing_a_sync_that_removes_their_vms, |app: TestApp| async move {
+    let tenant = app.tenant().await;
+    let subnet = tenant.subnet(0, 0);
+    let leaving: Vec<String> = tenant.vms_of_subnet(&subnet).into_iter().take(4).collect();
+    let mut havips = Vec::new();
+    for i in 0..16 {
+        let havip = tenant.create(tenant.create_body(&format!("sync-race-{i}"), &[])).await;
+        let id = havip["id"].as_str().expect("id").to_owned();
+        tenant.settled(&id).await;
+        havips.push(id);
+    }
+    let mut document = tenant.inventory.clone();
+    document.vms.retain(|vm| !leaving.contains(&vm.id));
+    let sync = {
+        let tenant = tenant.clone();
+        let document = serde_json::to_value(&document).expect("json");
+        async move { tenant.request(reqwest::Method::PUT, "/admin/inventory").json(&document).send().await.expect("put") }
+    };
+    let attaches: Vec<_> = havips
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let (tenant, path, vm) = (tenant.clone(), format!("/havips/{id}/vms"), leaving[i % leaving.len()].clone());
+            async move { tenant.post(&path, &json!({"vm_id": vm})).await }
+        })
+        .collect();
+    let (synced, attached) = futures::join!(sync, outcomes(attaches));
+    assert_eq!(synced.status(), 200, "the sync applies");
+    let counts = tally(&attached);
+    assert!(
+        counts.keys().all(|outcome| outcome == "200 " || outcome == "422 InvalidVm.NotFound"),
+        "each attach lands or finds the VM gone: {counts:?}"
+    );
+    for id in &havips {
+        let havip: Value = tenant.get(&format!("/havips/{id}")).await.json().await.expect("json");
+        assert_eq!(havip["vms"], json!([]), "the removed VMs are unbound from {id}");
+        assert_eq!(havip["master_vm_id"], Value::Null, "no master left behind on {id}");
+    }
+});

@@ -241,10 +241,21 @@ async fn attach_races(servers: &[Tenant]) {
     let requests = targets.iter().enumerate().map(|(i, target)| {
         let server = servers[i % servers.len()].clone();
         let (path, vm) = (format!("/havips/{target}/vms"), vm.clone());
-        async move { server.post(&path, &json!({"vm_id": vm})).await.status().as_u16() }
+        async move {
+            let response = server.post(&path, &json!({"vm_id": vm})).await;
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.unwrap_or_default();
+            (status, body["error"]["code"].as_str().unwrap_or_default().to_owned())
+        }
     });
-    let statuses = join_all(requests).await;
-    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 5, "{statuses:?}");
+    let outcomes = join_all(requests).await;
+    assert_eq!(outcomes.iter().filter(|(status, _)| *status == 200).count(), 5, "{outcomes:?}");
+    assert!(
+        outcomes
+            .iter()
+            .all(|(status, code)| *status == 200 || (*status == 422 && code == "CountLimitExceeded.HavipsPerVm")),
+        "the others are refused for the VM's limit (R10): {outcomes:?}"
+    );
     assert_eq!(tenant.list(&format!("vm_id={vm}")).await["total"], 5);
 }
 

@@ -281,6 +281,22 @@ both_stores!(only_tenant_admins_sync_inventory, |app: TestApp| async move {
     .await;
     assert!(error["error"]["message"].as_str().is_some_and(|m| m.contains("vms[0].ip")), "names the entry: {error}");
     assert_eq!(admin.get("/vms").await.json::<Vec<Value>>().await.expect("json").len(), 10);
+
+    // R6 holds for VMs too: a VM may not take the address a HAVIP of its subnet holds.
+    let held = admin.create(admin.create_body(&unique("held"), &[])).await;
+    let held_ip = held["ip"].as_str().expect("ip").to_owned();
+    assert_eq!(held["subnet"]["id"], admin.inventory.vms[0].subnet_id.as_str(), "the first VM's subnet");
+    let mut clash = admin.inventory.clone();
+    clash.vms[0].ip = held_ip.clone();
+    let error = assert_error(
+        admin.request(Method::PUT, "/admin/inventory").json(&clash).send().await.expect("put"),
+        422,
+        "InvalidInventory",
+    )
+    .await;
+    assert!(error["error"]["message"].as_str().is_some_and(|m| m.contains(&held_ip)), "names the address: {error}");
+    let vms = admin.get("/vms").await.json::<Vec<Value>>().await.expect("json");
+    assert!(vms.iter().all(|vm| vm["ip"] != held_ip.as_str()), "nothing changed: {vms:?}");
 });
 
 both_stores!(security_headers_and_a_fresh_nonce, |app: TestApp| async move {
