@@ -1,9 +1,9 @@
 // Issue 3: the create wizard (新建) — the happy path, checks while typing (the same Rust rules
 // the server runs, compiled to WebAssembly), server errors on their field, and the VM limits.
 
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page, type Route } from '@playwright/test';
 import { havipCli } from '../global-setup';
-import { cell, createHavip, freshTenant, login, reload, row, toasts, unique, vmBox, vmOption } from './helpers';
+import { base, cell, createHavip, freshTenant, hydrated, login, pager, reload, row, toasts, unique, vmBox, vmOption } from './helpers';
 
 /** Opens the create wizard and answers its dialog. */
 async function openWizard(page: Page) {
@@ -169,7 +169,8 @@ test('the name and the remark are checked while typing, with the rules the serve
   await expect(dialog.getByLabel('名称')).toHaveAttribute('aria-invalid', 'true');
   await dialog.getByLabel('名称').fill('数据库 主备-1');
   await expect(nameRule).toBeHidden();
-  await dialog.getByLabel('备注').fill('line one\nline two');
+  // The remark is one line (Enter cannot add a line break); a pasted tab is a control character.
+  await dialog.getByLabel('备注').fill('one\ttwo');
   await expect(dialog.getByText('备注最多 255 个字符，且不能包含控制字符')).toBeVisible();
   await dialog.getByLabel('备注').fill('one line');
   await expect(dialog.getByText('备注最多 255 个字符，且不能包含控制字符')).toBeHidden();
@@ -215,4 +216,64 @@ test('Tab keeps the focus inside the open wizard (a modal dialog)', async ({ pag
     });
     expect(where, `after ${i + 1} Tab presses`).toBe('inside');
   }
+});
+
+test('a subnet without a free address is reported on the subnet field (R7), and the input is kept', async ({ page }) => {
+  const tenant = freshTenant();
+  await login(page, tenant.username, tenant.password);
+  // The tiny subnet (a /30) has one address besides its gateway: a first HAVIP takes it.
+  await createHavip(page, { name: unique('only-room-'), vpc_id: tenant.vpc, subnet_id: tenant.tinySubnet });
+  const name = unique('no-room-');
+  const dialog = await openWizard(page);
+  await dialog.getByLabel('名称').fill(name);
+  await dialog.getByLabel('子网').selectOption(tenant.tinySubnet);
+  await dialog.getByRole('button', { name: '确认创建' }).click();
+  await expect(dialog.getByRole('alert').filter({ hasText: '子网没有可用的 IP 地址' })).toBeVisible();
+  // A field's error is not repeated as a toast.
+  await expect(toasts(page).getByText('子网没有可用的 IP 地址')).toHaveCount(0);
+  await expect(dialog.getByLabel('名称')).toHaveValue(name);
+  await expect(dialog.getByLabel('子网')).toHaveValue(tenant.tinySubnet);
+  // Another subnet has room: choosing it clears the complaint, and the create goes through.
+  await dialog.getByLabel('子网').selectOption(tenant.subnet);
+  await expect(dialog.getByText('子网没有可用的 IP 地址')).toBeHidden();
+  await dialog.getByRole('button', { name: '确认创建' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(row(page, name)).toBeVisible();
+});
+
+test('after a create under a filter, the list shows the default view with the new row', async ({ page }) => {
+  const tenant = freshTenant();
+  await login(page, tenant.username, tenant.password);
+  // A new HAVIP starts in 创建中: a view of failed ones would hide it.
+  await page.goto(`${base()}/havips?status=failed&page_size=50`);
+  await hydrated(page);
+  const name = unique('seen-');
+  const dialog = await openWizard(page);
+  await dialog.getByLabel('名称').fill(name);
+  await dialog.getByRole('button', { name: '确认创建' }).click();
+  await expect(dialog).toBeHidden();
+  // The filter is gone, the page size stays.
+  await expect(page).toHaveURL(/\/havips\?page_size=50$/);
+  await expect(row(page, name)).toBeVisible();
+  await expect(pager(page).getByLabel('每页条数')).toHaveValue('50');
+});
+
+test('the VM picker says while the VMs load, and when they could not be loaded, with a retry', async ({ page }) => {
+  const tenant = freshTenant();
+  await login(page, tenant.username, tenant.password);
+  const held: Route[] = [];
+  await page.route('**/api/fn/vms', (route) => {
+    held.push(route);
+  });
+  const dialog = await openWizard(page);
+  const picker = dialog.getByRole('group', { name: /关联虚拟机/ });
+  await expect(picker).toContainText('加载中…');
+  await expect(picker).not.toContainText('该 VPC 下没有虚拟机');
+  await expect.poll(() => held.length).toBe(1);
+  await held[0].abort();
+  await page.unroute('**/api/fn/vms');
+  await expect(picker.getByRole('alert').filter({ hasText: '服务暂时不可用，请稍后重试' })).toBeVisible();
+  await expect(picker).not.toContainText('该 VPC 下没有虚拟机');
+  await picker.getByRole('button', { name: '重试' }).click();
+  await expect(picker.getByRole('checkbox')).toHaveCount(tenant.vms.length);
 });

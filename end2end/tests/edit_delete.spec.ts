@@ -2,11 +2,14 @@
 // and batch; only 可用 and 失败 rows can be chosen).
 
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { base, cell, createSettled, demo, freshTenant, hydrated, login, reload, row, toasts, unique, vmBox } from './helpers';
+import { base, cell, createSettled, demo, freshTenant, hydrated, login, pager, reload, row, shownNames, toasts, unique, vmBox } from './helpers';
+
+/** A row's 编辑 action, in its 操作 column (the ✎ beside the name has the same name, 编辑 <name>). */
+const editAction = (page: Page, name: string) => cell(row(page, name), '操作').getByRole('button', { name: `编辑 ${name}` });
 
 /** Opens the edit dialog from the row's 编辑 action, lets `change` work in it, and saves. */
 async function editRow(page: Page, name: string, change: (dialog: Locator) => Promise<void>) {
-  await row(page, name).getByRole('button', { name: '编辑', exact: true }).click();
+  await editAction(page, name).click();
   const dialog = page.getByRole('dialog', { name: '编辑高可用VIP' });
   await expect(dialog).toBeVisible();
   await change(dialog);
@@ -21,7 +24,7 @@ test('rename from the list with the edit button beside the name', async ({ page 
   await createSettled(page, [{ name: before, remark: 'first words', vpc_id: tenant.vpc, subnet_id: tenant.subnet }]);
   await reload(page);
   const renamed = unique('renamed-');
-  await page.getByRole('button', { name: `编辑 ${before}` }).click();
+  await cell(row(page, before), '名称/备注').getByRole('button', { name: `编辑 ${before}` }).click();
   const dialog = page.getByRole('dialog', { name: '编辑高可用VIP' });
   await expect(dialog.getByLabel('名称')).toHaveValue(before);
   await expect(dialog.getByLabel('备注')).toHaveValue('first words');
@@ -107,7 +110,7 @@ test('an edit of a HAVIP that someone else changed meanwhile is refused (R14), a
   const name = unique('conflict-');
   const [made] = await createSettled(page, [{ name, vpc_id: tenant.vpc, subnet_id: tenant.subnet }]);
   await reload(page);
-  await row(page, name).getByRole('button', { name: '编辑', exact: true }).click();
+  await editAction(page, name).click();
   const dialog = page.getByRole('dialog', { name: '编辑高可用VIP' });
   await expect(dialog.getByLabel('名称')).toHaveValue(name);
   // Someone else renames it through the API while the dialog is open.
@@ -137,6 +140,12 @@ test('delete one HAVIP from its row', async ({ page }) => {
   await reload(page);
   await page.getByRole('button', { name: `删除 ${name}` }).click();
   const dialog = page.getByRole('dialog', { name: '删除高可用VIP' });
+  // The focus starts on 取消, not on the destructive button: Enter does not delete at once.
+  await expect(dialog.getByRole('button', { name: '取消' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(dialog).toBeHidden();
+  await expect(cell(row(page, name), '状态')).toHaveText(/可用/);
+  await page.getByRole('button', { name: `删除 ${name}` }).click();
   await expect(dialog.getByText('以下 1 个高可用VIP将被删除：')).toBeVisible();
   await expect(dialog).toContainText(name);
   // The VMs that will be unbound are listed.
@@ -218,4 +227,25 @@ test('a batch with an item that fails shows which and why', async ({ page }) => 
   await dialog.getByRole('button', { name: '关闭', exact: true }).click();
   await expect(dialog).toBeHidden();
   await expect(row(page, first.name)).toHaveCount(0, { timeout: 20_000 });
+});
+
+test('deleting the only row of the last page shows the page before it', async ({ page }) => {
+  const tenant = freshTenant();
+  await login(page, tenant.username, tenant.password);
+  const tag = unique('lastpage');
+  // 21 rows at 20 a page: page 2 holds only the oldest.
+  await createSettled(page, Array.from({ length: 21 }, (_, i) => ({ name: `${tag}-${i}`, vpc_id: tenant.vpc, subnet_id: tenant.subnet })));
+  await page.goto(`${base()}/havips?page=2`);
+  await hydrated(page);
+  await expect(pager(page)).toContainText('第 2 / 2 页');
+  const oldest = `${tag}-0`;
+  await expect.poll(() => shownNames(page)).toEqual([oldest]);
+  await page.getByRole('button', { name: `删除 ${oldest}` }).click();
+  await page.getByRole('dialog', { name: '删除高可用VIP' }).getByRole('button', { name: '确认删除' }).click();
+  // Once the row has left, page 2 is past the end: the last page shows instead of an empty one.
+  await expect(pager(page)).toContainText('第 1 / 1 页', { timeout: 20_000 });
+  await expect(page).toHaveURL(/\/havips$/);
+  await expect(pager(page)).toContainText('共 20 条');
+  await expect(page.getByRole('row')).toHaveCount(21);
+  await expect(row(page, oldest)).toHaveCount(0);
 });

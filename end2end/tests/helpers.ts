@@ -37,10 +37,12 @@ export interface Tenant {
   subnet: string;
   /** back (10.20.2.0/24): no VMs. */
   otherSubnet: string;
+  /** tiny (10.20.3.0/30, gateway 10.20.3.1): room for one address, 10.20.3.2; no VMs. */
+  tinySubnet: string;
   vms: { id: string; name: string; ip: string }[];
 }
 
-/** Makes a new tenant with one VPC, two subnets and `vmCount` VMs; nothing else runs in it. */
+/** Makes a new tenant with one VPC, three subnets and `vmCount` VMs; nothing else runs in it. */
 export function freshTenant(vmCount = 6): Tenant {
   const stem = unique('e');
   const username = unique('user');
@@ -56,6 +58,7 @@ export function freshTenant(vmCount = 6): Tenant {
         subnets: [
           { id: `subnet-${stem}a`, name: 'front', cidr: '10.20.1.0/24', gateway: '10.20.1.1' },
           { id: `subnet-${stem}b`, name: 'back', cidr: '10.20.2.0/24', gateway: '10.20.2.1' },
+          { id: `subnet-${stem}c`, name: 'tiny', cidr: '10.20.3.0/30', gateway: '10.20.3.1' },
         ],
       },
     ],
@@ -64,7 +67,15 @@ export function freshTenant(vmCount = 6): Tenant {
   const file = join(mkdtempSync(join(tmpdir(), 'havip-inv-')), 'inventory.json');
   writeFileSync(file, JSON.stringify(inventory));
   havipCli(['inventory', 'import', file, '--tenant', `t-${stem}`]);
-  return { username, password, vpc: `vpc-${stem}`, subnet: `subnet-${stem}a`, otherSubnet: `subnet-${stem}b`, vms };
+  return {
+    username,
+    password,
+    vpc: `vpc-${stem}`,
+    subnet: `subnet-${stem}a`,
+    otherSubnet: `subnet-${stem}b`,
+    tinySubnet: `subnet-${stem}c`,
+    vms,
+  };
 }
 
 /**

@@ -2,7 +2,7 @@
 // HAVIPs, signing out.
 
 import { expect, test } from '@playwright/test';
-import { base, hydrated, login, pager, row } from './helpers';
+import { base, freshTenant, hydrated, login, pager, row, unique } from './helpers';
 
 test("log in, see only the tenant's HAVIPs, log out, and the console is gone", async ({ page, browser }) => {
   // A demo HAVIP's ID, seen by the demo user in a browser of its own.
@@ -59,4 +59,30 @@ test('a wrong password is refused on the form', async ({ page }) => {
   await expect(page).toHaveURL(/\/login/);
   // The form keeps the user name for another try.
   await expect(page.getByLabel('用户名')).toHaveValue('demo');
+});
+
+test('a session that ends while the list is open leads to the login page, which comes back to the same view', async ({ page, context }) => {
+  const tenant = freshTenant();
+  await login(page, tenant.username, tenant.password);
+  // The session ends (idle expiry, or a sign-out elsewhere): the browser no longer has it.
+  await context.clearCookies({ name: 'havip_session' });
+  const wanted = unique('after');
+  await page.getByRole('searchbox', { name: '搜索' }).fill(wanted);
+  // The list's load is refused: no 重试 can help, so the login page comes, told where to return.
+  await expect(page).toHaveURL(new RegExp(`/login\\?next=${encodeURIComponent(`/havips?q=${wanted}`)}$`));
+  await login(page, tenant.username, tenant.password, new RegExp(`/havips\\?q=${wanted}$`));
+  await expect(page.getByRole('searchbox', { name: '搜索' })).toHaveValue(wanted);
+  await expect(page.getByText('没有符合条件的高可用VIP。')).toBeVisible();
+});
+
+test('a session that ends while a dialog is open leads to the login page on submit', async ({ page, context }) => {
+  const tenant = freshTenant();
+  await login(page, tenant.username, tenant.password);
+  await page.getByRole('button', { name: '新建' }).click();
+  const dialog = page.getByRole('dialog', { name: '新建高可用VIP' });
+  await dialog.getByLabel('名称').fill(unique('late-'));
+  await context.clearCookies({ name: 'havip_session' });
+  await dialog.getByRole('button', { name: '确认创建' }).click();
+  await expect(page).toHaveURL(new RegExp(`/login\\?next=${encodeURIComponent('/havips')}$`));
+  await expect(page.getByRole('button', { name: '登录' })).toBeVisible();
 });

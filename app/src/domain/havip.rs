@@ -93,6 +93,13 @@ impl HavipPage {
         let size = u64::from(self.page_size.max(1));
         u32::try_from(self.total.div_ceil(size)).unwrap_or(u32::MAX).max(1)
     }
+
+    /// The page to show instead of this one, when this one lies past the last: its rows were
+    /// deleted, or a link is older than the data. That is the last page (the first when
+    /// nothing matches).
+    pub fn last_page_if_past_end(&self) -> Option<u32> {
+        (self.items.is_empty() && self.page > self.page_count()).then(|| self.page_count())
+    }
 }
 
 #[cfg(test)]
@@ -121,6 +128,15 @@ mod tests {
             updated_at: Timestamp::from_micros(0),
             version,
         }
+    }
+
+    #[test]
+    fn a_page_past_the_last_gives_way_to_the_last() {
+        let page = |items: Vec<Havip>, total, page| HavipPage { items, total, page, page_size: 20 };
+        assert_eq!(page(Vec::new(), 40, 3).last_page_if_past_end(), Some(2));
+        assert_eq!(page(Vec::new(), 0, 2).last_page_if_past_end(), Some(1));
+        assert_eq!(page(Vec::new(), 0, 1).last_page_if_past_end(), None);
+        assert_eq!(page(vec![havip(1)], 21, 2).last_page_if_past_end(), None);
     }
 
     #[test]

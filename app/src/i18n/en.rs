@@ -105,11 +105,14 @@ pub static TEXTS: Texts = Texts {
     saved_toast: "Saved \u{201c}{name}\u{201d}",
 
     delete_title: "Delete HAVIPs",
+    delete_title_one: "Delete HAVIP",
     delete_intro: "These {n} HAVIPs will be deleted:",
+    delete_intro_one: "This HAVIP will be deleted:",
     delete_unbinds: "Unbinds:",
     no_bound_vms: "No bound VMs",
     confirm_delete: "Delete",
     deleting_toast: "Deleting {n} HAVIPs",
+    deleting_toast_one: "Deleting 1 HAVIP",
     delete_failed_toast: "{n} could not be deleted",
     nothing_selected: "Select the HAVIPs to delete first",
 

@@ -73,6 +73,12 @@ impl Lang {
     }
 }
 
+/// The text for one thing or the one for several (English says "HAVIP" or "HAVIPs"; Chinese
+/// needs no such difference and has the same text twice).
+pub fn by_count(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
+}
+
 /// Replaces `{name}` placeholders: `fill("共 {n} 条", &[("n", "3")])`.
 pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     let mut out = template.to_owned();
@@ -185,11 +191,14 @@ pub struct Texts {
     pub saved_toast: &'static str,
 
     pub delete_title: &'static str,
+    pub delete_title_one: &'static str,
     pub delete_intro: &'static str,
+    pub delete_intro_one: &'static str,
     pub delete_unbinds: &'static str,
     pub no_bound_vms: &'static str,
     pub confirm_delete: &'static str,
     pub deleting_toast: &'static str,
+    pub deleting_toast_one: &'static str,
     pub delete_failed_toast: &'static str,
     pub nothing_selected: &'static str,
 

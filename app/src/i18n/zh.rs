@@ -105,11 +105,14 @@ pub static TEXTS: Texts = Texts {
     saved_toast: "已保存“{name}”",
 
     delete_title: "删除高可用VIP",
+    delete_title_one: "删除高可用VIP",
     delete_intro: "以下 {n} 个高可用VIP将被删除：",
+    delete_intro_one: "以下 {n} 个高可用VIP将被删除：",
     delete_unbinds: "将自动解绑：",
     no_bound_vms: "无关联虚拟机",
     confirm_delete: "确认删除",
     deleting_toast: "已提交删除 {n} 个高可用VIP",
+    deleting_toast_one: "已提交删除 {n} 个高可用VIP",
     delete_failed_toast: "{n} 个删除失败",
     nothing_selected: "请先选择要删除的高可用VIP",
 

@@ -6,6 +6,7 @@ mod frame;
 mod havips;
 mod i18n_context;
 mod login;
+mod session_end;
 mod widgets;
 
 pub use clock::Clock;

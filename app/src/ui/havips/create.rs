@@ -2,9 +2,9 @@
 //! rules, server errors on their fields, and nothing lost when a request fails.
 
 use super::form::{DialogButtons, Problem, TextField, Touched, field_error};
-use super::vm_picker::VmPicker;
+use super::vm_picker::{VmPicker, VpcVms};
 use super::{Dialog as DialogState, PageState};
-use crate::api::havips::{create_havip, load_inventory, load_vms};
+use crate::api::havips::{create_havip, load_inventory};
 use crate::domain::input::CreateHavipRequest;
 use crate::domain::inventory::Inventory;
 use crate::domain::ipv4::Ipv4;
@@ -13,6 +13,7 @@ use crate::domain::remark::{REMARK_MAX_CHARS, Remark};
 use crate::domain::{AppError, ErrorCode, Field};
 use crate::i18n::fill;
 use crate::ui::I18n;
+use crate::ui::session_end::{follow_session_end, session_ended};
 use crate::ui::widgets::dialog::Dialog;
 use crate::ui::widgets::toast::{ToastKind, Toasts};
 use leptos::prelude::*;
@@ -24,6 +25,7 @@ pub fn CreateDialog() -> impl IntoView {
     let close = Callback::new(move |_| state.dialog.set(DialogState::Closed));
     // Fetched when the dialog opens, so the VMs' HAVIP counts are current.
     let inventory = Resource::new(|| (), |_| load_inventory());
+    follow_session_end(move || inventory.get().and_then(Result::err));
     view! {
         <Dialog title=Signal::derive(move || i18n.texts().create_title.to_owned()) on_close=close wide=true>
             <Suspense fallback=move || view! { <p class="dialog-body">{i18n.t(|t| t.loading)}</p> }>
@@ -89,9 +91,7 @@ fn CreateForm(inventory: Inventory, on_close: Callback<()>) -> impl IntoView {
     };
 
     let subnet = move || inventory.with_value(|inv| inv.subnets.iter().find(|s| s.id == subnet_id.get()).cloned());
-    // The chosen VPC's VMs, fetched when the VPC changes.
-    let vpc_vms_fetch = LocalResource::new(move || load_vms(vpc_id.get()));
-    let vpc_vms = Signal::derive(move || vpc_vms_fetch.get().and_then(Result::ok).unwrap_or_default());
+    let vpc_vms = VpcVms::load(vpc_id.into());
     let name_problem = move || HavipName::parse(&name.get()).err().map(Problem::from);
     let remark_problem = move || Remark::parse(&remark.get()).err().map(Problem::from);
     let vpc_problem = move || vpc_id.get().is_empty().then_some(Problem::Required);
@@ -109,11 +109,11 @@ fn CreateForm(inventory: Inventory, on_close: Callback<()>) -> impl IntoView {
         match checked {
             Err(error) => Some(Problem::Rule(error)),
             // R6 as far as the browser can see it: the subnet's VMs.
-            Ok(address) => vpc_vms.with(|vms| {
-                vms.iter()
-                    .any(|vm| vm.subnet_id == subnet_id.get() && vm.ip == address.to_string())
-                    .then(|| Problem::Rule(AppError::new(ErrorCode::IpAlreadyUsed)))
-            }),
+            Ok(address) => vpc_vms
+                .known()
+                .iter()
+                .any(|vm| vm.subnet_id == subnet_id.get() && vm.ip == address.to_string())
+                .then(|| Problem::Rule(AppError::new(ErrorCode::IpAlreadyUsed))),
         }
     };
     let vms_problem = move || crate::domain::binding::BindingSet::parse(&vm_ids.get(), limits).err().map(Problem::from);
@@ -166,8 +166,10 @@ fn CreateForm(inventory: Inventory, on_close: Callback<()>) -> impl IntoView {
                 Ok(havip) => {
                     Toasts::get().show(ToastKind::Success, fill(i18n.texts().created_toast, &[("name", &havip.name)]));
                     state.dialog.set(DialogState::Closed);
-                    state.refresh();
+                    state.show_newest();
                 }
+                // The browser is on its way to the login page: nothing more to show.
+                Err(error) if session_ended(&error) => {}
                 Err(error) => {
                     if error.field.is_none() {
                         Toasts::get().show(ToastKind::Error, i18n.lang.get_untracked().error(error.code));
@@ -185,8 +187,9 @@ fn CreateForm(inventory: Inventory, on_close: Callback<()>) -> impl IntoView {
             <div class="dialog-body">
                 <TextField autofocus=true id="havip-name" label=i18n.t(|t| t.field_name) value=name error=name_error required=true maxlength=NAME_MAX_CHARS
                     hint=Signal::derive(move || i18n.texts().name_hint.to_owned()) on_edit=edited(touched_name) />
+                // One line: a remark may hold no control characters (R2), so Enter cannot add a line break.
                 <TextField id="havip-remark" label=i18n.t(|t| t.field_remark) value=remark error=remark_error maxlength=REMARK_MAX_CHARS
-                    multiline=true on_edit=edited(touched_remark) />
+                    on_edit=edited(touched_remark) />
                 <div class="field-row">
                     <div class="field" class:has-error=move || vpc_error.get().is_some()>
                         <label class="field-label" for="havip-vpc">{i18n.t(|t| t.field_vpc)}<span class="required" aria-hidden="true">"*"</span></label>

@@ -5,8 +5,9 @@ use super::{Dialog as DialogState, PageState};
 use crate::api::havips::delete_havips;
 use crate::domain::havip::Havip;
 use crate::domain::input::BatchItemResult;
-use crate::i18n::fill;
+use crate::i18n::{by_count, fill};
 use crate::ui::I18n;
+use crate::ui::session_end::session_ended;
 use crate::ui::widgets::dialog::Dialog;
 use crate::ui::widgets::toast::{ToastKind, Toasts};
 use leptos::prelude::*;
@@ -36,7 +37,11 @@ pub fn DeleteDialog(havips: Vec<Havip>) -> impl IntoView {
                     let ok = results.iter().filter(|r| r.ok).count();
                     let failed: Vec<_> = results.into_iter().filter(|r| !r.ok).collect();
                     if ok > 0 {
-                        toasts.show(ToastKind::Success, fill(i18n.texts().deleting_toast, &[("n", &ok.to_string())]));
+                        let t = i18n.texts();
+                        toasts.show(
+                            ToastKind::Success,
+                            fill(by_count(ok, t.deleting_toast_one, t.deleting_toast), &[("n", &ok.to_string())]),
+                        );
                     }
                     state.selected.set(Default::default());
                     state.refresh();
@@ -50,6 +55,8 @@ pub fn DeleteDialog(havips: Vec<Havip>) -> impl IntoView {
                         failures.set(failed);
                     }
                 }
+                // The browser is on its way to the login page: nothing more to show.
+                Err(error) if session_ended(&error) => return,
                 Err(error) => toasts.show(ToastKind::Error, i18n.lang.get_untracked().error(error.code)),
             }
             pending.set(false);
@@ -57,7 +64,7 @@ pub fn DeleteDialog(havips: Vec<Havip>) -> impl IntoView {
     };
 
     view! {
-        <Dialog title=Signal::derive(move || i18n.texts().delete_title.to_owned()) on_close=close>
+        <Dialog title=Signal::derive(move || by_count(count, i18n.texts().delete_title_one, i18n.texts().delete_title).to_owned()) on_close=close>
             <form class="dialog-form" on:submit=confirm>
                 <div class="dialog-body">
                     {move || {
@@ -90,7 +97,7 @@ pub fn DeleteDialog(havips: Vec<Havip>) -> impl IntoView {
                         }
                         .into_any()
                     }}
-                    <p>{move || fill(i18n.texts().delete_intro, &[("n", &count.to_string())])}</p>
+                    <p>{move || fill(by_count(count, i18n.texts().delete_intro_one, i18n.texts().delete_intro), &[("n", &count.to_string())])}</p>
                     <ul class="delete-list">
                         {havips
                             .into_iter()

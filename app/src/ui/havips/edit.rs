@@ -3,9 +3,9 @@
 //! by its version (R14) and the dialog stays open with what was typed.
 
 use super::form::{DialogButtons, Problem, TextField, Touched, field_error};
-use super::vm_picker::VmPicker;
+use super::vm_picker::{VmPicker, VpcVms};
 use super::{Dialog as DialogState, PageState};
-use crate::api::havips::{load_inventory, load_vms, update_havip};
+use crate::api::havips::{load_inventory, update_havip};
 use crate::domain::binding::BindingSet;
 use crate::domain::havip::Havip;
 use crate::domain::input::UpdateHavipRequest;
@@ -15,6 +15,7 @@ use crate::domain::remark::{REMARK_MAX_CHARS, Remark};
 use crate::domain::{AppError, ErrorCode, Field};
 use crate::i18n::fill;
 use crate::ui::I18n;
+use crate::ui::session_end::{follow_session_end, session_ended};
 use crate::ui::widgets::dialog::Dialog;
 use crate::ui::widgets::toast::{ToastKind, Toasts};
 use leptos::prelude::*;
@@ -25,6 +26,7 @@ pub fn EditDialog(havip: Havip) -> impl IntoView {
     let state = PageState::get();
     let close = Callback::new(move |_| state.dialog.set(DialogState::Closed));
     let inventory = Resource::new(|| (), |_| load_inventory());
+    follow_session_end(move || inventory.get().and_then(Result::err));
     let havip = StoredValue::new(havip);
     view! {
         <Dialog title=Signal::derive(move || i18n.texts().edit_title.to_owned()) on_close=close wide=true>
@@ -74,9 +76,7 @@ fn EditForm(havip: Havip, inventory: Inventory, on_close: Callback<()>) -> impl 
     let vms_error = field_error(vms_problem, server_error, Field::VmIds, touched_vms.visible());
     let version_error = field_error(|| None, server_error, Field::Version, || false);
 
-    let vpc_id = havip.vpc.id.clone();
-    let vpc_vms_fetch = LocalResource::new(move || load_vms(vpc_id.clone()));
-    let vpc_vms = Signal::derive(move || vpc_vms_fetch.get().and_then(Result::ok).unwrap_or_default());
+    let vpc_vms = VpcVms::load(Signal::stored(havip.vpc.id.clone()));
     let subnets = inventory.subnets.clone();
     let id = havip.id.clone();
     let opened = StoredValue::new(havip.clone());
@@ -112,6 +112,8 @@ fn EditForm(havip: Havip, inventory: Inventory, on_close: Callback<()>) -> impl 
                     state.dialog.set(DialogState::Closed);
                     state.refresh();
                 }
+                // The browser is on its way to the login page: nothing more to show.
+                Err(error) if session_ended(&error) => {}
                 Err(error) => {
                     if error.code == ErrorCode::VersionConflict {
                         // The list shows what changed, and the next edit starts from it.
@@ -133,8 +135,9 @@ fn EditForm(havip: Havip, inventory: Inventory, on_close: Callback<()>) -> impl 
                 <p class="muted small mono">{havip.id.clone()} " · " {havip.ip.clone()} " · " {havip.vpc.name.clone()} " / " {havip.subnet.name.clone()}</p>
                 <TextField autofocus=true id="havip-name" label=i18n.t(|t| t.field_name) value=name error=name_error required=true maxlength=NAME_MAX_CHARS
                     hint=Signal::derive(move || i18n.texts().name_hint.to_owned()) on_edit=edited(touched_name) />
+                // One line: a remark may hold no control characters (R2), so Enter cannot add a line break.
                 <TextField id="havip-remark" label=i18n.t(|t| t.field_remark) value=remark error=remark_error maxlength=REMARK_MAX_CHARS
-                    multiline=true on_edit=edited(touched_remark) />
+                    on_edit=edited(touched_remark) />
                 {if can_rebind {
                     view! {
                         <VmPicker vms=vpc_vms subnets selected=vm_ids limits bound_now error=vms_error on_edit=edited(touched_vms) />

@@ -68,7 +68,6 @@ pub fn TextField(
     #[prop(optional, into)] hint: Signal<String>,
     #[prop(optional)] required: bool,
     #[prop(optional)] maxlength: Option<usize>,
-    #[prop(optional)] multiline: bool,
     #[prop(optional)] monospace: bool,
     /// Takes the focus when the form appears (the first field of a dialog).
     #[prop(optional)]
@@ -84,24 +83,12 @@ pub fn TextField(
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let described = format!("{hint_id} {error_id}");
-    let input = if multiline {
-        view! {
-            <textarea
-                id=id
-                rows="2"
-                maxlength=maxlength
-                aria-invalid=move || error.get().is_some().to_string()
-                aria-describedby=described.clone()
-                prop:value=move || value.get()
-                on:input=move |ev| {
-                    value.set(event_target_value(&ev));
-                    on_edit.run(());
-                }
-            ></textarea>
-        }
-        .into_any()
-    } else {
-        view! {
+    view! {
+        <div class="field" class:has-error=move || error.get().is_some()>
+            <label class="field-label" for=id>
+                {label}
+                {required.then(|| view! { <span class="required" aria-hidden="true">"*"</span> })}
+            </label>
             <input
                 node_ref=input_ref
                 id=id
@@ -111,23 +98,13 @@ pub fn TextField(
                 required=required
                 aria-required=required.to_string()
                 aria-invalid=move || error.get().is_some().to_string()
-                aria-describedby=described.clone()
+                aria-describedby=described
                 prop:value=move || value.get()
                 on:input=move |ev| {
                     value.set(event_target_value(&ev));
                     on_edit.run(());
                 }
             />
-        }
-        .into_any()
-    };
-    view! {
-        <div class="field" class:has-error=move || error.get().is_some()>
-            <label class="field-label" for=id>
-                {label}
-                {required.then(|| view! { <span class="required" aria-hidden="true">"*"</span> })}
-            </label>
-            {input}
             <p class="field-hint" id=hint_id>{move || hint.get()}</p>
             <p class="field-error" id=error_id role="alert">{move || error.get()}</p>
         </div>

@@ -12,6 +12,7 @@ mod vm_picker;
 
 use super::I18n;
 use super::frame::ConsoleFrame;
+use super::session_end::{follow_session_end, session_ended};
 use crate::api::havips::{list_havips, load_inventory};
 use crate::domain::AppError;
 use crate::domain::havip::{Havip, HavipPage};
@@ -44,6 +45,8 @@ struct PageState {
     reload: RwSignal<u64>,
     /// The rows shown now, for the parts outside the table's suspense (selection, toolbar).
     rows: RwSignal<Vec<Havip>>,
+    /// The view those rows belong to (None before the first load).
+    shown: RwSignal<Option<ListQuery>>,
     navigate: StoredValue<Navigate>,
 }
 
@@ -72,6 +75,35 @@ impl PageState {
     /// Fetches the rows again (after a change, or while some are still settling).
     fn refresh(self) {
         self.reload.update(|n| *n += 1);
+    }
+
+    /// Shows where a new HAVIP appears: the default view (newest first, no filter, page 1) at
+    /// the page size in use; a filter, another sort or another page could hide it.
+    fn show_newest(self) {
+        let current = self.query.get_untracked().unwrap_or_default();
+        let newest = ListQuery { page_size: current.page_size, ..ListQuery::default() };
+        if newest == current { self.refresh() } else { self.show(newest, false) }
+    }
+
+    /// A page past the last (its rows were deleted, or the link is old) gives way to the last
+    /// page, replacing it in the history.
+    fn leave_page_past_end(self, loaded: &HavipPage) {
+        let Ok(query) = self.query.get_untracked() else { return };
+        if let Some(last) = loaded.last_page_if_past_end()
+            && query.page == loaded.page
+        {
+            self.show(ListQuery { page: last, ..query }, true);
+        }
+    }
+
+    /// Keeps only the selected rows that are still shown and still deletable, so that a batch
+    /// delete never takes a row that left the page or started deleting. The selection is
+    /// written only when something goes: every poll would wake what watches it otherwise.
+    fn keep_selection_in(self, rows: &[Havip]) {
+        let keep = |id: &String| rows.iter().any(|h| h.id == *id && h.status.can_delete());
+        if !self.selected.with_untracked(|s| s.iter().all(keep)) {
+            self.selected.update(|s| s.retain(keep));
+        }
     }
 
     /// The rows of the page shown now.
@@ -118,18 +150,39 @@ pub fn HavipsPage() -> impl IntoView {
         dialog: RwSignal::new(Dialog::Closed),
         reload,
         rows: RwSignal::new(Vec::new()),
+        shown: RwSignal::new(None),
         navigate: StoredValue::new(std::sync::Arc::new(use_navigate())),
     };
     provide_context(state);
 
-    // Rows in creating or deleting update by themselves until they settle.
+    // A view that cannot be (page 0, an unknown sort), reached by back or forward: the server
+    // sends such a link to the default view on a full load, the browser does it here.
     Effect::new(move |_| {
-        let items = page.get().and_then(Result::ok).map(|p| p.items).unwrap_or_default();
+        if query.with(Result::is_err) {
+            state.show(ListQuery::default(), true);
+        }
+    });
+    Effect::new(move |_| {
+        let Some(loaded) = page.get() else { return };
+        state.shown.set(query.get_untracked().ok());
+        let items = match loaded {
+            Ok(loaded) => {
+                state.leave_page_past_end(&loaded);
+                loaded.items
+            }
+            Err(error) => {
+                session_ended(&error);
+                Vec::new()
+            }
+        };
+        // Rows in creating or deleting update by themselves until they settle.
         if items.iter().any(|h| h.status.is_transient()) {
             set_timeout(move || state.refresh(), SETTLE_POLL);
         }
+        state.keep_selection_in(&items);
         state.rows.set(items);
     });
+    follow_session_end(move || inventory.get().and_then(Result::err));
 
     view! {
         <ConsoleFrame>

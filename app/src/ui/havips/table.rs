@@ -17,8 +17,14 @@ pub fn HavipTable() -> impl IntoView {
     let i18n = I18n::get();
     let state = PageState::get();
     let pending = RwSignal::new(false);
+    // Dimmed only while another view loads (a search, a filter, a sort, a page): the polls of
+    // settling rows and the refreshes after a change reload the view shown, and must not make
+    // the whole table flicker.
+    let changing_view = move || {
+        pending.get() && state.shown.with(|shown| state.query.with(|query| shown.as_ref() != query.as_ref().ok()))
+    };
     view! {
-        <div class="table-wrap" class:is-loading=move || pending.get() aria-busy=move || pending.get().to_string()>
+        <div class="table-wrap" class:is-loading=changing_view aria-busy=move || changing_view().to_string()>
             <table class="havip-table">
                 <thead>
                     <tr>
@@ -253,7 +259,17 @@ fn HavipRow(havip: Havip) -> impl IntoView {
                 }
             </td>
             <td class="col-actions">
-                <button type="button" class="btn-link" on:click=open_edit>{i18n.t(|t| t.edit)}</button>
+                <button
+                    type="button"
+                    class="btn-link"
+                    aria-label={
+                        let name = name.clone();
+                        move || format!("{} {}", i18n.texts().edit, name)
+                    }
+                    on:click=open_edit
+                >
+                    {i18n.t(|t| t.edit)}
+                </button>
                 <button
                     type="button"
                     class="btn-link danger"

@@ -15,9 +15,10 @@ const SEARCH_DEBOUNCE: Duration = Duration::from_millis(250);
 pub fn Toolbar() -> impl IntoView {
     let i18n = I18n::get();
     let state = PageState::get();
+    // Only rows that can still be deleted: a selected row may have started deleting meanwhile.
     let selected_rows = move || {
         let selected = state.selected.get();
-        state.rows().into_iter().filter(|h| selected.contains(&h.id)).collect::<Vec<_>>()
+        state.rows().into_iter().filter(|h| selected.contains(&h.id) && h.status.can_delete()).collect::<Vec<_>>()
     };
     view! {
         <div class="toolbar">

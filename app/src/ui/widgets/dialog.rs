@@ -59,13 +59,19 @@ pub fn Dialog(
     }
 }
 
-/// Moves the focus to the dialog's first field (or its main button), or to the panel itself while
-/// there is none yet, so that the keyboard starts inside the dialog.
+/// Moves the focus to the dialog's first field; in a dialog without fields, to the first button
+/// of its footer that destroys nothing (取消 of a delete confirmation, so that Enter does not
+/// delete at once); or to the panel itself while there is none yet, so that the keyboard starts
+/// inside the dialog.
 #[cfg(feature = "hydrate")]
 fn focus_first_field(panel: &web_sys::HtmlDivElement) {
     use wasm_bindgen::JsCast;
+    // One query: fields come before the footer in the document, so a field wins.
     let first = panel
-        .query_selector("input:not([disabled]), select:not([disabled]), textarea, button.btn-primary")
+        .query_selector(
+            "input:not([disabled]), select:not([disabled]), textarea:not([disabled]), \
+             .dialog-footer button:not(.btn-danger):not([disabled])",
+        )
         .ok()
         .flatten()
         .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
