@@ -63,18 +63,16 @@ pub async fn bind(
     havips::insert_binding(conn, tenant_id, havip_id, &vm.id, havip_slot, vm_slot, now).await
 }
 
-/// Binds the VMs of a HAVIP being created: its slots are 0, 1, 2…; each VM takes its lowest
-/// free slot, all read in one query and written in one statement.
-pub async fn bind_new(
+/// The bindings of a HAVIP being created, as (VM, HAVIP slot, VM slot): its slots are 0, 1, 2…;
+/// each VM takes its lowest free slot, all read in one query. A create that loses a slot to
+/// another before it writes runs again (the slots are under unique indexes).
+pub async fn plan_new_bindings(
     conn: &mut AnyConnection,
-    tenant_id: &str,
-    havip_id: &str,
     vms: &[VmBrief],
     limits: BindingLimits,
-    now: i64,
-) -> Result<(), StoreError> {
+) -> Result<Vec<(String, i64, i64)>, StoreError> {
     if vms.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let ids: Vec<String> = vms.iter().map(|vm| vm.id.clone()).collect();
     let taken = havips::vm_slots_of(conn, &ids).await?;
@@ -89,7 +87,7 @@ pub async fn bind_new(
         })?;
         rows.push((vm.id.clone(), havip_slot as i64, vm_slot));
     }
-    havips::insert_bindings(conn, tenant_id, havip_id, &rows, now).await
+    Ok(rows)
 }
 
 /// The HAVIP's new master: the current one if it is still bound, else the first bound VM.

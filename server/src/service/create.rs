@@ -1,7 +1,7 @@
 //! Creating a HAVIP (R1–R10, R15): one transaction writes the HAVIP in `creating`, its
 //! bindings and its job; the worker does the rest.
 
-use super::bindings::{bind_new, check_vms};
+use super::bindings::{check_vms, plan_new_bindings};
 use super::commit_tenant_write;
 use super::{Backend, public_error, search_text, with_retries};
 use crate::db::{StoreError, Tx, UniqueTarget, new_id, now_micros};
@@ -80,6 +80,24 @@ impl Backend {
             )
             .into());
         }
+        // What does not depend on the subnet's addresses is looked up before the subnet is
+        // locked, so that creates in one subnet wait for each other as briefly as possible.
+        let vms = check_vms(&mut tx, tenant, &vpc.id, new.vms.ids()).await?;
+        // A HAVIP belongs where its VPC does, unless told otherwise.
+        let project_id = new.project_id.as_deref().unwrap_or(&vpc.project_id);
+        let project = inventory::find_project(&mut tx, tenant, project_id)
+            .await?
+            .ok_or_else(|| AppError::with_detail(ErrorCode::ProjectNotFound, format!("no project {project_id}")))?;
+        let bindings = plan_new_bindings(&mut tx, &vms, self.settings.limits).await?;
+        let id = new_id(IdKind::Havip);
+        let now = now_micros();
+        oplog::record(
+            &mut tx,
+            caller,
+            oplog::Entry { action: "havip.create", resource_id: Some(&id), outcome: "accepted", detail: None },
+            now,
+        )
+        .await?;
         inventory::lock_subnet(&mut tx, self.db.dialect, &subnet.id).await?;
         // A retry that arrived while the first request ran waited for this lock; on Postgres it
         // now sees the first request's answer, which the look above could not (R15).
@@ -105,15 +123,6 @@ impl Backend {
             }
             None => range.lowest_free(&inventory::used_addresses(&mut tx, &subnet.id).await?)?,
         };
-        let vms = check_vms(&mut tx, tenant, &vpc.id, new.vms.ids()).await?;
-        // A HAVIP belongs where its VPC does, unless told otherwise.
-        let project_id = new.project_id.as_deref().unwrap_or(&vpc.project_id);
-        let project = inventory::find_project(&mut tx, tenant, project_id)
-            .await?
-            .ok_or_else(|| AppError::with_detail(ErrorCode::ProjectNotFound, format!("no project {project_id}")))?;
-
-        let id = new_id(IdKind::Havip);
-        let now = now_micros();
         let ip_text = ip.to_string();
         let search =
             search_text(new.name.as_str(), new.remark.as_str(), &id, &ip_text, vms.iter().map(|vm| vm.name.as_str()));
@@ -134,15 +143,10 @@ impl Backend {
             },
         )
         .await?;
-        bind_new(&mut tx, tenant, &id, &vms, self.settings.limits, now).await?;
+        if !bindings.is_empty() {
+            havips::insert_bindings(&mut tx, tenant, &id, &bindings, now).await?;
+        }
         jobs::enqueue(&mut tx, tenant, &id, JobKind::Create, now).await?;
-        oplog::record(
-            &mut tx,
-            caller,
-            oplog::Entry { action: "havip.create", resource_id: Some(&id), outcome: "accepted", detail: None },
-            now,
-        )
-        .await?;
         // What was just written, as the API shows it (no need to read it back).
         let havip = Havip {
             id: id.clone(),
