@@ -74,7 +74,7 @@ test('the download follows the language, and text is never a formula', async ({ 
   expect(backup![1].text).toMatch(/^=SUM\(A1\)/);
 });
 
-test('下载 says the file is being prepared, and a refusal shows as a message, not a broken file', async ({ page }) => {
+test('下载 says the file is being prepared; a refusal is a message, not a broken file; an ended session leads to login', async ({ page }) => {
   const tenant = freshTenant();
   await login(page, tenant.username, tenant.password);
   // Hold the answer until the button has been seen busy.
@@ -91,8 +91,20 @@ test('下载 says the file is being prepared, and a refusal shows as a message, 
   expect(await (await downloaded).failure()).toBeNull();
   await expect(page.getByRole('button', { name: '下载' })).toBeEnabled();
   await page.unrouteAll();
-  // The session ends (signed out elsewhere): the answer is a message.
+  // The database is down for a moment: the server's refusal is shown, and no file is saved.
+  await page.route('**/api/v1/havips/export.xlsx*', (route) =>
+    route.fulfill({
+      status: 503,
+      contentType: 'application/json',
+      body: JSON.stringify({ error: { code: 'ServiceUnavailable', message: 'database unavailable' } }),
+    }),
+  );
+  await page.getByRole('button', { name: '下载' }).click();
+  await expect(toasts(page).getByText('服务暂时不可用，请稍后重试')).toBeVisible();
+  await page.unrouteAll();
+  // The session ends (signed out elsewhere): the login page, which brings the user back here.
   await page.context().clearCookies();
   await page.getByRole('button', { name: '下载' }).click();
-  await expect(toasts(page).getByText('登录已失效，请重新登录')).toBeVisible();
+  await expect(page).toHaveURL(/\/login\?next=%2Fhavips/);
+  await expect(page.getByLabel('用户名')).toBeVisible();
 });

@@ -1,9 +1,11 @@
 //! 下载: the Excel file of all the tenant's HAVIPs. The file is fetched by the page rather than
 //! by a plain link, so that the button can say it is being prepared (a large tenant's file takes
-//! a few seconds) and a refusal (a session that ended) shows as a message, not as a broken file.
+//! a few seconds), a refusal shows as a message rather than a broken file, and a session that
+//! ended leads to the login page as everywhere else in the console.
 
 use crate::domain::AppError;
 use crate::ui::I18n;
+use crate::ui::session_end::session_ended;
 use crate::ui::widgets::toast::{ToastKind, Toasts};
 use leptos::prelude::*;
 
@@ -18,7 +20,9 @@ pub fn DownloadButton() -> impl IntoView {
         preparing.set(true);
         let url = format!("/api/v1/havips/export.xlsx?lang={}", i18n.lang.get_untracked().code());
         leptos::task::spawn_local(async move {
-            if let Err(error) = save_file_from(&url).await {
+            if let Err(error) = save_file_from(&url).await
+                && !session_ended(&error)
+            {
                 Toasts::get().show(ToastKind::Error, i18n.lang.get_untracked().error(error.code).to_owned());
             }
             preparing.set(false);
