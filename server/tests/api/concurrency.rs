@@ -108,9 +108,9 @@ async fn two_server_processes_on_postgres_hold_the_limits() {
     fifty_creates_get_distinct_addresses(&servers).await;
 }
 
-/// Attaches racing an inventory sync that removes the VMs they attach: each attach either lands
-/// before the sync (and the sync then unbinds it) or finds the VM gone; never a 500, and no
-/// HAVIP is left with a master that is not bound to it.
+// Attaches racing an inventory sync that removes the VMs they attach: each attach either lands
+// before the sync (and the sync then unbinds it) or finds the VM gone; never a 500, and no
+// HAVIP is left with a master that is not bound to it.
 both_stores!(attaches_racing_a_sync_that_removes_their_vms, |app: TestApp| async move {
     let tenant = app.tenant().await;
     let subnet = tenant.subnet(0, 0);
