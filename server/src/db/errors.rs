@@ -67,13 +67,12 @@ impl StoreError {
     }
 }
 
-/// Whether the transaction lost to a concurrent one in a way that running it again resolves:
-/// Postgres aborted it to break a deadlock or a serialization conflict, or a row it refers to
-/// (a VM, a subnet) was deleted after it looked (an inventory sync); the next run sees the row
-/// gone and says so. Nothing was written.
+/// Whether the transaction lost to a concurrent one on Postgres in a way that running it again
+/// resolves: Postgres aborted it to break a deadlock or a serialization conflict, or a row it
+/// refers to (a VM, a subnet) was deleted after it looked; the next run sees the row gone and
+/// says so. Nothing was written. (SQLite has one writer: there, such errors are bugs.)
 pub fn is_transient_conflict(error: &StoreError) -> bool {
-    matches!(error, StoreError::Database(sqlx::Error::Database(db))
-        if db.is_foreign_key_violation() || matches!(db.code().as_deref(), Some("40P01" | "40001")))
+    matches!(error, StoreError::Database(sqlx::Error::Database(db)) if matches!(db.code().as_deref(), Some("40P01" | "40001" | "23503")))
 }
 
 /// Whether the error means the database cannot be reached (answer 503, not 500).

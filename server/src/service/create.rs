@@ -80,15 +80,14 @@ impl Backend {
             )
             .into());
         }
-        // What does not depend on the subnet's addresses is looked up before the subnet is
-        // locked, so that creates in one subnet wait for each other as briefly as possible.
-        let vms = check_vms(&mut tx, tenant, &vpc.id, new.vms.ids()).await?;
+        // What depends neither on the subnet's addresses nor on the VMs (which an inventory sync,
+        // holding the subnets, may move) is done before the subnet is locked, so that creates in
+        // one subnet wait for each other as briefly as possible.
         // A HAVIP belongs where its VPC does, unless told otherwise.
         let project_id = new.project_id.as_deref().unwrap_or(&vpc.project_id);
         let project = inventory::find_project(&mut tx, tenant, project_id)
             .await?
             .ok_or_else(|| AppError::with_detail(ErrorCode::ProjectNotFound, format!("no project {project_id}")))?;
-        let bindings = plan_new_bindings(&mut tx, &vms, self.settings.limits).await?;
         let id = new_id(IdKind::Havip);
         let now = now_micros();
         oplog::record(
@@ -123,6 +122,8 @@ impl Backend {
             }
             None => range.lowest_free(&inventory::used_addresses(&mut tx, &subnet.id).await?)?,
         };
+        let vms = check_vms(&mut tx, tenant, &vpc.id, new.vms.ids()).await?;
+        let bindings = plan_new_bindings(&mut tx, &vms, self.settings.limits).await?;
         let ip_text = ip.to_string();
         let search =
             search_text(new.name.as_str(), new.remark.as_str(), &id, &ip_text, vms.iter().map(|vm| vm.name.as_str()));

@@ -70,9 +70,9 @@ impl Backend {
         document: &InventoryDocument,
     ) -> Result<SyncReport, AppError> {
         let valid = document.validate()?;
-        // Postgres may break a deadlock with a concurrent write by aborting the sync: it runs
-        // again. No unique index is expected to refuse it.
-        with_retries(|| self.try_import(tenant_id, caller, &valid), |_| Some(AppError::internal())).await
+        // A sync that lost a race runs again: Postgres broke a deadlock with a concurrent write,
+        // or a concurrent first sync created the same project.
+        with_retries(|| self.try_import(tenant_id, caller, &valid), |_| None).await
     }
 
     async fn try_import(

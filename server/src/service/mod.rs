@@ -99,6 +99,7 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, StoreError>>,
 {
+    let mut last_conflict = None;
     for _ in 0..MAX_ATTEMPTS {
         match attempt().await {
             Ok(value) => return Ok(value),
@@ -107,13 +108,15 @@ where
                     if let Some(final_error) = on_unique(target) {
                         return Err(final_error);
                     }
+                    last_conflict = Some(error);
                 }
-                None if is_transient_conflict(&error) => {}
+                None if is_transient_conflict(&error) => last_conflict = Some(error),
                 None => return Err(public_error(error)),
             },
         }
     }
-    tracing::warn!("gave up after {MAX_ATTEMPTS} conflicting attempts");
+    let last = last_conflict.map(|error| error.to_string()).unwrap_or_default();
+    tracing::warn!(last = %last, "gave up after {MAX_ATTEMPTS} conflicting attempts");
     Err(AppError::new(ErrorCode::ServiceUnavailable))
 }
 

@@ -7,7 +7,7 @@ use super::commit_tenant_write;
 use super::{Backend, search_text, with_retries};
 use crate::db::{StoreError, UniqueTarget, now_micros};
 use crate::store::havips::{self, LockedHavip};
-use crate::store::oplog;
+use crate::store::{inventory, oplog};
 use app::domain::caller::Caller;
 use app::domain::havip::Havip;
 use app::domain::ids::{IdKind, is_well_formed};
@@ -91,6 +91,9 @@ impl Backend {
         let tenant = caller.tenant_id.as_str();
         let limits = self.settings.limits;
         let mut tx = self.db.begin().await?;
+        if matches!(binding, BindingChange::Replace(_) | BindingChange::Attach(_)) {
+            inventory::share_subnet_of_havip(&mut tx, self.db.dialect, tenant, id).await?;
+        }
         let current = havips::lock(&mut tx, tenant, id).await?.ok_or_else(AppError::not_found)?;
         if let Some(version) = changes.version
             && version != current.version

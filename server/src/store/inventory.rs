@@ -145,9 +145,31 @@ pub async fn lock_subnet(conn: &mut AnyConnection, dialect: Dialect, subnet_id: 
     Ok(())
 }
 
+/// Shares the lock of a HAVIP's subnet (Postgres; SQLite has one writer anyway), for a change
+/// that binds VMs: it then waits for an inventory sync, which may remove or move those VMs,
+/// instead of binding one that the sync is taking away.
+pub async fn share_subnet_of_havip(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    tenant_id: &str,
+    havip_id: &str,
+) -> Result<(), StoreError> {
+    if dialect == Dialect::Postgres {
+        sqlx::query(
+            "SELECT s.id FROM subnets s JOIN havips h ON h.subnet_id = s.id \
+             WHERE h.tenant_id = $1 AND h.id = $2 FOR SHARE OF s",
+        )
+        .bind(tenant_id)
+        .bind(havip_id)
+        .fetch_optional(conn)
+        .await?;
+    }
+    Ok(())
+}
+
 /// Takes every subnet of the tenant (Postgres; SQLite has one writer anyway), for an inventory
-/// sync: creates wait for it, so neither a new HAVIP nor a removed subnet or a VM's new
-/// address can slip between its checks and its writes.
+/// sync: creates and changes that bind VMs wait for it, so neither a new HAVIP, a binding, a
+/// removed subnet nor a VM's new address can slip between its checks and its writes.
 pub async fn lock_subnets_of_tenant(
     conn: &mut AnyConnection,
     dialect: Dialect,
@@ -229,8 +251,8 @@ pub struct SyncReport {
     pub subnets: usize,
     pub vms: usize,
     pub removed_vms: Vec<String>,
-    /// HAVIPs that lost bindings (their VMs left or moved to another VPC): as the deletes saw
-    /// them, including bindings made while the sync ran.
+    /// HAVIPs that lost bindings (their VMs left or moved to another VPC), as the deletes
+    /// found them.
     pub unbound_havips: Vec<String>,
 }
 
@@ -324,6 +346,24 @@ pub async fn sync(
         .rows_affected();
         owned_by_tenant(written, "subnet", &subnet.id)?;
     }
+    // VMs that are new or change address, for R6 below (what stays as it was is not judged
+    // again, so one old conflict does not block every later sync).
+    let addresses_before: std::collections::HashMap<String, (String, i64)> =
+        sqlx::query("SELECT id, subnet_id, ip_num FROM vms WHERE tenant_id = $1")
+            .bind(tenant_id)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|row| Ok((col(row, 0)?, (col(row, 1)?, col(row, 2)?))))
+            .collect::<Result<_, StoreError>>()?;
+    let readdressed: Vec<String> = inventory
+        .vms
+        .iter()
+        .filter(|vm| {
+            addresses_before.get(&vm.entry.id) != Some(&(vm.entry.subnet_id.clone(), i64::from(vm.ip.to_u32())))
+        })
+        .map(|vm| vm.entry.id.clone())
+        .collect();
     let mut unbound_havips = Vec::new();
     for vm in &inventory.vms {
         // A VM that moved to another VPC keeps no bindings: they were made for the old one.
@@ -365,19 +405,6 @@ pub async fn sync(
         owned_by_tenant(written, "VM", &vm.entry.id)?;
     }
 
-    // R6: no VM may take an address a HAVIP of its subnet holds.
-    let clash = sqlx::query(
-        "SELECT m.id, m.private_ip, h.id FROM vms m JOIN havips h ON h.subnet_id = m.subnet_id AND h.ip_num = m.ip_num \
-         WHERE m.tenant_id = $1 LIMIT 1",
-    )
-    .bind(tenant_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if let Some(row) = clash {
-        let (vm, ip, havip): (String, String, String) = (col(&row, 0)?, col(&row, 1)?, col(&row, 2)?);
-        return Err(invalid(format!("VM {vm} cannot have {ip}: HAVIP {havip} holds that address")));
-    }
-
     // Remove what the document leaves out: VMs (with their bindings), then subnets, then VPCs.
     let keep_vms: Vec<String> = inventory.vms.iter().map(|vm| vm.entry.id.clone()).collect();
     let removed_vms = ids_not_in(conn, "vms", tenant_id, &keep_vms).await?;
@@ -408,6 +435,7 @@ pub async fn sync(
         }
         sqlx::query("DELETE FROM vpcs WHERE id = $1").bind(&vpc).execute(&mut *conn).await?;
     }
+    refuse_vms_on_havip_addresses(conn, &readdressed).await?;
     unbound_havips.sort();
     unbound_havips.dedup();
     Ok(SyncReport {
@@ -417,6 +445,22 @@ pub async fn sync(
         removed_vms,
         unbound_havips,
     })
+}
+
+/// R6 for VMs: none of `vm_ids` may have the address a HAVIP of its subnet holds.
+async fn refuse_vms_on_havip_addresses(conn: &mut AnyConnection, vm_ids: &[String]) -> Result<(), StoreError> {
+    for chunk in vm_ids.chunks(500) {
+        let mut sql = Sql::new(
+            "SELECT m.id, m.private_ip, h.id FROM vms m \
+             JOIN havips h ON h.subnet_id = m.subnet_id AND h.ip_num = m.ip_num WHERE m.id IN (",
+        );
+        sql.bind_list(chunk).push(") LIMIT 1");
+        if let Some(row) = sql.fetch_all(conn).await?.first() {
+            let (vm, ip, havip): (String, String, String) = (col(row, 0)?, col(row, 1)?, col(row, 2)?);
+            return Err(invalid(format!("VM {vm} cannot have {ip}: HAVIP {havip} holds that address")));
+        }
+    }
+    Ok(())
 }
 
 async fn count(conn: &mut AnyConnection, sql: &str, id: &str) -> Result<i64, StoreError> {

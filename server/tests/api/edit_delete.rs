@@ -301,9 +301,11 @@ async fn delete_rebind_races(servers: &[Tenant]) {
         let rebind = servers[(round + 1) % servers.len()].patch(&path, &body);
         let (deleted, rebound) = tokio::join!(delete, rebind);
         assert_eq!(deleted.status(), 202, "the delete always applies (alone or after the rebind)");
+        let rebound_status = rebound.status().as_u16();
         assert!(
-            matches!(rebound.status().as_u16(), 200 | 404 | 409),
-            "the rebind applies first, or finds it deleting, or finds it gone"
+            matches!(rebound_status, 200 | 404 | 409),
+            "the rebind applies first, or finds it deleting, or finds it gone: {rebound_status} {}",
+            rebound.text().await.unwrap_or_default()
         );
         assert!(tenant.settled(&id(&havip)).await.is_none(), "then it is gone");
         for vm in &vms {

@@ -121,10 +121,14 @@ both_stores!(metrics_show_how_requests_were_authenticated, |app: TestApp| async 
     until("the cache in use", async || metric(&app, IN_USE).await == 1).await;
     let tenant = app.tenant().await;
     assert_eq!(status(&tenant).await, 200);
-    let (memory, database) = (metric(&app, FROM_MEMORY).await, metric(&app, FROM_DATABASE).await);
-    assert_eq!(status(&tenant).await, 200);
-    assert_eq!(metric(&app, FROM_MEMORY).await, memory + 1, "the repeat needed no lookup");
-    assert_eq!(metric(&app, FROM_DATABASE).await, database);
+    // The notifications of the tenant's own setting-up may still arrive and make the server
+    // forget what it kept (it is cautious); once they are in, a repeat needs no lookup.
+    until("a repeat answered from memory", async || {
+        let (memory, database) = (metric(&app, FROM_MEMORY).await, metric(&app, FROM_DATABASE).await);
+        assert_eq!(status(&tenant).await, 200);
+        metric(&app, FROM_MEMORY).await == memory + 1 && metric(&app, FROM_DATABASE).await == database
+    })
+    .await;
 });
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
