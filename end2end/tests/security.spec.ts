@@ -81,6 +81,8 @@ test('a session that ends while a dialog is open leads to the login page on subm
   await page.getByRole('button', { name: '新建' }).click();
   const dialog = page.getByRole('dialog', { name: '新建高可用VIP' });
   await dialog.getByLabel('名称').fill(unique('late-'));
+  // The VPC's VMs have arrived: the only request left to be refused is the submission.
+  await expect(dialog.getByRole('checkbox').first()).toBeVisible();
   await context.clearCookies({ name: 'havip_session' });
   await dialog.getByRole('button', { name: '确认创建' }).click();
   await expect(page).toHaveURL(new RegExp(`/login\\?next=${encodeURIComponent('/havips')}$`));

@@ -5,9 +5,9 @@
 use crate::domain::{AppError, ErrorCode};
 use leptos::prelude::*;
 
-/// Whether `error` says that the session has ended. If so, the browser is already on its way to
-/// the login page, and the caller has nothing more to show.
-pub fn session_ended(error: &AppError) -> bool {
+/// Sends the browser to the login page if `error` says that the session has ended, and answers
+/// whether it did: then the caller has nothing more to show.
+pub fn to_login_if_session_ended(error: &AppError) -> bool {
     let ended = error.code == ErrorCode::Unauthenticated;
     if ended {
         go_to_login();
@@ -19,7 +19,7 @@ pub fn session_ended(error: &AppError) -> bool {
 pub fn follow_session_end(load_error: impl Fn() -> Option<AppError> + 'static) {
     Effect::new(move |_| {
         if let Some(error) = load_error() {
-            session_ended(&error);
+            to_login_if_session_ended(&error);
         }
     });
 }

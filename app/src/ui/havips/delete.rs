@@ -7,7 +7,7 @@ use crate::domain::havip::Havip;
 use crate::domain::input::BatchItemResult;
 use crate::i18n::{by_count, fill};
 use crate::ui::I18n;
-use crate::ui::session_end::session_ended;
+use crate::ui::session_end::to_login_if_session_ended;
 use crate::ui::widgets::dialog::Dialog;
 use crate::ui::widgets::toast::{ToastKind, Toasts};
 use leptos::prelude::*;
@@ -56,7 +56,7 @@ pub fn DeleteDialog(havips: Vec<Havip>) -> impl IntoView {
                     }
                 }
                 // The browser is on its way to the login page: nothing more to show.
-                Err(error) if session_ended(&error) => return,
+                Err(error) if to_login_if_session_ended(&error) => return,
                 Err(error) => toasts.show(ToastKind::Error, i18n.lang.get_untracked().error(error.code)),
             }
             pending.set(false);

@@ -5,7 +5,7 @@
 
 use crate::domain::AppError;
 use crate::ui::I18n;
-use crate::ui::session_end::session_ended;
+use crate::ui::session_end::to_login_if_session_ended;
 use crate::ui::widgets::toast::{ToastKind, Toasts};
 use leptos::prelude::*;
 
@@ -21,7 +21,7 @@ pub fn DownloadButton() -> impl IntoView {
         let url = format!("/api/v1/havips/export.xlsx?lang={}", i18n.lang.get_untracked().code());
         leptos::task::spawn_local(async move {
             if let Err(error) = save_file_from(&url).await
-                && !session_ended(&error)
+                && !to_login_if_session_ended(&error)
             {
                 Toasts::get().show(ToastKind::Error, i18n.lang.get_untracked().error(error.code).to_owned());
             }

@@ -15,7 +15,7 @@ use crate::domain::remark::{REMARK_MAX_CHARS, Remark};
 use crate::domain::{AppError, ErrorCode, Field};
 use crate::i18n::fill;
 use crate::ui::I18n;
-use crate::ui::session_end::{follow_session_end, session_ended};
+use crate::ui::session_end::{follow_session_end, to_login_if_session_ended};
 use crate::ui::widgets::dialog::Dialog;
 use crate::ui::widgets::toast::{ToastKind, Toasts};
 use leptos::prelude::*;
@@ -113,7 +113,7 @@ fn EditForm(havip: Havip, inventory: Inventory, on_close: Callback<()>) -> impl 
                     state.refresh();
                 }
                 // The browser is on its way to the login page: nothing more to show.
-                Err(error) if session_ended(&error) => {}
+                Err(error) if to_login_if_session_ended(&error) => {}
                 Err(error) => {
                     if error.code == ErrorCode::VersionConflict {
                         // The list shows what changed, and the next edit starts from it.

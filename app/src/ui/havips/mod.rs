@@ -12,7 +12,7 @@ mod vm_picker;
 
 use super::I18n;
 use super::frame::ConsoleFrame;
-use super::session_end::{follow_session_end, session_ended};
+use super::session_end::{follow_session_end, to_login_if_session_ended};
 use crate::api::havips::{list_havips, load_inventory};
 use crate::domain::AppError;
 use crate::domain::havip::{Havip, HavipPage};
@@ -171,7 +171,7 @@ pub fn HavipsPage() -> impl IntoView {
                 loaded.items
             }
             Err(error) => {
-                session_ended(&error);
+                to_login_if_session_ended(&error);
                 Vec::new()
             }
         };
