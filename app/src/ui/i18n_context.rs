@@ -24,6 +24,16 @@ impl I18n {
         self.lang.get().texts()
     }
 
+    /// A reactive text followed by what it is about (`编辑 web-vip`): the accessible name of one
+    /// of many like buttons, which a screen reader must tell apart.
+    pub fn about(
+        self,
+        pick: fn(&'static Texts) -> &'static str,
+        subject: String,
+    ) -> impl Fn() -> String + Send + Sync + 'static {
+        move || format!("{} {}", pick(self.lang.get().texts()), subject)
+    }
+
     /// A reactive text: `{i18n.t(|t| t.create)}`.
     pub fn t(
         self,

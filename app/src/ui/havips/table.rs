@@ -207,10 +207,7 @@ fn HavipRow(havip: Havip) -> impl IntoView {
                         type="button"
                         class="icon-btn edit-inline"
                         title=i18n.t(|t| t.edit)
-                        aria-label={
-                            let name = name.clone();
-                            move || format!("{} {}", i18n.texts().edit, name)
-                        }
+                        aria-label=i18n.about(|t| t.edit, name.clone())
                         on:click=open_edit.clone()
                     >
                         "✎"
@@ -262,10 +259,7 @@ fn HavipRow(havip: Havip) -> impl IntoView {
                 <button
                     type="button"
                     class="btn-link"
-                    aria-label={
-                        let name = name.clone();
-                        move || format!("{} {}", i18n.texts().edit, name)
-                    }
+                    aria-label=i18n.about(|t| t.edit, name.clone())
                     on:click=open_edit
                 >
                     {i18n.t(|t| t.edit)}
@@ -275,10 +269,7 @@ fn HavipRow(havip: Havip) -> impl IntoView {
                     class="btn-link danger"
                     disabled=!deletable
                     title=not_deletable_reason
-                    aria-label={
-                        let name = name.clone();
-                        move || format!("{} {}", i18n.texts().delete, name)
-                    }
+                    aria-label=i18n.about(|t| t.delete, name.clone())
                     on:click=open_delete
                 >
                     {i18n.t(|t| t.delete)}
