@@ -8,7 +8,6 @@ use crate::store::{havips, oplog};
 use app::domain::caller::{Caller, Role};
 use app::domain::inventory::{Inventory, InventoryDocument, Project, Subnet, ValidInventory, Vm, Vpc};
 use app::domain::{AppError, ErrorCode};
-use std::collections::HashMap;
 
 impl Backend {
     /// Everything the console's filters and pickers need (kept per tenant revision).
@@ -84,18 +83,10 @@ impl Backend {
         let mut tx = self.db.begin().await?;
         inventory::lock_subnets_of_tenant(&mut tx, self.db.dialect, tenant_id).await?;
         let now = now_micros();
-        // HAVIPs whose VMs are renamed need their search text again; those whose VMs leave or
-        // move to another VPC (which unbinds them) their master and version too.
-        let before: HashMap<String, String> =
-            inventory::vms(&mut tx, tenant_id, None).await?.into_iter().map(|vm| (vm.id, vm.name)).collect();
-        let renamed: Vec<String> = valid
-            .vms
-            .iter()
-            .filter(|vm| before.get(&vm.entry.id).is_some_and(|name| *name != vm.entry.name))
-            .map(|vm| vm.entry.id.clone())
-            .collect();
-        let mut affected = havips::ids_bound_to(&mut tx, &renamed).await?;
         let report = inventory::sync(&mut tx, tenant_id, valid, now).await?;
+        // HAVIPs whose VMs are renamed need their search text again; those whose VMs left or
+        // moved to another VPC (which unbound them) their master and version too.
+        let mut affected = havips::ids_bound_to(&mut tx, &report.renamed_vms).await?;
         affected.extend(report.unbound_havips.iter().cloned());
         affected.sort();
         affected.dedup();

@@ -251,6 +251,8 @@ pub struct SyncReport {
     pub subnets: usize,
     pub vms: usize,
     pub removed_vms: Vec<String>,
+    /// VMs that kept their ID but changed name.
+    pub renamed_vms: Vec<String>,
     /// HAVIPs that lost bindings (their VMs left or moved to another VPC), as the deletes
     /// found them.
     pub unbound_havips: Vec<String>,
@@ -346,24 +348,32 @@ pub async fn sync(
         .rows_affected();
         owned_by_tenant(written, "subnet", &subnet.id)?;
     }
-    // VMs that are new or change address, for R6 below (what stays as it was is not judged
-    // again, so one old conflict does not block every later sync).
-    let addresses_before: std::collections::HashMap<String, (String, i64)> =
-        sqlx::query("SELECT id, subnet_id, ip_num FROM vms WHERE tenant_id = $1")
+    // The VMs as they were: those renamed are reported (their HAVIPs' search text changes);
+    // those new or with another address are judged by R6 below (what stays as it was is not
+    // judged again, so one old conflict does not block every later sync).
+    let before: std::collections::HashMap<String, (String, String, i64)> =
+        sqlx::query("SELECT id, name, subnet_id, ip_num FROM vms WHERE tenant_id = $1")
             .bind(tenant_id)
             .fetch_all(&mut *conn)
             .await?
             .iter()
-            .map(|row| Ok((col(row, 0)?, (col(row, 1)?, col(row, 2)?))))
+            .map(|row| Ok((col(row, 0)?, (col(row, 1)?, col(row, 2)?, col(row, 3)?))))
             .collect::<Result<_, StoreError>>()?;
-    let readdressed: Vec<String> = inventory
-        .vms
-        .iter()
-        .filter(|vm| {
-            addresses_before.get(&vm.entry.id) != Some(&(vm.entry.subnet_id.clone(), i64::from(vm.ip.to_u32())))
-        })
-        .map(|vm| vm.entry.id.clone())
-        .collect();
+    let mut renamed_vms = Vec::new();
+    let mut readdressed = Vec::new();
+    for vm in &inventory.vms {
+        match before.get(&vm.entry.id) {
+            Some((name, subnet_id, ip_num)) => {
+                if *name != vm.entry.name {
+                    renamed_vms.push(vm.entry.id.clone());
+                }
+                if *subnet_id != vm.entry.subnet_id || *ip_num != i64::from(vm.ip.to_u32()) {
+                    readdressed.push(vm.entry.id.clone());
+                }
+            }
+            None => readdressed.push(vm.entry.id.clone()),
+        }
+    }
     let mut unbound_havips = Vec::new();
     for vm in &inventory.vms {
         // A VM that moved to another VPC keeps no bindings: they were made for the old one.
@@ -443,6 +453,7 @@ pub async fn sync(
         subnets: keep_subnets.len(),
         vms: keep_vms.len(),
         removed_vms,
+        renamed_vms,
         unbound_havips,
     })
 }
