@@ -67,12 +67,25 @@ impl StoreError {
     }
 }
 
-/// Whether the transaction lost to a concurrent one on Postgres in a way that running it again
-/// resolves: Postgres aborted it to break a deadlock or a serialization conflict, or a row it
-/// refers to (a VM, a subnet) was deleted after it looked; the next run sees the row gone and
-/// says so. Nothing was written. (SQLite has one writer: there, such errors are bugs.)
-pub fn is_transient_conflict(error: &StoreError) -> bool {
-    matches!(error, StoreError::Database(sqlx::Error::Database(db)) if matches!(db.code().as_deref(), Some("40P01" | "40001" | "23503")))
+/// How a transaction lost to a concurrent one on Postgres, in a way that running it again
+/// resolves. Nothing was written. (SQLite has one writer: there, such errors are bugs.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LostRace {
+    /// Postgres aborted it to break a deadlock or a serialization conflict.
+    Aborted,
+    /// A row it refers to (a VM, a subnet) was deleted after it looked; the next run sees the
+    /// row gone and says so.
+    RowGone,
+}
+
+/// The race the transaction lost, if that is why it failed.
+pub fn lost_race(error: &StoreError) -> Option<LostRace> {
+    let StoreError::Database(sqlx::Error::Database(db)) = error else { return None };
+    match db.code().as_deref() {
+        Some("40P01" | "40001") => Some(LostRace::Aborted),
+        Some("23503") => Some(LostRace::RowGone),
+        _ => None,
+    }
 }
 
 /// Whether the error means the database cannot be reached (answer 503, not 500).

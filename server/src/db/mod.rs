@@ -8,7 +8,7 @@ pub mod change_feed;
 mod errors;
 pub mod identity_cache;
 
-pub use errors::{StoreError, UniqueTarget, is_transient_conflict, is_unavailable};
+pub use errors::{LostRace, StoreError, UniqueTarget, is_unavailable, lost_race};
 
 use app::domain::ids::{self, IdKind};
 use identity_cache::IdentityCache;

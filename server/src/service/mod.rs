@@ -17,7 +17,7 @@ pub mod query;
 pub mod update;
 
 use crate::db::identity_cache::IdentityCache;
-use crate::db::{Db, Dialect, StoreError, Tx, UniqueTarget, is_transient_conflict, is_unavailable};
+use crate::db::{Db, Dialect, LostRace, StoreError, Tx, UniqueTarget, is_unavailable, lost_race};
 use crate::settings::Settings;
 use app::domain::{AppError, ErrorCode, Field};
 use std::future::Future;
@@ -86,6 +86,11 @@ pub fn public_error(error: StoreError) -> AppError {
 /// How many times a write runs again after losing a race on a unique index.
 const MAX_ATTEMPTS: usize = 64;
 
+/// How many times a write may find a row it refers to gone. One run after a concurrent delete
+/// sees the row missing and says so; a foreign key that keeps refusing is a bug, and is
+/// reported as one (logged, `Internal`) rather than retried like a race and answered 503.
+const MAX_ROW_GONE_ATTEMPTS: usize = 3;
+
 /// Runs a write transaction again when a concurrent writer took the slot or address it
 /// chose, or when Postgres broke a deadlock with one (two creates taking the same VMs' slots
 /// in opposite orders); each lost race means another write committed, so this makes progress.
@@ -100,6 +105,7 @@ where
     Fut: Future<Output = Result<T, StoreError>>,
 {
     let mut last_conflict = None;
+    let mut rows_gone = 0;
     for _ in 0..MAX_ATTEMPTS {
         match attempt().await {
             Ok(value) => return Ok(value),
@@ -110,8 +116,17 @@ where
                     }
                     last_conflict = Some(error);
                 }
-                None if is_transient_conflict(&error) => last_conflict = Some(error),
-                None => return Err(public_error(error)),
+                None => match lost_race(&error) {
+                    Some(LostRace::RowGone) if rows_gone + 1 >= MAX_ROW_GONE_ATTEMPTS => {
+                        return Err(public_error(error));
+                    }
+                    Some(LostRace::RowGone) => {
+                        rows_gone += 1;
+                        last_conflict = Some(error);
+                    }
+                    Some(LostRace::Aborted) => last_conflict = Some(error),
+                    None => return Err(public_error(error)),
+                },
             },
         }
     }
@@ -135,4 +150,98 @@ pub fn search_text<'a>(
         text.push_str(vm);
     }
     text.to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::error::{DatabaseError, ErrorKind};
+    use std::borrow::Cow;
+    use std::cell::Cell;
+
+    /// A database refusal with a Postgres SQLSTATE, as sqlx reports one.
+    #[derive(Debug)]
+    struct Refusal(&'static str);
+
+    impl std::fmt::Display for Refusal {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "refused with {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Refusal {}
+
+    impl DatabaseError for Refusal {
+        fn message(&self) -> &str {
+            "refused"
+        }
+        fn code(&self) -> Option<Cow<'_, str>> {
+            Some(Cow::Borrowed(self.0))
+        }
+        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            self
+        }
+        fn kind(&self) -> ErrorKind {
+            if self.0 == "23503" { ErrorKind::ForeignKeyViolation } else { ErrorKind::Other }
+        }
+    }
+
+    /// Runs `with_retries` on a write that is refused with `code` its first `refusals` times;
+    /// answers the outcome and how many times the write ran.
+    async fn run(code: &'static str, refusals: usize) -> (Result<(), AppError>, usize) {
+        let runs = Cell::new(0);
+        let outcome = with_retries(
+            || {
+                runs.set(runs.get() + 1);
+                let refused = runs.get() <= refusals;
+                async move {
+                    if refused {
+                        Err(StoreError::Database(sqlx::Error::Database(Box::new(Refusal(code)))))
+                    } else {
+                        Ok(())
+                    }
+                }
+            },
+            |_| None,
+        )
+        .await;
+        (outcome, runs.get())
+    }
+
+    #[tokio::test]
+    async fn a_row_found_gone_runs_the_write_again() {
+        let (outcome, runs) = run("23503", MAX_ROW_GONE_ATTEMPTS - 1).await;
+        assert!(outcome.is_ok());
+        assert_eq!(runs, MAX_ROW_GONE_ATTEMPTS);
+    }
+
+    #[tokio::test]
+    async fn a_foreign_key_that_keeps_refusing_is_an_internal_error_after_a_few_runs() {
+        let (outcome, runs) = run("23503", usize::MAX).await;
+        assert_eq!(outcome.expect_err("refused").code, ErrorCode::Internal);
+        assert_eq!(runs, MAX_ROW_GONE_ATTEMPTS);
+    }
+
+    #[tokio::test]
+    async fn deadlocks_are_run_again_until_the_attempts_run_out() {
+        let (outcome, runs) = run("40P01", 5).await;
+        assert!(outcome.is_ok());
+        assert_eq!(runs, 6);
+        let (outcome, runs) = run("40001", usize::MAX).await;
+        assert_eq!(outcome.expect_err("refused").code, ErrorCode::ServiceUnavailable);
+        assert_eq!(runs, MAX_ATTEMPTS);
+    }
+
+    #[tokio::test]
+    async fn other_database_errors_are_not_run_again() {
+        let (outcome, runs) = run("42601", usize::MAX).await;
+        assert_eq!(outcome.expect_err("refused").code, ErrorCode::Internal);
+        assert_eq!(runs, 1);
+    }
 }
