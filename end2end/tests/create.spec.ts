@@ -3,7 +3,7 @@
 
 import { expect, test, type Page, type Route } from '@playwright/test';
 import { havipCli } from '../global-setup';
-import { base, cell, createHavip, freshTenant, hydrated, login, pager, reload, row, toasts, unique, vmBox, vmOption } from './helpers';
+import { base, cell, createHavip, demo, freshTenant, hydrated, login, pager, reload, row, toasts, unique, vmBox, vmOption } from './helpers';
 
 /** Opens the create wizard and answers its dialog. */
 async function openWizard(page: Page) {
@@ -256,6 +256,79 @@ test('after a create under a filter, the list shows the default view with the ne
   await expect(page).toHaveURL(/\/havips\?page_size=50$/);
   await expect(row(page, name)).toBeVisible();
   await expect(pager(page).getByLabel('每页条数')).toHaveValue('50');
+});
+
+test('confirming again after the answer was lost does not create a second HAVIP', async ({ page }) => {
+  const tenant = freshTenant();
+  await login(page, tenant.username, tenant.password);
+  const name = unique('retry-');
+  // The first create reaches the server, but its answer never reaches the page.
+  let creates = 0;
+  await page.route('**/api/fn/create_havip', async (route) => {
+    creates += 1;
+    if (creates === 1) {
+      await route.fetch();
+      await route.abort();
+    } else {
+      await route.continue();
+    }
+  });
+  const dialog = await openWizard(page);
+  await dialog.getByLabel('名称').fill(name);
+  await dialog.getByLabel('子网').selectOption(tenant.subnet);
+  await dialog.getByRole('button', { name: '确认创建' }).click();
+  await expect(toasts(page).getByText('服务暂时不可用，请稍后重试')).toBeVisible();
+  await expect(dialog.getByLabel('名称')).toHaveValue(name);
+  await dialog.getByRole('button', { name: '确认创建' }).click();
+  await expect(dialog).toBeHidden();
+  expect(creates).toBe(2);
+  const found = await (await page.request.get(`${base()}/api/v1/havips?q=${name}`)).json();
+  expect(found.total).toBe(1);
+  await expect(row(page, name)).toHaveCount(1);
+});
+
+test('the project follows the VPC until one is chosen, and the HAVIP lands in the one shown', async ({ page }) => {
+  await login(page);
+  const name = unique('project-');
+  const dialog = await openWizard(page);
+  const project = dialog.getByLabel('项目组');
+  await dialog.getByLabel('名称').fill(name);
+  // The demo's VPCs belong to the projects ops and test: that is where a HAVIP goes by default.
+  await expect(project.getByRole('option', { name: 'ops', selected: true })).toBeAttached();
+  await dialog.getByLabel('VPC').selectOption(demo.test.vpc);
+  await expect(project.getByRole('option', { name: 'test', selected: true })).toBeAttached();
+  // Once the user picks one, it stays whatever the VPC.
+  const tenantDefault = (await project.getByRole('option', { name: /（默认）$/ }).textContent())!;
+  await project.selectOption({ label: tenantDefault });
+  await dialog.getByLabel('VPC').selectOption(demo.prod.vpc);
+  await expect(project.getByRole('option', { name: tenantDefault, selected: true })).toBeAttached();
+  await dialog.getByRole('button', { name: '确认创建' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(cell(row(page, name), '项目组')).toHaveText(tenantDefault.replace('（默认）', ''));
+});
+
+test('a slow answer for a VPC chosen before does not replace the answer for the VPC chosen again', async ({ page }) => {
+  await login(page);
+  // The first load (the default VPC) is held; the loads after it go through.
+  const held: Route[] = [];
+  await page.route('**/api/fn/vms', (route) => (held.length === 0 ? held.push(route) : route.continue()));
+  const dialog = await openWizard(page);
+  const picker = dialog.getByRole('group', { name: /关联虚拟机/ });
+  await expect(dialog.getByLabel('VPC')).toHaveValue(demo.prod.vpc);
+  await expect.poll(() => held.length).toBe(1);
+  await dialog.getByLabel('VPC').selectOption(demo.test.vpc);
+  await expect(vmBox(dialog, 'app-01')).toBeVisible();
+  await dialog.getByLabel('VPC').selectOption(demo.prod.vpc);
+  await expect(vmBox(dialog, 'web-01')).toBeVisible();
+  // The first request for this VPC fails only now: the newer answer stands. Once the page has
+  // seen the failure and drawn a frame after it, the picker must not show it.
+  const failed = page.waitForEvent('requestfailed', (request) => request.url().endsWith('/api/fn/vms'));
+  await held[0].abort();
+  await failed;
+  await page.evaluate(() => new Promise((drawn) => requestAnimationFrame(() => requestAnimationFrame(drawn))));
+  await page.unroute('**/api/fn/vms');
+  await expect(picker.getByRole('alert')).toHaveCount(0);
+  await expect(vmBox(dialog, 'web-01')).toBeVisible();
 });
 
 test('the VM picker says while the VMs load, and when they could not be loaded, with a retry', async ({ page }) => {

@@ -43,12 +43,14 @@ pub async fn load_vms(vpc_id: String) -> Result<Vec<Vm>, AppError> {
     )
 }
 
+/// `idempotency_key` works as the REST API's `Idempotency-Key` (R15): the wizard sends one,
+/// so that confirming again after a lost answer does not create a second HAVIP.
 #[server(prefix = "/api/fn", endpoint = "create_havip", input = Json)]
-pub async fn create_havip(request: CreateHavipRequest) -> Result<Havip, AppError> {
+pub async fn create_havip(request: CreateHavipRequest, idempotency_key: Option<String>) -> Result<Havip, AppError> {
     with_status(
         async move {
             let (console, caller) = super::port::authenticated()?;
-            console.create_havip(&caller, request, None).await
+            console.create_havip(&caller, request, idempotency_key).await
         }
         .await,
     )

@@ -73,11 +73,20 @@ fn CreateForm(inventory: Inventory, on_close: Callback<()>) -> impl IntoView {
     let subnet_id = RwSignal::new(first_subnet_of(&first_vpc));
     let ip = RwSignal::new(String::new());
     let vm_ids = RwSignal::new(Vec::<String>::new());
-    let project_id = RwSignal::new(String::new());
+    // None until the user picks a project: the HAVIP then goes to its VPC's project, which the
+    // list shows selected, so the dialog always says where the HAVIP will be.
+    let chosen_project = RwSignal::new(None::<String>);
     let submitted = RwSignal::new(false);
     let pending = RwSignal::new(false);
     let server_error = RwSignal::new(None::<AppError>);
     let inventory = StoredValue::new(inventory);
+    let project_id = move || {
+        chosen_project.get().unwrap_or_else(|| {
+            inventory
+                .with_value(|inv| inv.vpcs.iter().find(|v| v.id == vpc_id.get()).map(|v| v.project_id.clone()))
+                .unwrap_or_default()
+        })
+    };
 
     let touched_name = Touched::new(submitted);
     let touched_remark = Touched::new(submitted);
@@ -137,6 +146,7 @@ fn CreateForm(inventory: Inventory, on_close: Callback<()>) -> impl IntoView {
         None => i18n.texts().ip_hint_no_subnet.to_owned(),
     });
 
+    let sent = StoredValue::new(None::<(CreateHavipRequest, String)>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         submitted.set(true);
@@ -157,12 +167,19 @@ fn CreateForm(inventory: Inventory, on_close: Callback<()>) -> impl IntoView {
             subnet_id: subnet_id.get_untracked(),
             ip: text(ip),
             vm_ids: Some(vm_ids.get_untracked()),
-            project_id: text(project_id),
+            project_id: Some(untrack(project_id)).filter(|p| !p.is_empty()),
         };
+        // Confirming the same request again (its answer was lost) reuses its key, so the server
+        // answers the first create instead of making a second HAVIP; a changed request is a new
+        // create under a new key.
+        let key = sent
+            .with_value(|sent| sent.as_ref().filter(|(before, _)| *before == request).map(|(_, key)| key.clone()))
+            .or_else(new_idempotency_key);
+        sent.set_value(key.clone().map(|key| (request.clone(), key)));
         pending.set(true);
         server_error.set(None);
         leptos::task::spawn_local(async move {
-            match create_havip(request).await {
+            match create_havip(request, key).await {
                 Ok(havip) => {
                     Toasts::get().show(ToastKind::Success, fill(i18n.texts().created_toast, &[("name", &havip.name)]));
                     state.dialog.set(DialogState::Closed);
@@ -236,11 +253,11 @@ fn CreateForm(inventory: Inventory, on_close: Callback<()>) -> impl IntoView {
                 }}
                 <div class="field" class:has-error=move || project_error.get().is_some()>
                     <label class="field-label" for="havip-project">{i18n.t(|t| t.field_project)}</label>
-                    <select id="havip-project" class="select" on:change=move |ev| project_id.set(event_target_value(&ev))>
+                    <select id="havip-project" class="select" on:change=move |ev| chosen_project.set(Some(event_target_value(&ev)))>
                         {inventory.with_value(|inv| inv.projects.iter().map(|p| {
                             let label = if p.is_default { format!("{}{}", p.name, i18n.texts().default_project) } else { p.name.clone() };
-                            let value = if p.is_default { String::new() } else { p.id.clone() };
-                            view! { <option value=value selected=p.is_default>{label}</option> }
+                            let id = p.id.clone();
+                            view! { <option value=p.id.clone() selected=move || project_id() == id>{label}</option> }
                         }).collect_view())}
                     </select>
                     <p class="field-error" role="alert">{move || project_error.get()}</p>
@@ -248,5 +265,22 @@ fn CreateForm(inventory: Inventory, on_close: Callback<()>) -> impl IntoView {
             </div>
             <DialogButtons confirm=i18n.t(|t| t.confirm_create) pending on_cancel=on_close />
         </form>
+    }
+}
+
+/// A key no other create uses (R15): 128 random bits from the browser, which has them over
+/// plain HTTP too (unlike `crypto.randomUUID`). None where it has not: the create is then sent
+/// without one, as before.
+fn new_idempotency_key() -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        let mut bytes = [0u8; 16];
+        let crypto = web_sys::window()?.crypto().ok()?;
+        crypto.get_random_values_with_u8_array(&mut bytes).ok()?;
+        Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        None
     }
 }

@@ -27,13 +27,17 @@ pub struct VpcVms {
 impl VpcVms {
     pub fn load(vpc_id: Signal<String>) -> VpcVms {
         let vms = VpcVms { answer: RwSignal::new(None), vpc_id, attempt: RwSignal::new(0) };
+        let latest_request = StoredValue::new(0u32);
         Effect::new(move |_| {
             vms.attempt.track();
             let vpc = vpc_id.get();
+            let request = latest_request.get_value().wrapping_add(1);
+            latest_request.set_value(request);
             leptos::task::spawn_local(async move {
                 let answer = load_vms(vpc.clone()).await;
-                // A slow answer for a VPC chosen before must not stand for the one chosen now.
-                if vpc_id.try_get_untracked().as_ref() == Some(&vpc) {
+                // Only the latest request's answer stands: a slow one for a VPC chosen before,
+                // even one chosen again since (A, B, A), must not replace a newer answer.
+                if latest_request.try_get_value() == Some(request) {
                     vms.answer.set(Some((vpc, answer)));
                 }
             });
