@@ -2,7 +2,7 @@
 // pages in the URL, and the language switch.
 
 import { expect, test } from '@playwright/test';
-import { base, cell, createHavip, createSettled, freshTenant, login, pager, reload, row, shownNames, toasts, unique } from './helpers';
+import { base, cell, createHavip, createSettled, freshTenant, hydrated, login, pager, reload, row, shownNames, toasts, unique } from './helpers';
 
 test('the page loads, shows the demo HAVIPs and hydrates', async ({ page }) => {
   const errors: string[] = [];
@@ -156,6 +156,26 @@ test('a status filter, a sort, a page size and a page change live in the URL', a
   await reload(page);
   await expect(pager(page).getByLabel('每页条数')).toHaveValue('50');
   await expect.poll(() => shownNames(page)).toEqual([...names].reverse());
+});
+
+test('a link filtering by VM shows the filter, which can be removed, and an odd page size shows as it is', async ({ page }) => {
+  const tenant = freshTenant();
+  await login(page, tenant.username, tenant.password);
+  const [vm] = tenant.vms;
+  await createSettled(page, [
+    { name: 'on-the-vm', vpc_id: tenant.vpc, subnet_id: tenant.subnet, vm_ids: [vm.id] },
+    { name: 'elsewhere', vpc_id: tenant.vpc, subnet_id: tenant.subnet },
+  ]);
+  await page.goto(`${base()}/havips?vm_id=${vm.id}&page_size=30`);
+  await hydrated(page);
+  await expect(row(page, 'on-the-vm')).toBeVisible();
+  await expect(row(page, 'elsewhere')).toHaveCount(0);
+  await expect(page.getByText(`虚拟机：${vm.id}`)).toBeVisible();
+  await expect(pager(page).getByLabel('每页条数')).toHaveValue('30');
+  await page.getByRole('button', { name: '移除虚拟机筛选' }).click();
+  await expect(row(page, 'elsewhere')).toBeVisible();
+  await expect(page.getByText(`虚拟机：${vm.id}`)).toHaveCount(0);
+  await expect(page).toHaveURL(/\/havips\?page_size=30$/);
 });
 
 test('the status drop-down closes when the user clicks elsewhere', async ({ page }) => {

@@ -28,6 +28,8 @@ pub static TEXTS: Texts = Texts {
     all_subnets: "All subnets",
     all_projects: "All projects",
     clear_filters: "Clear filters",
+    vm_filter: "VM: {id}",
+    remove_vm_filter: "Remove the VM filter",
     refresh: "Refresh",
 
     col_name_remark: "Name/Remark",

@@ -113,6 +113,9 @@ pub struct Texts {
     pub all_subnets: &'static str,
     pub all_projects: &'static str,
     pub clear_filters: &'static str,
+    /// The VM filter that only a link can set (`?vm_id=`): `{id}`.
+    pub vm_filter: &'static str,
+    pub remove_vm_filter: &'static str,
     pub refresh: &'static str,
 
     pub col_name_remark: &'static str,

@@ -28,6 +28,8 @@ pub static TEXTS: Texts = Texts {
     all_subnets: "全部子网",
     all_projects: "全部项目组",
     clear_filters: "清除筛选",
+    vm_filter: "虚拟机：{id}",
+    remove_vm_filter: "移除虚拟机筛选",
     refresh: "刷新",
 
     col_name_remark: "名称/备注",

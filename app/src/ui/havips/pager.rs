@@ -31,7 +31,7 @@ pub fn Pager() -> impl IntoView {
                                     }
                                 }
                             >
-                                {PAGE_SIZES
+                                {page_sizes_with(query.page_size)
                                     .into_iter()
                                     .map(|size| view! {
                                         <option value=size.to_string() selected=size == query.page_size>
@@ -55,4 +55,15 @@ pub fn Pager() -> impl IntoView {
             })}
         </Transition>
     }
+}
+
+/// The sizes the box offers: the usual ones, and the one in use when a link asked for another
+/// (the API takes 1 to 100), so that the box says how many rows are shown.
+fn page_sizes_with(current: u32) -> Vec<u32> {
+    let mut sizes = PAGE_SIZES.to_vec();
+    if !sizes.contains(&current) {
+        sizes.push(current);
+        sizes.sort_unstable();
+    }
+    sizes
 }

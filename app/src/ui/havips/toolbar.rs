@@ -4,6 +4,7 @@ use super::download::DownloadButton;
 use super::{Dialog, PageState};
 use crate::domain::list_query::ListQuery;
 use crate::domain::status::HavipStatus;
+use crate::i18n::fill;
 use crate::ui::I18n;
 use leptos::prelude::*;
 use std::time::Duration;
@@ -165,8 +166,16 @@ fn InventoryFilters() -> impl IntoView {
     };
     let any_filter = move || {
         let q = state.current_query();
-        !q.statuses.is_empty() || q.vpc_id.is_some() || q.subnet_id.is_some() || q.project_id.is_some() || q.q.is_some()
+        !q.statuses.is_empty()
+            || q.vpc_id.is_some()
+            || q.subnet_id.is_some()
+            || q.project_id.is_some()
+            || q.vm_id.is_some()
+            || q.q.is_some()
     };
+    // A link may filter by VM (`?vm_id=`, as the API does); the toolbar has no picker for it,
+    // so it shows as a tag that can be removed rather than filtering unseen.
+    let vm_filter = move || state.current_query().vm_id;
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
@@ -205,6 +214,14 @@ fn InventoryFilters() -> impl IntoView {
                 }
             })}
         </Transition>
+        {move || vm_filter().map(|id| view! {
+            <span class="filter-tag">
+                {move || fill(i18n.texts().vm_filter, &[("id", &id)])}
+                <button type="button" class="btn-link" aria-label=i18n.t(|t| t.remove_vm_filter) on:click=move |_| {
+                    set(|q, v| q.vm_id = v, String::new())
+                }>"×"</button>
+            </span>
+        })}
         {move || any_filter().then(|| view! {
             <button type="button" class="btn btn-link" on:click=move |_| {
                 let current = state.current_query();
