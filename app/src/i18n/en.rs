@@ -30,6 +30,7 @@ pub static TEXTS: Texts = Texts {
     clear_filters: "Clear filters",
     vm_filter: "VM: {id}",
     remove_vm_filter: "Remove the VM filter",
+    status_with_reason: "{status}: {reason}",
     refresh: "Refresh",
 
     col_name_remark: "Name/Remark",

@@ -116,6 +116,8 @@ pub struct Texts {
     /// The VM filter that only a link can set (`?vm_id=`): `{id}`.
     pub vm_filter: &'static str,
     pub remove_vm_filter: &'static str,
+    /// A status with its reason, in the Excel file: `{status}`, `{reason}`.
+    pub status_with_reason: &'static str,
     pub refresh: &'static str,
 
     pub col_name_remark: &'static str,

@@ -30,6 +30,7 @@ pub static TEXTS: Texts = Texts {
     clear_filters: "清除筛选",
     vm_filter: "虚拟机：{id}",
     remove_vm_filter: "移除虚拟机筛选",
+    status_with_reason: "{status}：{reason}",
     refresh: "刷新",
 
     col_name_remark: "名称/备注",

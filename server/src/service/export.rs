@@ -10,7 +10,7 @@ use crate::store::inventory;
 use app::domain::AppError;
 use app::domain::caller::Caller;
 use app::domain::time::UtcOffset;
-use app::i18n::Lang;
+use app::i18n::{Lang, fill};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
 use std::collections::HashMap;
 use std::io::Write;
@@ -80,7 +80,13 @@ impl Names {
             row.name,
             row.remark,
             row.id,
-            lang.status(row.status).to_owned(),
+            // As in the list: a failed HAVIP says why.
+            match row.status_reason.filter(|reason| !reason.is_empty()) {
+                Some(reason) => {
+                    fill(lang.texts().status_with_reason, &[("status", lang.status(row.status)), ("reason", &reason)])
+                }
+                None => lang.status(row.status).to_owned(),
+            },
             name_of(&self.vpcs, row.vpc_id),
             name_of(&self.subnets, row.subnet_id),
             row.ip,

@@ -15,6 +15,8 @@ pub struct ExportRow {
     pub name: String,
     pub remark: String,
     pub status: HavipStatus,
+    /// Why a failed HAVIP failed.
+    pub status_reason: Option<String>,
     pub ip: String,
     pub vpc_id: String,
     pub subnet_id: String,
@@ -27,7 +29,8 @@ pub struct ExportRow {
 pub type RowBatches = tokio::sync::mpsc::Sender<Result<Vec<ExportRow>, app::domain::AppError>>;
 
 /// One HAVIP-and-binding pair as the chunk's JSON has it.
-type Pair = (String, String, String, String, String, String, String, String, i64, Option<String>, Option<i64>);
+type Pair =
+    (String, String, String, String, String, String, String, String, i64, Option<String>, Option<i64>, Option<String>);
 
 /// Streams the tenant's rows in creation order into `out`, in batches of `chunk`; stops early
 /// when the receiver is gone.
@@ -52,8 +55,8 @@ async fn stream_json_chunks(
     out: &RowBatches,
 ) -> Result<(), StoreError> {
     let sql = "SELECT json_group_array(json_array(h.id, h.name, h.remark, h.status, h.ip, h.vpc_id, h.subnet_id, \
-         h.project_id, h.created_at, b.vm_id, b.havip_slot)) \
-         FROM (SELECT id, name, remark, status, ip, vpc_id, subnet_id, project_id, created_at FROM havips \
+         h.project_id, h.created_at, b.vm_id, b.havip_slot, h.status_reason)) \
+         FROM (SELECT id, name, remark, status, ip, vpc_id, subnet_id, project_id, created_at, status_reason FROM havips \
                WHERE tenant_id = $1 AND (created_at > $2 OR (created_at = $2 AND id > $3)) \
                ORDER BY created_at, id LIMIT $4) h \
          LEFT JOIN havip_bindings b ON b.havip_id = h.id";
@@ -93,7 +96,7 @@ async fn stream_rows(
     use futures::TryStreamExt;
     let mut rows = sqlx::query(
         "SELECT h.id, h.name, h.remark, h.status, h.ip, h.vpc_id, h.subnet_id, h.project_id, h.created_at, \
-         b.vm_id, b.havip_slot FROM havips h LEFT JOIN havip_bindings b ON b.havip_id = h.id \
+         b.vm_id, b.havip_slot, h.status_reason FROM havips h LEFT JOIN havip_bindings b ON b.havip_id = h.id \
          WHERE h.tenant_id = $1 ORDER BY h.created_at, h.id",
     )
     .bind(tenant_id)
@@ -117,6 +120,7 @@ async fn stream_rows(
                 name: col(&row, 1)?,
                 remark: col(&row, 2)?,
                 status: status_from_db(&status)?,
+                status_reason: col(&row, 11)?,
                 ip: col(&row, 4)?,
                 vpc_id: col(&row, 5)?,
                 subnet_id: col(&row, 6)?,
@@ -148,10 +152,11 @@ fn take_vms(row: &mut ExportRow, slots: &mut Vec<(i64, String)>) {
 fn rows_of(mut pairs: Vec<Pair>) -> Result<Vec<ExportRow>, StoreError> {
     pairs.sort_by(|a, b| (a.8, &a.0, a.10).cmp(&(b.8, &b.0, b.10)));
     let mut rows: Vec<ExportRow> = Vec::new();
-    for (id, name, remark, status, ip, vpc_id, subnet_id, project_id, created_at, vm_id, _) in pairs {
+    for (id, name, remark, status, ip, vpc_id, subnet_id, project_id, created_at, vm_id, _, status_reason) in pairs {
         if rows.last().is_none_or(|row| row.id != id) {
             rows.push(ExportRow {
                 status: status_from_db(&status)?,
+                status_reason,
                 id,
                 name,
                 remark,

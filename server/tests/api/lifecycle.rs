@@ -49,6 +49,13 @@ exit 0"#,
         );
         let listed = tenant.list("status=failed").await;
         assert_eq!(listed["items"][0]["status_reason"], "switch sw-7 refused the VIP", "shown in the list");
+        // The Excel file says why as well, in the status cell, as the list does.
+        for (query, status) in
+            [("?lang=en", "Failed: switch sw-7 refused the VIP"), ("", "失败：switch sw-7 refused the VIP")]
+        {
+            let file = tenant.get(&format!("/havips/export.xlsx{query}")).await.bytes().await.expect("bytes");
+            assert_eq!(crate::export::read_rows(&file)[1][3], status, "{store:?}");
+        }
         // A failed HAVIP can be deleted.
         assert_eq!(tenant.delete(&format!("/havips/{id}")).await.status(), 202);
         assert!(tenant.settled(id).await.is_none(), "{store:?}: deleted");
