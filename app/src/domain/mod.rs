@@ -4,6 +4,7 @@
 pub mod binding;
 pub mod caller;
 pub mod cidr;
+mod combining_marks;
 pub mod error;
 pub mod havip;
 pub mod ids;

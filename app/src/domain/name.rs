@@ -1,12 +1,14 @@
 //! R1: a HAVIP's name.
 
+use super::combining_marks::is_combining_mark;
 use super::error::{AppError, ErrorCode};
 use serde::{Deserialize, Serialize};
 
 pub const NAME_MAX_CHARS: usize = 128;
 
 /// A validated name: 1–128 characters after trimming; letters of any script, digits, space,
-/// `.`, `_` and `-`.
+/// `.`, `_` and `-`. Letters include the combining marks that scripts such as Devanagari, Thai
+/// or Arabic write them with (नमस्ते, น้ำ): a mark may follow a letter, a digit or another mark.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct HavipName(String);
@@ -24,7 +26,7 @@ impl HavipName {
                 format!("the name has {length} characters; at most {NAME_MAX_CHARS} are allowed"),
             ));
         }
-        if let Some(bad) = trimmed.chars().find(|c| !is_name_char(*c)) {
+        if let Some(bad) = first_refused_char(trimmed) {
             return Err(AppError::with_detail(
                 ErrorCode::InvalidName,
                 format!("the name may not contain {bad:?}; use letters, digits, space, '.', '_' or '-'"),
@@ -42,8 +44,16 @@ impl HavipName {
     }
 }
 
-fn is_name_char(c: char) -> bool {
-    c.is_alphanumeric() || matches!(c, ' ' | '.' | '_' | '-')
+fn first_refused_char(name: &str) -> Option<char> {
+    let mut after_letter = false;
+    for c in name.chars() {
+        let letter = c.is_alphanumeric() || (after_letter && is_combining_mark(c));
+        if !letter && !matches!(c, ' ' | '.' | '_' | '-') {
+            return Some(c);
+        }
+        after_letter = letter;
+    }
+    None
 }
 
 #[cfg(test)]
@@ -53,7 +63,9 @@ mod tests {
 
     #[test]
     fn accepts_names_of_any_script() {
-        for good in ["web-vip", "数据库主备 VIP", "a", "v1.2_x", "  padded  "] {
+        // Hindi, Thai and Arabic names carry combining marks; so does an accent written apart.
+        for good in ["web-vip", "数据库主备 VIP", "a", "v1.2_x", "  padded  ", "नमस्ते", "น้ำ-vip", "مُحَمَّد", "cafe\u{301}"]
+        {
             assert!(HavipName::parse(good).is_ok(), "{good}");
         }
         assert_eq!(HavipName::parse("  padded  ").expect("ok").as_str(), "padded");
@@ -66,6 +78,10 @@ mod tests {
             assert_eq!(HavipName::parse(bad).expect_err(bad).code, ErrorCode::InvalidName, "{bad:?}");
         }
         assert!(HavipName::parse(&"a".repeat(129)).is_err());
+        // A mark combines with the letter before it: none at the start, after a space or a sign.
+        for bad in ["\u{301}abc", "a \u{301}", "a-\u{94d}", "a.\u{e49}"] {
+            assert_eq!(HavipName::parse(bad).expect_err(bad).code, ErrorCode::InvalidName, "{bad:?}");
+        }
     }
 
     proptest! {

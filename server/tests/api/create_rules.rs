@@ -36,6 +36,7 @@ both_stores!(r1_r2_name_and_remark, |app: TestApp| async move {
         json!("tab\there"),
         json!("<b>x</b>"),
         json!("x'; DROP TABLE havips;--"),
+        json!("\u{301}mark-first"),
     ] {
         refused(&tenant, with(&tenant, json!({"name": name})), 422, "InvalidName", Some("name")).await;
     }
@@ -51,6 +52,10 @@ both_stores!(r1_r2_name_and_remark, |app: TestApp| async move {
     assert_eq!(ok["name"], "数据库 主备.v1_a-b", "trimmed");
     assert_eq!(ok["remark"], "<script>alert(1)</script> ' OR 1=1", "stored as written");
     tenant.create(with(&tenant, json!({"name": "名".repeat(128)}))).await;
+    // Letters of any script, with the marks they are written with (a virama, a tone mark).
+    for name in ["नमस्ते", "น้ำ-vip"] {
+        assert_eq!(tenant.create(with(&tenant, json!({"name": name}))).await["name"], name);
+    }
 });
 
 both_stores!(r3_network, |app: TestApp| async move {
