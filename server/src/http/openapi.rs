@@ -1,6 +1,6 @@
 //! The OpenAPI 3 document at `/api/v1/openapi.json`, generated from the handlers.
 
-use super::rest::{havips, inventory};
+use super::rest::{havips, inventory, tokens};
 use axum::Json;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -12,6 +12,7 @@ use utoipa::{Modify, OpenApi};
         havips::list, havips::get, havips::create, havips::update, havips::delete, havips::attach_vm, havips::detach_vm,
         havips::batch_delete, super::export::download,
         inventory::vpcs, inventory::subnets, inventory::vms, inventory::projects, inventory::sync,
+        tokens::list, tokens::create, tokens::revoke,
     ),
     components(schemas(
         app::domain::status::HavipStatus,
@@ -20,7 +21,8 @@ use utoipa::{Modify, OpenApi};
     )),
     modifiers(&Security),
     security(("bearer" = []), ("session" = [])),
-    tags((name = "havips", description = "HAVIPs and their bound VMs"), (name = "inventory", description = "VPCs, subnets, VMs and projects")),
+    tags((name = "havips", description = "HAVIPs and their bound VMs"), (name = "inventory", description = "VPCs, subnets, VMs and projects"),
+        (name = "tokens", description = "The caller's own API tokens")),
 )]
 pub struct ApiDoc;
 

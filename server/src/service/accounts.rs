@@ -41,6 +41,11 @@ pub fn new_secret() -> String {
 }
 
 /// Only this hash of a secret is stored.
+/// A new API token: the secret a client sends as `Authorization: Bearer …`.
+pub fn new_api_token() -> String {
+    format!("havip_{}", new_secret())
+}
+
 pub fn secret_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
@@ -256,7 +261,7 @@ impl Backend {
         let result: Result<Option<(String, String)>, StoreError> = async {
             let mut tx = self.db.begin().await?;
             let Some(user) = accounts::user_by_name(&mut tx, username).await? else { return Ok(None) };
-            let token = format!("havip_{}", new_secret());
+            let token = new_api_token();
             let id = accounts::create_token(&mut tx, &user.id, &secret_hash(&token), now_micros()).await?;
             tx.commit().await?;
             Ok(Some((id, token)))

@@ -14,6 +14,7 @@ mod port;
 
 pub use port::SESSION_COOKIE;
 pub mod query;
+pub mod tokens;
 pub mod update;
 
 use crate::db::identity_cache::IdentityCache;

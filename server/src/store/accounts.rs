@@ -193,3 +193,32 @@ pub async fn revoke_token(conn: &mut AnyConnection, id_or_hash: &str, now: i64) 
             .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// The user's live tokens, as (ID, created at), oldest first.
+pub async fn live_tokens_of_user(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<(String, i64)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, created_at FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at, id",
+    )
+    .bind(user_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(|row| Ok((col(row, 0)?, col(row, 1)?))).collect()
+}
+
+/// Revokes one of the user's live tokens by its ID; false when the user has no such live token
+/// (another user's token included).
+pub async fn revoke_token_of_user(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    id: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let done =
+        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(id)
+            .bind(user_id)
+            .execute(conn)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}

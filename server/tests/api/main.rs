@@ -13,3 +13,4 @@ mod lifecycle;
 mod list;
 mod security;
 mod store_conformance;
+mod tokens;

@@ -4,6 +4,7 @@
 pub mod havips;
 pub mod inventory;
 mod json;
+pub mod tokens;
 
 pub use json::ApiJson;
 
@@ -24,6 +25,8 @@ pub fn routes() -> Router<AppState> {
         .route("/vms", get(inventory::vms))
         .route("/projects", get(inventory::projects))
         .route("/admin/inventory", put(inventory::sync))
+        .route("/tokens", get(tokens::list).post(tokens::create))
+        .route("/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route("/openapi.json", get(super::openapi::document))
         .fallback(|| async { super::error::ApiError(app::domain::AppError::not_found()) })
         .layer(axum::middleware::from_fn(in_the_error_shape))

@@ -1,0 +1,40 @@
+//! `/tokens`: the caller's own API tokens.
+
+use crate::http::AppState;
+use crate::http::error::ApiResult;
+use crate::http::identity::AuthenticatedCaller;
+use crate::service::tokens::{ApiToken, NewApiToken};
+use app::api::error::ErrorResponse;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+
+/// The caller's live API tokens (without their secrets).
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens", responses((status = 200, body = Vec<ApiToken>), (status = 401, body = ErrorResponse)))]
+pub async fn list(
+    State(state): State<AppState>,
+    AuthenticatedCaller(caller): AuthenticatedCaller,
+) -> ApiResult<Json<Vec<ApiToken>>> {
+    Ok(Json(state.backend.own_tokens(&caller).await?))
+}
+
+/// Make an API token for the caller; the answer is the only one that shows its secret.
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", responses((status = 201, body = NewApiToken), (status = 401, body = ErrorResponse)))]
+pub async fn create(
+    State(state): State<AppState>,
+    AuthenticatedCaller(caller): AuthenticatedCaller,
+) -> ApiResult<(StatusCode, Json<NewApiToken>)> {
+    Ok((StatusCode::CREATED, Json(state.backend.create_own_token(&caller).await?)))
+}
+
+/// Revoke one of the caller's API tokens.
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = ErrorResponse)))]
+pub async fn revoke(
+    State(state): State<AppState>,
+    AuthenticatedCaller(caller): AuthenticatedCaller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    state.backend.revoke_own_token(&caller, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

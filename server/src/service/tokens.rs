@@ -1,0 +1,79 @@
+//! API tokens that users make and revoke for themselves (product.md §6), for scripts and
+//! tools. A token acts as its user; only its hash is kept, so it is shown once, when made.
+
+use super::accounts::{new_api_token, secret_hash};
+use super::{Backend, public_error};
+use crate::db::{StoreError, now_micros};
+use crate::store::{accounts, oplog};
+use app::domain::caller::Caller;
+use app::domain::time::Timestamp;
+use app::domain::{AppError, ErrorCode};
+use serde::Serialize;
+
+/// A live token of the caller, without its secret.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ApiToken {
+    pub id: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+}
+
+/// A token just made: the only answer that carries the secret.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct NewApiToken {
+    pub id: String,
+    /// Send it as `Authorization: Bearer <token>`. It is not shown again.
+    pub token: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+}
+
+impl Backend {
+    /// The caller's own live tokens, oldest first.
+    pub async fn own_tokens(&self, caller: &Caller) -> Result<Vec<ApiToken>, AppError> {
+        let mut conn = self.db.read.acquire().await.map_err(|e| public_error(e.into()))?;
+        let tokens = accounts::live_tokens_of_user(&mut conn, &caller.user_id).await.map_err(public_error)?;
+        Ok(tokens.into_iter().map(|(id, at)| ApiToken { id, created_at: Timestamp::from_micros(at) }).collect())
+    }
+
+    /// Makes a token for the caller.
+    pub async fn create_own_token(&self, caller: &Caller) -> Result<NewApiToken, AppError> {
+        let token = new_api_token();
+        let now = now_micros();
+        let result: Result<String, StoreError> = async {
+            let mut tx = self.db.begin().await?;
+            let id = accounts::create_token(&mut tx, &caller.user_id, &secret_hash(&token), now).await?;
+            let entry = oplog::Entry { action: "token.create", resource_id: Some(&id), outcome: "ok", detail: None };
+            oplog::record(&mut tx, caller, entry, now).await?;
+            tx.commit().await?;
+            Ok(id)
+        }
+        .await;
+        let id = result.map_err(public_error)?;
+        Ok(NewApiToken { id, token, created_at: Timestamp::from_micros(now) })
+    }
+
+    /// Revokes one of the caller's tokens; another user's token is as unknown as one that does
+    /// not exist. Requests with it are refused from now on, in every process.
+    pub async fn revoke_own_token(&self, caller: &Caller, id: &str) -> Result<(), AppError> {
+        let now = now_micros();
+        let result: Result<bool, StoreError> = async {
+            let mut tx = self.db.begin().await?;
+            let revoked = accounts::revoke_token_of_user(&mut tx, &caller.user_id, id, now).await?;
+            if revoked {
+                let entry = oplog::Entry { action: "token.revoke", resource_id: Some(id), outcome: "ok", detail: None };
+                oplog::record(&mut tx, caller, entry, now).await?;
+            }
+            tx.commit().await?;
+            Ok(revoked)
+        }
+        .await;
+        match result.map_err(public_error)? {
+            true => {
+                self.db.identity_cache.forget_credentials();
+                Ok(())
+            }
+            false => Err(AppError::with_detail(ErrorCode::NotFound, "no such live token")),
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! API tokens that users make and revoke for themselves (product.md §6).
+
+use crate::both_stores;
+use crate::support::{PASSWORD, Store, TestApp, assert_error, unique};
+use app::domain::caller::Role;
+use reqwest::Method;
+use serde_json::Value;
+
+both_stores!(a_user_makes_lists_and_revokes_its_own_tokens, |app: TestApp| async move {
+    let tenant = app.tenant().await;
+    let made = tenant.request(Method::POST, "/tokens").send().await.expect("post");
+    assert_eq!(made.status(), 201);
+    let made: Value = made.json().await.expect("json");
+    let (id, secret) = (made["id"].as_str().expect("id").to_owned(), made["token"].as_str().expect("token").to_owned());
+    assert!(id.starts_with("tok-") && secret.starts_with("havip_"), "{made}");
+    assert!(made["created_at"].as_str().is_some_and(|at| at.ends_with('Z')), "{made}");
+
+    // The new token acts as the user.
+    let scripted = tenant.with_token(secret.clone());
+    assert_eq!(scripted.get("/havips").await.status(), 200);
+
+    // Listed without its secret, beside the token the user had.
+    let listed: Value = scripted.get("/tokens").await.json().await.expect("json");
+    let listed = listed.as_array().expect("a list");
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert!(listed.iter().any(|token| token["id"] == id.as_str()));
+    assert!(listed.iter().all(|token| token.get("token").is_none()), "no secret in the list: {listed:?}");
+
+    // Revoked, it is refused at once; revoking it again finds nothing.
+    assert_eq!(tenant.delete(&format!("/tokens/{id}")).await.status(), 204);
+    assert_error(scripted.get("/havips").await, 401, "Unauthenticated").await;
+    assert_error(tenant.delete(&format!("/tokens/{id}")).await, 404, "NotFound").await;
+    let left: Value = tenant.get("/tokens").await.json().await.expect("json");
+    assert_eq!(left.as_array().map(Vec::len), Some(1));
+});
+
+both_stores!(nobody_revokes_or_sees_another_users_tokens, |app: TestApp| async move {
+    let tenant = app.tenant().await;
+    let stranger = app.tenant().await;
+    // A member of the same tenant is another user too.
+    let colleague_name = unique("colleague");
+    app.backend.create_user(&tenant.name, &colleague_name, PASSWORD, Role::Member).await.expect("user");
+    let (_, colleague_token) = app.backend.create_token(&colleague_name).await.expect("token");
+    let colleague = tenant.with_token(colleague_token);
+
+    let made: Value = tenant.request(Method::POST, "/tokens").send().await.expect("post").json().await.expect("json");
+    let id = made["id"].as_str().expect("id");
+    let mine = tenant.with_token(made["token"].as_str().expect("token").to_owned());
+    for other in [&stranger, &colleague] {
+        assert_error(other.delete(&format!("/tokens/{id}")).await, 404, "NotFound").await;
+        let theirs: Value = other.get("/tokens").await.json().await.expect("json");
+        assert!(theirs.as_array().expect("list").iter().all(|token| token["id"] != id), "{theirs}");
+    }
+    assert_eq!(mine.get("/havips").await.status(), 200, "still valid");
+    // Without credentials, nothing.
+    let anonymous = crate::support::client().get(app.url("/api/v1/tokens")).send().await.expect("get");
+    assert_error(anonymous, 401, "Unauthenticated").await;
+});
