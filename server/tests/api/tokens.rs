@@ -1,7 +1,7 @@
 //! API tokens that users make and revoke for themselves (product.md §6).
 
 use crate::both_stores;
-use crate::support::{PASSWORD, Store, TestApp, assert_error, unique};
+use crate::support::{PASSWORD, TestApp, assert_error, unique};
 use app::domain::caller::Role;
 use reqwest::Method;
 use serde_json::Value;
