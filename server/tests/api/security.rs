@@ -88,6 +88,15 @@ both_stores!(another_tenants_ids_are_unknown_everywhere, |app: TestApp| async mo
     }
     let vms: Vec<Value> = b.get(&format!("/vms?vpc_id={}", a.vpc(0))).await.json().await.expect("json");
     assert!(vms.is_empty());
+    let subnets: Vec<Value> = b.get(&format!("/subnets?vpc_id={}", a.vpc(0))).await.json().await.expect("json");
+    assert!(subnets.is_empty());
+    let a_projects: Vec<Value> = a.get("/projects").await.json().await.expect("json");
+    let a_project = a_projects[0]["id"].as_str().expect("project id");
+    assert_eq!(b.list(&format!("subnet_id={}", a.subnet(0, 0))).await["total"], 0);
+    assert_eq!(b.list(&format!("project_id={a_project}")).await["total"], 0);
+    let mut in_a_project = b.create_body("into-a-project", &[]);
+    in_a_project["project_id"] = json!(a_project);
+    assert_error(b.post("/havips", &in_a_project).await, 422, "InvalidProject.NotFound").await;
     assert_eq!(b_vms.len(), 6);
     let export = b.get("/havips/export.xlsx").await.bytes().await.expect("bytes");
     let rows = crate::export::read_rows(&export);
