@@ -32,6 +32,11 @@ pub enum LogFormat {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Serve the console and the REST API (migrates the database first).
+    // The admin password is read from the environment only: a flag would show it in `ps`.
+    #[command(
+        after_help = "Environment:\n  HAVIP_ADMIN_PASSWORD  without --demo, the first start on an empty database creates \
+tenant `default` and user `admin` with this password (or prints a generated one once)"
+    )]
     Serve(ServeArgs),
     /// Bring the database schema up to date and exit.
     Migrate(DatabaseArgs),
