@@ -88,3 +88,34 @@ test('a session that ends while a dialog is open leads to the login page on subm
   await expect(page).toHaveURL(new RegExp(`/login\\?next=${encodeURIComponent('/havips')}$`));
   await expect(page.getByRole('button', { name: '登录' })).toBeVisible();
 });
+
+test('a user makes an API token in the console, a script uses it, and revoking it ends it', async ({ page, playwright }) => {
+  const tenant = freshTenant();
+  await login(page, tenant.username, tenant.password);
+  await page.getByLabel('用户菜单').click();
+  await page.getByRole('button', { name: 'API 密钥' }).click();
+  const dialog = page.getByRole('dialog', { name: 'API 密钥' });
+  await expect(dialog.getByText('还没有 API 密钥。')).toBeVisible();
+
+  await dialog.getByRole('button', { name: '新建密钥' }).click();
+  const shown = dialog.getByRole('status');
+  await expect(shown).toContainText('只显示这一次');
+  const secret = (await shown.textContent())!.match(/havip_[A-Za-z0-9_-]+/)![0];
+  await expect(dialog.getByRole('row')).toHaveCount(2);
+
+  // A script with the token acts as the user.
+  const script = await playwright.request.newContext({ extraHTTPHeaders: { Authorization: `Bearer ${secret}` } });
+  expect((await script.get(`${base()}/api/v1/havips`)).status()).toBe(200);
+
+  // Revoking asks once more, then the token is gone, and so is its secret from the dialog.
+  await dialog.getByRole('button', { name: /^撤销 tok-/ }).click();
+  await dialog.getByRole('button', { name: /^确认撤销 tok-/ }).click();
+  await expect(page.getByRole('status').getByText(/已撤销密钥 tok-/)).toBeVisible();
+  await expect(dialog.getByText('还没有 API 密钥。')).toBeVisible();
+  await expect(shown).toHaveCount(0);
+  expect((await script.get(`${base()}/api/v1/havips`)).status()).toBe(401);
+  await script.dispose();
+
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+});

@@ -6,6 +6,7 @@ pub mod havips;
 #[cfg(feature = "ssr")]
 pub mod port;
 pub mod session;
+pub mod tokens;
 
 /// Where the server functions are mounted; fixed so that clients and the server agree.
 pub const SERVER_FN_PREFIX: &str = "/api/fn";

@@ -6,6 +6,7 @@ use crate::domain::havip::{Havip, HavipPage};
 use crate::domain::input::{BatchItemResult, CreateHavipRequest, UpdateHavipRequest};
 use crate::domain::inventory::{Inventory, Vm};
 use crate::domain::list_query::ListQuery;
+use crate::domain::tokens::{ApiToken, NewApiToken};
 use crate::domain::{AppError, ErrorCode};
 use leptos::prelude::use_context;
 use std::sync::Arc;
@@ -24,6 +25,10 @@ pub trait Console: Send + Sync + 'static {
     ) -> Result<Havip, AppError>;
     async fn update_havip(&self, caller: &Caller, id: &str, request: UpdateHavipRequest) -> Result<Havip, AppError>;
     async fn delete_havips(&self, caller: &Caller, ids: Vec<String>) -> Result<Vec<BatchItemResult>, AppError>;
+    /// The caller's own live API tokens.
+    async fn api_tokens(&self, caller: &Caller) -> Result<Vec<ApiToken>, AppError>;
+    async fn create_api_token(&self, caller: &Caller) -> Result<NewApiToken, AppError>;
+    async fn revoke_api_token(&self, caller: &Caller, id: &str) -> Result<(), AppError>;
     /// Checks the password and opens a session; answers the new session's secret token.
     async fn login(&self, username: &str, password: &str, client: &str) -> Result<String, AppError>;
     async fn logout(&self, session_token: &str) -> Result<(), AppError>;

@@ -17,5 +17,6 @@ pub mod name;
 pub mod remark;
 pub mod status;
 pub mod time;
+pub mod tokens;
 
 pub use error::{AppError, ErrorCode, Field};

@@ -98,6 +98,16 @@ pub struct Texts {
     pub user_menu: &'static str,
     pub tenant: &'static str,
     pub sign_out: &'static str,
+    pub api_tokens: &'static str,
+    pub tokens_intro: &'static str,
+    pub tokens_none: &'static str,
+    pub token_id: &'static str,
+    pub new_token: &'static str,
+    pub token_shown_once: &'static str,
+    pub revoke: &'static str,
+    pub confirm_revoke: &'static str,
+    /// `{id}`.
+    pub token_revoked_toast: &'static str,
 
     pub create: &'static str,
     pub delete: &'static str,

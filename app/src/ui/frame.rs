@@ -1,6 +1,7 @@
 //! The console frame: top bar (product, language, user menu) and the left navigation.
 
 use super::I18n;
+use super::api_tokens::ApiTokensDialog;
 use super::i18n_context::LanguageSwitch;
 use crate::api::session::{logout, whoami};
 use leptos::prelude::*;
@@ -37,6 +38,7 @@ pub fn ConsoleFrame(children: Children) -> impl IntoView {
 fn UserMenu() -> impl IntoView {
     let i18n = I18n::get();
     let profile = Resource::new(|| (), |_| whoami());
+    let tokens_open = RwSignal::new(false);
     let sign_out = move |_| {
         leptos::task::spawn_local(async move {
             // Whatever the answer, the session cookie is gone or useless: go to the login page.
@@ -59,12 +61,14 @@ fn UserMenu() -> impl IntoView {
                                 " "
                                 {profile.tenant_name.clone()}
                             </div>
+                            <button type="button" class="menu-item" on:click=move |_| tokens_open.set(true)>{i18n.t(|t| t.api_tokens)}</button>
                             <button type="button" class="menu-item" on:click=sign_out>{i18n.t(|t| t.sign_out)}</button>
                         </div>
                     </details>
                 })
             })}
         </Transition>
+        {move || tokens_open.get().then(|| view! { <ApiTokensDialog on_close=move |_| tokens_open.set(false) /> })}
     }
 }
 

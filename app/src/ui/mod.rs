@@ -1,6 +1,7 @@
 //! Pages and components. They call server functions and use `domain` for every rule they can
 //! check in the browser; they never see the store.
 
+mod api_tokens;
 mod clock;
 mod frame;
 mod havips;

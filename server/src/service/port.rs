@@ -9,6 +9,7 @@ use app::domain::havip::{Havip, HavipPage};
 use app::domain::input::{BatchItemResult, CreateHavipRequest, UpdateHavipRequest};
 use app::domain::inventory::{Inventory, Vm};
 use app::domain::list_query::ListQuery;
+use app::domain::tokens::{ApiToken, NewApiToken};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "havip_session";
@@ -42,6 +43,18 @@ impl Console for Backend {
 
     async fn delete_havips(&self, caller: &Caller, ids: Vec<String>) -> Result<Vec<BatchItemResult>, AppError> {
         Backend::delete_havips(self, caller, ids).await
+    }
+
+    async fn api_tokens(&self, caller: &Caller) -> Result<Vec<ApiToken>, AppError> {
+        self.own_tokens(caller).await
+    }
+
+    async fn create_api_token(&self, caller: &Caller) -> Result<NewApiToken, AppError> {
+        self.create_own_token(caller).await
+    }
+
+    async fn revoke_api_token(&self, caller: &Caller, id: &str) -> Result<(), AppError> {
+        self.revoke_own_token(caller, id).await
     }
 
     async fn login(&self, username: &str, password: &str, client: &str) -> Result<String, AppError> {

@@ -1,5 +1,5 @@
 //! API tokens that users make and revoke for themselves (product.md §6), for scripts and
-//! tools. A token acts as its user; only its hash is kept, so it is shown once, when made.
+//! tools, through the REST API and the console alike.
 
 use super::accounts::{new_api_token, secret_hash};
 use super::{Backend, public_error};
@@ -7,26 +7,8 @@ use crate::db::{StoreError, now_micros};
 use crate::store::{accounts, oplog};
 use app::domain::caller::Caller;
 use app::domain::time::Timestamp;
+use app::domain::tokens::{ApiToken, NewApiToken};
 use app::domain::{AppError, ErrorCode};
-use serde::Serialize;
-
-/// A live token of the caller, without its secret.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ApiToken {
-    pub id: String,
-    #[schema(value_type = String, format = DateTime)]
-    pub created_at: Timestamp,
-}
-
-/// A token just made: the only answer that carries the secret.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct NewApiToken {
-    pub id: String,
-    /// Send it as `Authorization: Bearer <token>`. It is not shown again.
-    pub token: String,
-    #[schema(value_type = String, format = DateTime)]
-    pub created_at: Timestamp,
-}
 
 impl Backend {
     /// The caller's own live tokens, oldest first.

@@ -3,8 +3,8 @@
 use crate::http::AppState;
 use crate::http::error::ApiResult;
 use crate::http::identity::AuthenticatedCaller;
-use crate::service::tokens::{ApiToken, NewApiToken};
 use app::api::error::ErrorResponse;
+use app::domain::tokens::{ApiToken, NewApiToken};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

@@ -1,0 +1,153 @@
+//! The API token dialog (user menu → API 密钥): the user's own tokens for scripts and tools,
+//! making one (its secret shown this once) and revoking one.
+
+use super::session_end::to_login_if_session_ended;
+use super::widgets::dialog::Dialog;
+use super::widgets::mono::Copyable;
+use super::widgets::toast::{ToastKind, Toasts};
+use super::{Clock, I18n};
+use crate::api::tokens::{create_api_token, load_api_tokens, revoke_api_token};
+use crate::domain::AppError;
+use crate::domain::tokens::{ApiToken, NewApiToken};
+use crate::i18n::fill;
+use leptos::prelude::*;
+
+/// Says what went wrong, or leads to the login page when the session ended.
+fn report(error: AppError) {
+    if !to_login_if_session_ended(&error) {
+        Toasts::get().show(ToastKind::Error, I18n::get().lang.get_untracked().error(error.code));
+    }
+}
+
+#[component]
+pub fn ApiTokensDialog(#[prop(into)] on_close: Callback<()>) -> impl IntoView {
+    let i18n = I18n::get();
+    let reload = RwSignal::new(0u32);
+    let tokens = Resource::new(move || reload.get(), |_| load_api_tokens());
+    let made = RwSignal::new(None::<NewApiToken>);
+    let pending = RwSignal::new(false);
+    let make = move |_| {
+        pending.set(true);
+        leptos::task::spawn_local(async move {
+            match create_api_token().await {
+                Ok(token) => {
+                    made.set(Some(token));
+                    reload.update(|n| *n += 1);
+                }
+                Err(error) => report(error),
+            }
+            pending.set(false);
+        });
+    };
+    let revoked = Callback::new(move |id: String| {
+        if made.with_untracked(|made| made.as_ref().is_some_and(|token| token.id == id)) {
+            made.set(None);
+        }
+        reload.update(|n| *n += 1);
+    });
+    view! {
+        <Dialog title=Signal::derive(move || i18n.texts().api_tokens.to_owned()) on_close wide=true>
+            <div class="dialog-body">
+                <p class="muted">{i18n.t(|t| t.tokens_intro)}</p>
+                {move || made.get().map(|token| view! {
+                    <div class="notice token-secret" role="status">
+                        <p>{i18n.t(|t| t.token_shown_once)}</p>
+                        <Copyable text=token.token />
+                    </div>
+                })}
+                <Transition fallback=move || view! { <p class="muted">{i18n.t(|t| t.loading)}</p> }>
+                    {move || Suspend::new(async move {
+                        match tokens.await {
+                            Ok(list) if list.is_empty() => view! { <p class="muted">{i18n.t(|t| t.tokens_none)}</p> }.into_any(),
+                            Ok(list) => view! { <TokenTable tokens=list on_revoked=revoked /> }.into_any(),
+                            Err(error) => {
+                                let code = error.code;
+                                to_login_if_session_ended(&error);
+                                view! {
+                                    <div class="notice notice-error" role="alert">
+                                        {move || i18n.lang.get().error(code)}
+                                        " "
+                                        <button type="button" class="btn-link" on:click=move |_| reload.update(|n| *n += 1)>
+                                            {i18n.t(|t| t.retry)}
+                                        </button>
+                                    </div>
+                                }
+                                .into_any()
+                            }
+                        }
+                    })}
+                </Transition>
+            </div>
+            <div class="dialog-footer">
+                <button type="button" class="btn" on:click=move |_| on_close.run(())>{i18n.t(|t| t.close)}</button>
+                <button type="button" class="btn btn-primary" on:click=make disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
+                    {move || pending.get().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+                    {move || if pending.get() { i18n.texts().submitting } else { i18n.texts().new_token }}
+                </button>
+            </div>
+        </Dialog>
+    }
+}
+
+#[component]
+fn TokenTable(tokens: Vec<ApiToken>, on_revoked: Callback<String>) -> impl IntoView {
+    let i18n = I18n::get();
+    view! {
+        <table class="token-table">
+            <thead>
+                <tr>
+                    <th>{i18n.t(|t| t.token_id)}</th>
+                    <th>{i18n.t(|t| t.col_created)}</th>
+                    <th class="col-actions">{i18n.t(|t| t.col_actions)}</th>
+                </tr>
+            </thead>
+            <tbody>
+                {tokens.into_iter().map(|token| view! { <TokenRow token on_revoked /> }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+/// One token; 撤销 asks once more before it revokes.
+#[component]
+fn TokenRow(token: ApiToken, on_revoked: Callback<String>) -> impl IntoView {
+    let i18n = I18n::get();
+    let clock = Clock::get();
+    let confirming = RwSignal::new(false);
+    let pending = RwSignal::new(false);
+    let id = StoredValue::new(token.id.clone());
+    let revoke = move |_| {
+        if !confirming.get_untracked() {
+            confirming.set(true);
+            return;
+        }
+        pending.set(true);
+        leptos::task::spawn_local(async move {
+            let id = id.get_value();
+            match revoke_api_token(id.clone()).await {
+                Ok(()) => {
+                    Toasts::get().show(ToastKind::Success, fill(i18n.texts().token_revoked_toast, &[("id", &id)]));
+                    on_revoked.run(id);
+                }
+                Err(error) => {
+                    report(error);
+                    pending.set(false);
+                }
+            }
+        });
+    };
+    let created_at = token.created_at;
+    view! {
+        <tr>
+            <td><Copyable text=token.id.clone() /></td>
+            <td>{move || created_at.display_in(clock.offset.get())}</td>
+            <td class="col-actions">
+                <button type="button" class="btn-link danger" disabled=move || pending.get()
+                    aria-label=move || format!("{} {}", if confirming.get() { i18n.texts().confirm_revoke } else { i18n.texts().revoke }, id.get_value())
+                    on:click=revoke>
+                    {move || if confirming.get() { i18n.texts().confirm_revoke } else { i18n.texts().revoke }}
+                </button>
+            </td>
+        </tr>
+    }
+}
