@@ -93,6 +93,7 @@ test('a HAVIP in 创建中 can be renamed, but its VMs cannot be changed', async
   await editRow(page, held, async (dialog) => {
     await expect(dialog.getByText('只有“可用”状态的高可用VIP可以修改关联虚拟机')).toBeVisible();
     await expect(dialog.getByRole('checkbox')).toHaveCount(0);
+    await expect(dialog.getByText('无关联虚拟机')).toBeVisible();
     await dialog.getByLabel('名称').fill(renamed);
   });
   // The search was for the old name: look the new one up.
@@ -102,6 +103,20 @@ test('a HAVIP in 创建中 can be renamed, but its VMs cannot be changed', async
   await editRow(page, renamed, (dialog) => dialog.getByLabel('名称').fill(held));
   await page.getByRole('searchbox', { name: '搜索' }).fill(held);
   await expect(row(page, held)).toBeVisible();
+});
+
+test('a HAVIP whose VMs cannot be changed shows the VMs it has', async ({ page }) => {
+  // The demo's mq-standby is held in deleting for ten minutes after the server starts, bound to web-01.
+  const held = demo.deleting[0];
+  await login(page);
+  await page.goto(`${base()}/havips?q=${held}`);
+  await hydrated(page);
+  await editAction(page, held).click();
+  const dialog = page.getByRole('dialog', { name: '编辑高可用VIP' });
+  await expect(dialog.getByText('只有“可用”状态的高可用VIP可以修改关联虚拟机')).toBeVisible();
+  await expect(dialog.getByRole('listitem').filter({ hasText: 'web-01' })).toContainText('10.0.1.11');
+  await dialog.getByRole('button', { name: '取消' }).click();
+  await expect(dialog).toBeHidden();
 });
 
 test('an edit of a HAVIP that someone else changed meanwhile is refused (R14), and works from the new copy', async ({ page }) => {

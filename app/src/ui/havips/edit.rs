@@ -52,6 +52,8 @@ fn EditForm(havip: Havip, inventory: Inventory, on_close: Callback<()>) -> impl 
     let limits = inventory.limits;
     let bound_now: Vec<String> = havip.vms.iter().map(|vm| vm.id.clone()).collect();
     let can_rebind = havip.status.can_rebind();
+    // What is bound now, shown as it is where the VMs cannot be changed.
+    let bound_list: Vec<(String, String)> = havip.vms.iter().map(|vm| (vm.name.clone(), vm.ip.clone())).collect();
     let name = RwSignal::new(havip.name.clone());
     let remark = RwSignal::new(havip.remark.clone());
     let vm_ids = RwSignal::new(bound_now.clone());
@@ -148,6 +150,16 @@ fn EditForm(havip: Havip, inventory: Inventory, on_close: Callback<()>) -> impl 
                         <div class="field">
                             <span class="field-label">{i18n.t(|t| t.field_vms)}</span>
                             <p class="notice">{i18n.t(|t| t.rebind_only_available)}</p>
+                            {if bound_list.is_empty() {
+                                view! { <p class="muted">{i18n.t(|t| t.no_bound_vms)}</p> }.into_any()
+                            } else {
+                                view! {
+                                    <ul class="bound-vms">
+                                        {bound_list.into_iter().map(|(name, ip)| view! { <li>{name} " " <span class="mono muted">{ip}</span></li> }).collect_view()}
+                                    </ul>
+                                }
+                                .into_any()
+                            }}
                         </div>
                     }
                     .into_any()
