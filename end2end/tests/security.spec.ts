@@ -89,7 +89,8 @@ test('a session that ends while a dialog is open leads to the login page on subm
   await expect(page.getByRole('button', { name: '登录' })).toBeVisible();
 });
 
-test('a user makes an API token in the console, a script uses it, and revoking it ends it', async ({ page, playwright }) => {
+test('a user makes an API token in the console, a script uses it, and revoking it ends it', async ({ page, context, playwright }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   const tenant = freshTenant();
   await login(page, tenant.username, tenant.password);
   await page.getByLabel('用户菜单').click();
@@ -98,9 +99,13 @@ test('a user makes an API token in the console, a script uses it, and revoking i
   await expect(dialog.getByText('还没有 API 密钥。')).toBeVisible();
 
   await dialog.getByRole('button', { name: '新建密钥' }).click();
-  const shown = dialog.getByRole('status');
-  await expect(shown).toContainText('只显示这一次');
+  await expect(dialog.getByText(/只显示这一次/)).toBeVisible();
+  const shown = dialog.getByText(/^havip_/);
   const secret = (await shown.textContent())!.match(/havip_[A-Za-z0-9_-]+/)![0];
+  // Copying it says so without repeating it.
+  await dialog.getByRole('button', { name: '复制 密钥' }).click();
+  await expect(page.getByRole('status').getByText('已复制', { exact: true })).toBeVisible();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
   await expect(dialog.getByRole('row')).toHaveCount(2);
 
   // A script with the token acts as the user.

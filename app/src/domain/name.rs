@@ -47,7 +47,9 @@ impl HavipName {
 fn first_refused_char(name: &str) -> Option<char> {
     let mut after_letter = false;
     for c in name.chars() {
-        let letter = c.is_alphanumeric() || (after_letter && is_combining_mark(c));
+        // A mark counts only after a letter, though Rust takes some marks (Devanagari vowel
+        // signs) for letters wherever they stand.
+        let letter = if is_combining_mark(c) { after_letter } else { c.is_alphanumeric() };
         if !letter && !matches!(c, ' ' | '.' | '_' | '-') {
             return Some(c);
         }
@@ -79,7 +81,7 @@ mod tests {
         }
         assert!(HavipName::parse(&"a".repeat(129)).is_err());
         // A mark combines with the letter before it: none at the start, after a space or a sign.
-        for bad in ["\u{301}abc", "a \u{301}", "a-\u{94d}", "a.\u{e49}"] {
+        for bad in ["\u{301}abc", "a \u{301}", "a-\u{94d}", "a.\u{e49}", "\u{93e}abc", "a \u{e31}"] {
             assert_eq!(HavipName::parse(bad).expect_err(bad).code, ErrorCode::InvalidName, "{bad:?}");
         }
     }

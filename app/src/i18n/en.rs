@@ -18,6 +18,7 @@ pub static TEXTS: Texts = Texts {
     token_id: "Token ID",
     new_token: "New token",
     token_shown_once: "The new token is shown only this once; copy it now and keep it safe:",
+    the_secret: "the token",
     revoke: "Revoke",
     confirm_revoke: "Confirm revoke",
     token_revoked_toast: "Token {id} revoked",

@@ -104,6 +104,8 @@ pub struct Texts {
     pub token_id: &'static str,
     pub new_token: &'static str,
     pub token_shown_once: &'static str,
+    /// What the copy button of a secret copies, in its name (复制 …).
+    pub the_secret: &'static str,
     pub revoke: &'static str,
     pub confirm_revoke: &'static str,
     /// `{id}`.

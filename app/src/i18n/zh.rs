@@ -18,6 +18,7 @@ pub static TEXTS: Texts = Texts {
     token_id: "密钥 ID",
     new_token: "新建密钥",
     token_shown_once: "新密钥只显示这一次，请立即复制并妥善保存：",
+    the_secret: "密钥",
     revoke: "撤销",
     confirm_revoke: "确认撤销",
     token_revoked_toast: "已撤销密钥 {id}",

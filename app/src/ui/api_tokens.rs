@@ -50,9 +50,10 @@ pub fn ApiTokensDialog(#[prop(into)] on_close: Callback<()>) -> impl IntoView {
             <div class="dialog-body">
                 <p class="muted">{i18n.t(|t| t.tokens_intro)}</p>
                 {move || made.get().map(|token| view! {
-                    <div class="notice token-secret" role="status">
+                    // Not a live region: a screen reader would read the secret aloud.
+                    <div class="notice token-secret">
                         <p>{i18n.t(|t| t.token_shown_once)}</p>
-                        <Copyable text=token.token />
+                        <Copyable text=token.token secret=true />
                     </div>
                 })}
                 <Transition fallback=move || view! { <p class="muted">{i18n.t(|t| t.loading)}</p> }>

@@ -19,6 +19,8 @@ use std::net::SocketAddr;
 #[derive(Clone, Debug)]
 pub struct Identity {
     pub principal: Option<Principal>,
+    /// Whether the principal came from an API token rather than a session.
+    pub by_token: bool,
     pub session_token: Option<String>,
     pub client: String,
     pub https: bool,
@@ -58,8 +60,9 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
         headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).map(str::trim);
     let session_token =
         headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(session_from_cookie_header);
+    let by_token = bearer.is_some_and(|token| !token.is_empty());
     let resolved = match (bearer, &session_token) {
-        (Some(token), _) if !token.is_empty() => state.backend.token_principal(token).await,
+        (Some(token), _) if by_token => state.backend.token_principal(token).await,
         (_, Some(token)) => state.backend.session_principal(token).await,
         _ => Ok(None),
     };
@@ -67,7 +70,7 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
         Ok(principal) => principal,
         Err(error) => return ApiError(error).into_response(),
     };
-    let identity = Identity { principal, session_token, client, https, request_id: request_id.clone() };
+    let identity = Identity { principal, by_token, session_token, client, https, request_id: request_id.clone() };
     request.extensions_mut().insert(identity);
     let mut response = next.run(request).await;
     if let Ok(value) = HeaderValue::from_str(&request_id) {
@@ -97,5 +100,24 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthenticatedCaller {
             .and_then(Identity::caller)
             .map(AuthenticatedCaller)
             .ok_or_else(|| ApiError(AppError::new(ErrorCode::Unauthenticated)))
+    }
+}
+
+/// A caller signed in with a session, for what an API token may not do (make more tokens: a
+/// leaked token must not outlive its revocation through others it made). A token gets 403.
+pub struct SessionCaller(pub Caller);
+
+impl<S: Send + Sync> FromRequestParts<S> for SessionCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let AuthenticatedCaller(caller) = AuthenticatedCaller::from_request_parts(parts, state).await?;
+        if parts.extensions.get::<Identity>().is_some_and(|identity| identity.by_token) {
+            return Err(ApiError(AppError::with_detail(
+                ErrorCode::Forbidden,
+                "API tokens are made from a signed-in session (the console), not with another token",
+            )));
+        }
+        Ok(SessionCaller(caller))
     }
 }

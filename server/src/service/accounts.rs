@@ -40,12 +40,12 @@ pub fn new_secret() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// Only this hash of a secret is stored.
 /// A new API token: the secret a client sends as `Authorization: Bearer …`.
 pub fn new_api_token() -> String {
     format!("havip_{}", new_secret())
 }
 
+/// Only this hash of a secret is stored.
 pub fn secret_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }

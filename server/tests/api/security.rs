@@ -10,7 +10,7 @@ use reqwest::{Method, Response};
 use serde_json::{Value, json};
 
 /// Signs in through the console's login server function; answers the session cookie pair.
-async fn login(app: &TestApp, username: &str, password: &str, headers: &[(&str, &str)]) -> Response {
+pub async fn login(app: &TestApp, username: &str, password: &str, headers: &[(&str, &str)]) -> Response {
     let mut request =
         app.http.post(app.url("/api/fn/login")).json(&json!({"username": username, "password": password}));
     for (name, value) in headers {
@@ -19,7 +19,7 @@ async fn login(app: &TestApp, username: &str, password: &str, headers: &[(&str, 
     request.send().await.expect("login")
 }
 
-fn session_cookie(headers: &HeaderMap) -> String {
+pub fn session_cookie(headers: &HeaderMap) -> String {
     headers
         .get_all(SET_COOKIE)
         .iter()
@@ -29,7 +29,7 @@ fn session_cookie(headers: &HeaderMap) -> String {
         .to_owned()
 }
 
-fn cookie_pair(set_cookie: &str) -> String {
+pub fn cookie_pair(set_cookie: &str) -> String {
     set_cookie.split(';').next().expect("pair").to_owned()
 }
 

@@ -1,23 +1,47 @@
 //! API tokens that users make and revoke for themselves (product.md §6).
 
 use crate::both_stores;
+use crate::security::{cookie_pair, login, session_cookie};
 use crate::support::{PASSWORD, TestApp, assert_error, unique};
 use app::domain::caller::Role;
 use reqwest::Method;
+use reqwest::header::COOKIE;
 use serde_json::Value;
+
+/// The session cookie of a user who signed in, as the console has it.
+async fn session_of(app: &TestApp, username: &str) -> String {
+    let response = login(app, username, PASSWORD, &[]).await;
+    assert_eq!(response.status(), 200);
+    cookie_pair(&session_cookie(response.headers()))
+}
+
+/// Makes a token from a signed-in session, as the console does; answers the new token.
+async fn make_token(app: &TestApp, cookie: &str) -> Value {
+    let made = app.http.post(app.url("/api/v1/tokens")).header(COOKIE, cookie).send().await.expect("post");
+    assert_eq!(made.status(), 201);
+    made.json().await.expect("json")
+}
 
 both_stores!(a_user_makes_lists_and_revokes_its_own_tokens, |app: TestApp| async move {
     let tenant = app.tenant().await;
-    let made = tenant.request(Method::POST, "/tokens").send().await.expect("post");
-    assert_eq!(made.status(), 201);
-    let made: Value = made.json().await.expect("json");
+    let made = make_token(&app, &session_of(&app, &tenant.username).await).await;
     let (id, secret) = (made["id"].as_str().expect("id").to_owned(), made["token"].as_str().expect("token").to_owned());
     assert!(id.starts_with("tok-") && secret.starts_with("havip_"), "{made}");
     assert!(made["created_at"].as_str().is_some_and(|at| at.ends_with('Z')), "{made}");
 
-    // The new token acts as the user.
+    // The new token acts as the user, but makes no tokens: a leaked one must not outlive its
+    // revocation through others it made.
     let scripted = tenant.with_token(secret.clone());
     assert_eq!(scripted.get("/havips").await.status(), 200);
+    assert_error(scripted.request(Method::POST, "/tokens").send().await.expect("post"), 403, "Forbidden").await;
+    let through_server_fn = app
+        .http
+        .post(app.url("/api/fn/create_api_token"))
+        .bearer_auth(&secret)
+        .json(&serde_json::json!({}))
+        .send()
+        .await;
+    assert_eq!(through_server_fn.expect("fn").status(), 403);
 
     // Listed without its secret, beside the token the user had.
     let listed: Value = scripted.get("/tokens").await.json().await.expect("json");
@@ -43,7 +67,7 @@ both_stores!(nobody_revokes_or_sees_another_users_tokens, |app: TestApp| async m
     let (_, colleague_token) = app.backend.create_token(&colleague_name).await.expect("token");
     let colleague = tenant.with_token(colleague_token);
 
-    let made: Value = tenant.request(Method::POST, "/tokens").send().await.expect("post").json().await.expect("json");
+    let made = make_token(&app, &session_of(&app, &tenant.username).await).await;
     let id = made["id"].as_str().expect("id");
     let mine = tenant.with_token(made["token"].as_str().expect("token").to_owned());
     for other in [&stranger, &colleague] {

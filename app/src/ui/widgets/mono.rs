@@ -4,8 +4,10 @@ use super::toast::{ToastKind, Toasts};
 use crate::ui::I18n;
 use leptos::prelude::*;
 
+/// `secret`: the text is a secret (an API token), which neither the button's name nor the toast
+/// repeats: both outlive the one time it is shown.
 #[component]
-pub fn Copyable(text: String) -> impl IntoView {
+pub fn Copyable(text: String, #[prop(optional)] secret: bool) -> impl IntoView {
     let i18n = I18n::get();
     let copied = text.clone();
     let copy = move |_| {
@@ -13,7 +15,8 @@ pub fn Copyable(text: String) -> impl IntoView {
         let toasts = Toasts::get();
         leptos::task::spawn_local(async move {
             if copy_to_clipboard(&text).await {
-                toasts.show(ToastKind::Info, format!("{} {}", i18n.texts().copied, text));
+                let said = if secret { String::new() } else { format!(" {text}") };
+                toasts.show(ToastKind::Info, format!("{}{said}", i18n.texts().copied));
             } else {
                 toasts.show(ToastKind::Error, i18n.texts().copy_failed.to_owned());
             }
@@ -22,7 +25,8 @@ pub fn Copyable(text: String) -> impl IntoView {
     view! {
         <span class="mono">
             {text.clone()}
-            <button type="button" class="copy-btn" title=i18n.t(|t| t.copy) aria-label=i18n.about(|t| t.copy, text) on:click=copy>
+            <button type="button" class="copy-btn" title=i18n.t(|t| t.copy) aria-label=i18n.about(|t| t.copy, if secret { i18n.texts().the_secret.to_owned() } else { text })
+                on:click=copy>
                 <svg viewBox="0 0 16 16" width="12" height="12" aria-hidden="true">
                     <rect x="5" y="5" width="9" height="9" rx="1.5" fill="none" stroke="currentColor" />
                     <path d="M3 11V3a1 1 0 0 1 1-1h7" fill="none" stroke="currentColor" />

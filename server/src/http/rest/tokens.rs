@@ -2,7 +2,7 @@
 
 use crate::http::AppState;
 use crate::http::error::ApiResult;
-use crate::http::identity::AuthenticatedCaller;
+use crate::http::identity::{AuthenticatedCaller, SessionCaller};
 use app::api::error::ErrorResponse;
 use app::domain::tokens::{ApiToken, NewApiToken};
 use axum::Json;
@@ -18,11 +18,13 @@ pub async fn list(
     Ok(Json(state.backend.own_tokens(&caller).await?))
 }
 
-/// Make an API token for the caller; the answer is the only one that shows its secret.
-#[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", responses((status = 201, body = NewApiToken), (status = 401, body = ErrorResponse)))]
+/// Make an API token for the caller, who must be signed in with a session (the console's cookie),
+/// not another token; the answer is the only one that shows its secret.
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens",
+    responses((status = 201, body = NewApiToken), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
 pub async fn create(
     State(state): State<AppState>,
-    AuthenticatedCaller(caller): AuthenticatedCaller,
+    SessionCaller(caller): SessionCaller,
 ) -> ApiResult<(StatusCode, Json<NewApiToken>)> {
     Ok((StatusCode::CREATED, Json(state.backend.create_own_token(&caller).await?)))
 }
