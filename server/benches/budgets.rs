@@ -473,6 +473,7 @@ async fn export(store: &str, server: &Server, token: &str, backend: &Backend) ->
             role: app::domain::caller::Role::Admin,
         },
         request_id: "bench".into(),
+        by_token: false,
         tenant_revision: None,
     };
     let (names, mut streamed) = backend.export_rows(&caller).await.map_err(anyhow::Error::msg)?;

@@ -117,6 +117,7 @@ async fn load_tenant(
             role: Role::Admin,
         },
         request_id: "demo".to_owned(),
+        by_token: false,
         tenant_revision: None,
     };
     let now = now_micros();

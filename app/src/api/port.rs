@@ -45,8 +45,6 @@ pub struct RequestContext {
     pub console: Arc<dyn Console>,
     /// The signed-in user, when there is one.
     pub caller: Option<Caller>,
-    /// Whether the caller came with an API token rather than a session.
-    pub by_token: bool,
     pub session_token: Option<String>,
     /// The client's address, for rate limits.
     pub client: String,

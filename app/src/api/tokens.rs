@@ -18,19 +18,11 @@ pub async fn load_api_tokens() -> Result<Vec<ApiToken>, AppError> {
     )
 }
 
-/// Only from a signed-in session: a leaked token must not outlive its revocation through others
-/// it made (the REST route refuses tokens likewise).
 #[server(prefix = "/api/fn", endpoint = "create_api_token", input = Json)]
 pub async fn create_api_token() -> Result<NewApiToken, AppError> {
     with_status(
         async move {
             let (console, caller) = super::port::authenticated()?;
-            if super::port::request_context()?.by_token {
-                return Err(AppError::with_detail(
-                    crate::domain::ErrorCode::Forbidden,
-                    "API tokens are made from a signed-in session, not with another token",
-                ));
-            }
             console.create_api_token(&caller).await
         }
         .await,

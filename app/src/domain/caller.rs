@@ -34,6 +34,9 @@ pub struct Caller {
     pub profile: UserProfile,
     /// The request's ID, written to the operation log so that logs and records line up.
     pub request_id: String,
+    /// Whether the caller came with an API token rather than a signed-in session: a token may
+    /// not make more tokens.
+    pub by_token: bool,
     /// The revision of the tenant's data when the request was authenticated, if known: lets
     /// the server answer from its caches without looking the revision up again.
     pub tenant_revision: Option<i64>,

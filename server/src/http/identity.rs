@@ -34,6 +34,7 @@ impl Identity {
             tenant_id: p.user.tenant_id.clone(),
             profile: p.user.profile.clone(),
             request_id: self.request_id.clone(),
+            by_token: self.by_token,
             tenant_revision: Some(p.tenant_revision),
         })
     }
@@ -100,24 +101,5 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthenticatedCaller {
             .and_then(Identity::caller)
             .map(AuthenticatedCaller)
             .ok_or_else(|| ApiError(AppError::new(ErrorCode::Unauthenticated)))
-    }
-}
-
-/// A caller signed in with a session, for what an API token may not do (make more tokens: a
-/// leaked token must not outlive its revocation through others it made). A token gets 403.
-pub struct SessionCaller(pub Caller);
-
-impl<S: Send + Sync> FromRequestParts<S> for SessionCaller {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let AuthenticatedCaller(caller) = AuthenticatedCaller::from_request_parts(parts, state).await?;
-        if parts.extensions.get::<Identity>().is_some_and(|identity| identity.by_token) {
-            return Err(ApiError(AppError::with_detail(
-                ErrorCode::Forbidden,
-                "API tokens are made from a signed-in session (the console), not with another token",
-            )));
-        }
-        Ok(SessionCaller(caller))
     }
 }

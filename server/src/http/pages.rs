@@ -22,7 +22,6 @@ fn request_context(state: &AppState, identity: Option<&Identity>) -> RequestCont
     RequestContext {
         console,
         caller: identity.and_then(Identity::caller),
-        by_token: identity.is_some_and(|i| i.by_token),
         session_token: identity.and_then(|i| i.session_token.clone()),
         client: identity.map(|i| i.client.clone()).unwrap_or_default(),
         https: identity.is_some_and(|i| i.https),

@@ -18,8 +18,15 @@ impl Backend {
         Ok(tokens.into_iter().map(|(id, at)| ApiToken { id, created_at: Timestamp::from_micros(at) }).collect())
     }
 
-    /// Makes a token for the caller.
+    /// Makes a token for the caller, who must have signed in with a session: a leaked token must
+    /// not outlive its revocation through others it made.
     pub async fn create_own_token(&self, caller: &Caller) -> Result<NewApiToken, AppError> {
+        if caller.by_token {
+            return Err(AppError::with_detail(
+                ErrorCode::Forbidden,
+                "API tokens are made from a signed-in session (the console), not with another token",
+            ));
+        }
         let token = new_api_token();
         let now = now_micros();
         let result: Result<String, StoreError> = async {

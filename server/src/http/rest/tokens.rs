@@ -2,7 +2,7 @@
 
 use crate::http::AppState;
 use crate::http::error::ApiResult;
-use crate::http::identity::{AuthenticatedCaller, SessionCaller};
+use crate::http::identity::AuthenticatedCaller;
 use app::api::error::ErrorResponse;
 use app::domain::tokens::{ApiToken, NewApiToken};
 use axum::Json;
@@ -24,7 +24,7 @@ pub async fn list(
     responses((status = 201, body = NewApiToken), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
 pub async fn create(
     State(state): State<AppState>,
-    SessionCaller(caller): SessionCaller,
+    AuthenticatedCaller(caller): AuthenticatedCaller,
 ) -> ApiResult<(StatusCode, Json<NewApiToken>)> {
     Ok((StatusCode::CREATED, Json(state.backend.create_own_token(&caller).await?)))
 }
