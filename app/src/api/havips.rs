@@ -8,9 +8,9 @@ use crate::domain::input::{BatchItemResult, CreateHavipRequest, UpdateHavipReque
 use crate::domain::inventory::{Inventory, Vm};
 use crate::domain::list_query::ListQuery;
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
+use super::strict_json::StrictJson;
 
-#[server(prefix = "/api/fn", endpoint = "list_havips", input = Json)]
+#[server(prefix = "/api/fn", endpoint = "list_havips", input = StrictJson)]
 pub async fn list_havips(query: ListQuery) -> Result<HavipPage, AppError> {
     with_status(
         async move {
@@ -21,7 +21,7 @@ pub async fn list_havips(query: ListQuery) -> Result<HavipPage, AppError> {
     )
 }
 
-#[server(prefix = "/api/fn", endpoint = "inventory", input = Json)]
+#[server(prefix = "/api/fn", endpoint = "inventory", input = StrictJson)]
 pub async fn load_inventory() -> Result<Inventory, AppError> {
     with_status(
         async move {
@@ -32,7 +32,7 @@ pub async fn load_inventory() -> Result<Inventory, AppError> {
     )
 }
 
-#[server(prefix = "/api/fn", endpoint = "vms", input = Json)]
+#[server(prefix = "/api/fn", endpoint = "vms", input = StrictJson)]
 pub async fn load_vms(vpc_id: String) -> Result<Vec<Vm>, AppError> {
     with_status(
         async move {
@@ -45,7 +45,7 @@ pub async fn load_vms(vpc_id: String) -> Result<Vec<Vm>, AppError> {
 
 /// `idempotency_key` works as the REST API's `Idempotency-Key` (R15): the wizard sends one,
 /// so that confirming again after a lost answer does not create a second HAVIP.
-#[server(prefix = "/api/fn", endpoint = "create_havip", input = Json)]
+#[server(prefix = "/api/fn", endpoint = "create_havip", input = StrictJson)]
 pub async fn create_havip(request: CreateHavipRequest, idempotency_key: Option<String>) -> Result<Havip, AppError> {
     with_status(
         async move {
@@ -56,7 +56,7 @@ pub async fn create_havip(request: CreateHavipRequest, idempotency_key: Option<S
     )
 }
 
-#[server(prefix = "/api/fn", endpoint = "update_havip", input = Json)]
+#[server(prefix = "/api/fn", endpoint = "update_havip", input = StrictJson)]
 pub async fn update_havip(id: String, request: UpdateHavipRequest) -> Result<Havip, AppError> {
     with_status(
         async move {
@@ -67,7 +67,7 @@ pub async fn update_havip(id: String, request: UpdateHavipRequest) -> Result<Hav
     )
 }
 
-#[server(prefix = "/api/fn", endpoint = "delete_havips", input = Json)]
+#[server(prefix = "/api/fn", endpoint = "delete_havips", input = StrictJson)]
 pub async fn delete_havips(ids: Vec<String>) -> Result<Vec<BatchItemResult>, AppError> {
     with_status(
         async move {

@@ -6,6 +6,7 @@ pub mod havips;
 #[cfg(feature = "ssr")]
 pub mod port;
 pub mod session;
+pub mod strict_json;
 pub mod tokens;
 
 /// Where the server functions are mounted; fixed so that clients and the server agree.

@@ -7,16 +7,16 @@ use crate::domain::caller::UserProfile;
 #[cfg(feature = "ssr")]
 use crate::domain::{ErrorCode, Field};
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
+use super::strict_json::StrictJson;
 
 /// The signed-in user, or `None` on the login page.
-#[server(prefix = "/api/fn", endpoint = "whoami", input = Json)]
+#[server(prefix = "/api/fn", endpoint = "whoami", input = StrictJson)]
 pub async fn whoami() -> Result<Option<UserProfile>, AppError> {
     let context = super::port::request_context()?;
     Ok(context.caller.map(|caller| caller.profile))
 }
 
-#[server(prefix = "/api/fn", endpoint = "login", input = Json)]
+#[server(prefix = "/api/fn", endpoint = "login", input = StrictJson)]
 pub async fn login(username: String, password: String) -> Result<(), AppError> {
     with_status(
         async move {
@@ -31,7 +31,7 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
     )
 }
 
-#[server(prefix = "/api/fn", endpoint = "logout", input = Json)]
+#[server(prefix = "/api/fn", endpoint = "logout", input = StrictJson)]
 pub async fn logout() -> Result<(), AppError> {
     with_status(
         async move {

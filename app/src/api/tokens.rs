@@ -5,9 +5,9 @@ use super::port::with_status;
 use crate::domain::AppError;
 use crate::domain::tokens::{ApiToken, NewApiToken};
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
+use super::strict_json::StrictJson;
 
-#[server(prefix = "/api/fn", endpoint = "api_tokens", input = Json)]
+#[server(prefix = "/api/fn", endpoint = "api_tokens", input = StrictJson)]
 pub async fn load_api_tokens() -> Result<Vec<ApiToken>, AppError> {
     with_status(
         async move {
@@ -18,7 +18,7 @@ pub async fn load_api_tokens() -> Result<Vec<ApiToken>, AppError> {
     )
 }
 
-#[server(prefix = "/api/fn", endpoint = "create_api_token", input = Json)]
+#[server(prefix = "/api/fn", endpoint = "create_api_token", input = StrictJson)]
 pub async fn create_api_token() -> Result<NewApiToken, AppError> {
     with_status(
         async move {
@@ -29,7 +29,7 @@ pub async fn create_api_token() -> Result<NewApiToken, AppError> {
     )
 }
 
-#[server(prefix = "/api/fn", endpoint = "revoke_api_token", input = Json)]
+#[server(prefix = "/api/fn", endpoint = "revoke_api_token", input = StrictJson)]
 pub async fn revoke_api_token(id: String) -> Result<(), AppError> {
     with_status(
         async move {

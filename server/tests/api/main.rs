@@ -3,6 +3,7 @@
 
 mod support;
 
+mod api_contract;
 mod concurrency;
 mod create_rules;
 mod edit_delete;

@@ -1,10 +1,12 @@
-//! A JSON body extractor whose rejections are §5 errors (400 for malformed JSON, wrong types,
-//! missing or unknown fields; 413 for bodies over the limit).
+//! A JSON body extractor whose rejections are §5 errors: 400 for a body that is not a JSON
+//! object of the expected fields and types (an array in a struct's place included, see
+//! [`app::api::strict_json`]), 413 for bodies over the limit.
 
 use crate::http::error::ApiError;
 use app::domain::{AppError, ErrorCode, Field};
-use axum::extract::rejection::JsonRejection;
+use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
+use axum::http::header::CONTENT_TYPE;
 use serde::de::DeserializeOwned;
 
 pub struct ApiJson<T>(pub T);
@@ -13,15 +15,27 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(request, state).await {
-            Ok(axum::Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(ApiError(match rejection {
-                JsonRejection::BytesRejection(_) => AppError::new(ErrorCode::PayloadTooLarge),
-                JsonRejection::MissingJsonContentType(_) => {
-                    AppError::invalid_parameter(Field::Body, "the body must be JSON (Content-Type: application/json)")
-                }
-                other => AppError::invalid_parameter(Field::Body, other.body_text()),
-            })),
+        if !is_json(&request) {
+            return Err(ApiError(AppError::invalid_parameter(
+                Field::Body,
+                "the body must be JSON (Content-Type: application/json)",
+            )));
         }
+        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
+            ApiError(match rejection.status() {
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE => AppError::new(ErrorCode::PayloadTooLarge),
+                _ => AppError::invalid_parameter(Field::Body, rejection.body_text()),
+            })
+        })?;
+        app::api::strict_json::from_slice(&bytes)
+            .map(ApiJson)
+            .map_err(|error| ApiError(AppError::invalid_parameter(Field::Body, error.to_string())))
     }
+}
+
+/// `application/json`, or a `+json` type, as axum's own extractor accepts.
+fn is_json(request: &Request) -> bool {
+    let Some(mime) = request.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else { return false };
+    let essence = mime.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
