@@ -191,6 +191,8 @@ pub enum Field {
     SubnetId,
     Ip,
     VmIds,
+    /// The one VM of an attach, or of the list's VM filter.
+    VmId,
     ProjectId,
     Version,
     Ids,
@@ -215,6 +217,7 @@ impl Field {
             Field::SubnetId => "subnet_id",
             Field::Ip => "ip",
             Field::VmIds => "vm_ids",
+            Field::VmId => "vm_id",
             Field::ProjectId => "project_id",
             Field::Version => "version",
             Field::Ids => "ids",

@@ -180,7 +180,7 @@ impl ListQuery {
             (Field::VpcId, &self.vpc_id),
             (Field::SubnetId, &self.subnet_id),
             (Field::ProjectId, &self.project_id),
-            (Field::VmIds, &self.vm_id),
+            (Field::VmId, &self.vm_id),
         ] {
             if value.as_deref().is_some_and(|v| v.chars().any(char::is_control)) {
                 return Err(AppError::invalid_parameter(
@@ -283,6 +283,7 @@ mod tests {
             ("sort", "id"),
             ("order", "up"),
             ("status", "gone"),
+            ("vm_id", "vm-\u{1}x"),
             ("q", "a\u{0}b"),
             ("vpc_id", "vpc-\u{1}x"),
         ] {

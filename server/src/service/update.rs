@@ -12,7 +12,7 @@ use app::domain::caller::Caller;
 use app::domain::havip::Havip;
 use app::domain::ids::{IdKind, is_well_formed};
 use app::domain::input::{HavipChanges, UpdateHavipRequest};
-use app::domain::{AppError, ErrorCode};
+use app::domain::{AppError, ErrorCode, Field};
 use sqlx::AnyConnection;
 
 /// What a binding change does.
@@ -46,10 +46,13 @@ impl Backend {
             return Err(AppError::not_found());
         }
         if !is_well_formed(IdKind::Vm, vm_id) {
-            return Err(AppError::with_detail(ErrorCode::VmNotFound, format!("no VM {vm_id:?}")));
+            return Err(AppError::with_detail(ErrorCode::VmNotFound, format!("no VM {vm_id:?}")).on_field(Field::VmId));
         }
         let changes = HavipChanges { name: None, remark: None, vms: None, version: None };
-        self.change(caller, id, &changes, &BindingChange::Attach(vm_id), "havip.attach_vm").await
+        // The rules of binding speak of `vm_ids`; an attach's request names its one VM `vm_id`.
+        self.change(caller, id, &changes, &BindingChange::Attach(vm_id), "havip.attach_vm")
+            .await
+            .map_err(|error| if error.field == Some(Field::VmIds) { error.on_field(Field::VmId) } else { error })
     }
 
     pub async fn detach_vm(&self, caller: &Caller, id: &str, vm_id: &str) -> Result<Havip, AppError> {

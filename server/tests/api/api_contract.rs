@@ -98,3 +98,14 @@ both_stores!(an_array_in_place_of_an_object_is_refused_by_every_server_function,
     let profile: Value = whoami.expect("whoami").json().await.expect("json");
     assert_eq!(profile["username"], tenant.username.as_str(), "the refused logout left the session alone");
 });
+
+both_stores!(an_attach_names_its_one_vm_field, |app: TestApp| async move {
+    let tenant = app.tenant().await;
+    let id = bound_havip(&tenant).await;
+    let response = tenant.post(&format!("/havips/{id}/vms"), &json!({"vm_id": "vm-zzzzzzzz"})).await;
+    let answer = assert_error(response, 422, "InvalidVm.NotFound").await;
+    assert_eq!(answer["error"]["field"], "vm_id");
+    let list = tenant.get("/havips?vm_id=vm-%01x").await;
+    let answer = assert_error(list, 400, "InvalidParameter").await;
+    assert_eq!(answer["error"]["field"], "vm_id");
+});
