@@ -123,6 +123,8 @@ pub struct AttachVmRequest {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BatchDeleteRequest {
+    /// 1 to 500 (`MAX_BATCH_DELETE`) HAVIP IDs.
+    #[cfg_attr(feature = "ssr", schema(min_items = 1, max_items = 500))]
     pub ids: Vec<String>,
 }
 

@@ -11,9 +11,13 @@ pub const PAGE_SIZES: [u32; 3] = [20, 50, 100];
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
 pub const MAX_PAGE_SIZE: u32 = 100;
 pub const MAX_QUERY_CHARS: usize = 128;
+/// The highest page number: the largest 32-bit signed integer, as the API document says, so a
+/// client generated from it never sends a page the server refuses.
+pub const MAX_PAGE: u32 = i32::MAX as u32;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum SortKey {
     CreatedAt,
     Name,
@@ -40,6 +44,7 @@ impl SortKey {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum SortOrder {
     Asc,
     Desc,
@@ -102,17 +107,13 @@ impl ListQuery {
         for (key, value) in pairs {
             match key {
                 "q" => query.q = Some(value.to_owned()),
-                "status" => {
-                    for part in value.split(',').filter(|p| !p.is_empty()) {
-                        let status = HavipStatus::parse(part).ok_or_else(|| {
-                            AppError::invalid_parameter(
-                                Field::Status,
-                                format!("unknown status {part:?}; use creating, available, failed or deleting"),
-                            )
-                        })?;
-                        query.statuses.push(status);
-                    }
-                }
+                // One status per parameter; the parameter repeats for several.
+                "status" => query.statuses.push(HavipStatus::parse(value).ok_or_else(|| {
+                    AppError::invalid_parameter(
+                        Field::Status,
+                        format!("unknown status {value:?}; use creating, available, failed or deleting"),
+                    )
+                })?),
                 "vpc_id" => query.vpc_id = non_empty(value),
                 "subnet_id" => query.subnet_id = non_empty(value),
                 "project_id" => query.project_id = non_empty(value),
@@ -155,8 +156,8 @@ impl ListQuery {
     /// sorted statuses), so that equal views compare equal. Server functions call this too,
     /// because their argument did not come through [`ListQuery::from_pairs`].
     pub fn normalized(mut self) -> Result<ListQuery, AppError> {
-        if self.page == 0 {
-            return Err(AppError::invalid_parameter(Field::Page, "page starts at 1"));
+        if self.page == 0 || self.page > MAX_PAGE {
+            return Err(AppError::invalid_parameter(Field::Page, format!("page must be from 1 to {MAX_PAGE}")));
         }
         if self.page_size == 0 || self.page_size > MAX_PAGE_SIZE {
             return Err(AppError::invalid_parameter(
@@ -164,13 +165,14 @@ impl ListQuery {
                 format!("page_size must be from 1 to {MAX_PAGE_SIZE}"),
             ));
         }
+        // The limit counts what was sent, spaces included, as the API document's maxLength does.
+        if self.q.as_deref().is_some_and(|q| q.chars().count() > MAX_QUERY_CHARS) {
+            return Err(AppError::invalid_parameter(
+                Field::Q,
+                format!("the search text may have at most {MAX_QUERY_CHARS} characters"),
+            ));
+        }
         self.q = match self.q.as_deref().map(str::trim) {
-            Some(q) if q.chars().count() > MAX_QUERY_CHARS => {
-                return Err(AppError::invalid_parameter(
-                    Field::Q,
-                    format!("the search text may have at most {MAX_QUERY_CHARS} characters"),
-                ));
-            }
             Some("") | None => None,
             Some(q) => Some(q.to_lowercase()),
         };
@@ -275,6 +277,7 @@ mod tests {
 
     #[test]
     fn refuses_bad_parameters() {
+        let long_query = " x".repeat(MAX_QUERY_CHARS / 2 + 1);
         for (key, value) in [
             ("page_size", "0"),
             ("page_size", "1000"),
@@ -283,6 +286,10 @@ mod tests {
             ("sort", "id"),
             ("order", "up"),
             ("status", "gone"),
+            ("status", ""),
+            ("status", "available,failed"),
+            ("page", "2147483648"),
+            ("q", long_query.as_str()),
             ("vm_id", "vm-\u{1}x"),
             ("q", "a\u{0}b"),
             ("vpc_id", "vpc-\u{1}x"),

@@ -4,7 +4,6 @@ use super::AppState;
 use super::error::ApiResult;
 use super::identity::AuthenticatedCaller;
 use crate::service::export::write_workbook;
-use app::api::error::ErrorResponse;
 use app::domain::time::{Timestamp, UtcOffset};
 use app::domain::{AppError, Field};
 use app::i18n::Lang;
@@ -23,6 +22,7 @@ pub struct ExportParams {
     pub lang: Option<String>,
     /// The zone of the times, in minutes east of UTC (China: 480). The console's own zone
     /// cookie by default, else UTC.
+    #[param(minimum = -840, maximum = 840)]
     pub utc_offset: Option<i32>,
 }
 
@@ -31,7 +31,7 @@ pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadshee
 /// Every HAVIP of the tenant as an Excel file (all pages, whatever the list shows).
 #[utoipa::path(get, path = "/api/v1/havips/export.xlsx", tag = "havips", params(ExportParams),
     responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", description = "The workbook"),
-              (status = 401, body = ErrorResponse)))]
+))]
 pub async fn download(
     State(state): State<AppState>,
     AuthenticatedCaller(caller): AuthenticatedCaller,

@@ -1,10 +1,12 @@
 //! The API's contract with its clients: every JSON body is an object of the fields the operation
 //! takes (an array in its place is refused and changes nothing, on REST and in the console's
-//! server functions).
+//! server functions), and the OpenAPI document says every status and limit the server enforces.
 
 use crate::both_stores;
 use crate::security::{cookie_pair, login, session_cookie};
 use crate::support::{PASSWORD, Tenant, TestApp, assert_error};
+use app::domain::input::MAX_BATCH_DELETE;
+use app::domain::list_query::{MAX_PAGE, MAX_PAGE_SIZE, MAX_QUERY_CHARS};
 use reqwest::Method;
 use reqwest::header::COOKIE;
 use serde_json::{Value, json};
@@ -108,4 +110,95 @@ both_stores!(an_attach_names_its_one_vm_field, |app: TestApp| async move {
     let list = tenant.get("/havips?vm_id=vm-%01x").await;
     let answer = assert_error(list, 400, "InvalidParameter").await;
     assert_eq!(answer["error"]["field"], "vm_id");
+});
+
+/// The document's parameter `name` of an operation.
+fn parameter<'a>(operation: &'a Value, name: &str) -> &'a Value {
+    operation["parameters"]
+        .as_array()
+        .and_then(|all| all.iter().find(|p| p["name"] == name))
+        .unwrap_or_else(|| panic!("no parameter {name}"))
+}
+
+/// Every `$ref` in `value`, with where it stands.
+fn references(value: &Value, at: &str, found: &mut Vec<(String, String)>) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                match (key.as_str(), inner) {
+                    ("$ref", Value::String(target)) => found.push((at.to_owned(), target.clone())),
+                    _ => references(inner, &format!("{at}/{key}"), found),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| references(item, at, found)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn the_document_says_every_status_and_limit_the_server_enforces() {
+    let app = TestApp::spawn(crate::support::Store::Sqlite).await;
+    let document: Value = app.http.get(app.url("/api/v1/openapi.json")).send().await.expect("doc").json().await.expect("json");
+    let mut operations = 0;
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("item") {
+            let responses = operation["responses"].as_object().expect("responses");
+            let says = |status: &str| responses.contains_key(status);
+            let what = format!("{method} {path}");
+            assert!(says("401") && says("503"), "{what}: every operation needs a caller and a database");
+            let has_body = operation.get("requestBody").is_some();
+            let has_parameters = operation["parameters"].as_array().is_some_and(|p| !p.is_empty());
+            assert_eq!(says("400"), has_body || has_parameters, "{what}: 400 exactly where there is input");
+            assert_eq!(says("413"), has_body, "{what}: 413 where there is a body");
+            assert_eq!(says("404"), path.contains('{'), "{what}: 404 where the path names a resource");
+            assert_eq!(says("403"), method != "get", "{what}: 403 where it writes");
+            operations += 1;
+        }
+    }
+    assert_eq!(operations, 17, "every operation was looked at");
+    let mut refs = Vec::new();
+    references(&document, "", &mut refs);
+    for (at, target) in refs {
+        let name = target.strip_prefix("#/components/schemas/").unwrap_or_default();
+        assert!(document["components"]["schemas"].get(name).is_some(), "{at} refers to {target}, which is not there");
+    }
+
+    let list = &document["paths"]["/api/v1/havips"]["get"];
+    let schema = |name: &str| parameter(list, name)["schema"].clone();
+    assert_eq!(schema("page")["minimum"], 1);
+    assert_eq!(schema("page")["maximum"], u64::from(MAX_PAGE));
+    assert_eq!(schema("page_size")["minimum"], 1);
+    assert_eq!(schema("page_size")["maximum"], u64::from(MAX_PAGE_SIZE));
+    assert_eq!(schema("q")["maxLength"], MAX_QUERY_CHARS as u64);
+    let components = &document["components"]["schemas"];
+    assert_eq!(components["SortKey"]["enum"], json!(["created_at", "name", "ip"]));
+    assert_eq!(components["SortOrder"]["enum"], json!(["asc", "desc"]));
+    assert_eq!(parameter(list, "status")["explode"], true);
+    let export = &document["paths"]["/api/v1/havips/export.xlsx"]["get"];
+    assert_eq!(parameter(export, "utc_offset")["schema"]["minimum"], -840);
+    assert_eq!(parameter(export, "utc_offset")["schema"]["maximum"], 840);
+    let ids = &components["BatchDeleteRequest"]["properties"]["ids"];
+    assert_eq!((ids["minItems"].clone(), ids["maxItems"].clone()), (json!(1), json!(MAX_BATCH_DELETE)));
+    let key = parameter(&document["paths"]["/api/v1/havips"]["post"], "Idempotency-Key");
+    assert_eq!((key["schema"]["minLength"].clone(), key["schema"]["maxLength"].clone()), (json!(1), json!(255)));
+}
+
+both_stores!(the_limits_the_document_gives_are_the_servers, |app: TestApp| async move {
+    let tenant = app.tenant().await;
+    for query in ["page=0", "page=2147483648", "page_size=0", "page_size=101", "status=", "status=available,failed"] {
+        assert_error(tenant.get(&format!("/havips?{query}")).await, 400, "InvalidParameter").await;
+    }
+    let long = format!("q={}", "x".repeat(MAX_QUERY_CHARS + 1));
+    assert_error(tenant.get(&format!("/havips?{long}")).await, 400, "InvalidParameter").await;
+    assert_eq!(tenant.get(&format!("/havips?page={MAX_PAGE}&page_size={MAX_PAGE_SIZE}")).await.status(), 200);
+    assert_error(tenant.get("/havips/export.xlsx?utc_offset=841").await, 400, "InvalidParameter").await;
+    let too_many: Vec<String> = (0..=MAX_BATCH_DELETE).map(|i| format!("havip-{i:08}")).collect();
+    assert_error(tenant.post("/havips/batch-delete", &json!({"ids": too_many})).await, 400, "InvalidParameter").await;
+    assert_error(tenant.post("/havips/batch-delete", &json!({"ids": []})).await, 400, "InvalidParameter").await;
+    let body = tenant.create_body("keyed", &[]);
+    for key in ["".to_owned(), "k".repeat(256), "with space".to_owned()] {
+        let response = tenant.request(Method::POST, "/havips").header("idempotency-key", key).json(&body).send().await;
+        assert_error(response.expect("create"), 400, "InvalidParameter").await;
+    }
 });

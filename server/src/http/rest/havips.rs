@@ -7,7 +7,8 @@ use crate::http::identity::AuthenticatedCaller;
 use app::api::error::{ErrorBody, ErrorResponse};
 use app::domain::havip::{Havip, HavipPage};
 use app::domain::input::{AttachVmRequest, BatchDeleteRequest, CreateHavipRequest, UpdateHavipRequest};
-use app::domain::list_query::ListQuery;
+use app::domain::list_query::{ListQuery, SortKey, SortOrder};
+use app::domain::status::HavipStatus;
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -24,19 +25,43 @@ fn form_urlencoded_pairs(raw: &str) -> Vec<(String, String)> {
     serde_urlencoded::from_str::<Vec<(String, String)>>(raw).unwrap_or_default()
 }
 
+/// The list's query parameters as the API document describes them. The handler reads its query
+/// string with [`ListQuery::from_pairs`], the parser of the console's URLs too; this type only
+/// describes it (`status` repeats, which the usual query extractors cannot read), and the
+/// OpenAPI test holds the limits here to the domain's constants.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ListParams {
+    /// Part of a name, remark, ID, IP or bound VM's name (case-insensitive)
+    #[param(max_length = 128, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
+    q: Option<String>,
+    /// Only HAVIPs in these statuses; repeat the parameter for several
+    #[param(style = Form, explode)]
+    status: Option<Vec<HavipStatus>>,
+    #[param(pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
+    vpc_id: Option<String>,
+    #[param(pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
+    subnet_id: Option<String>,
+    #[param(pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
+    project_id: Option<String>,
+    /// Only HAVIPs bound to this VM
+    #[param(pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
+    vm_id: Option<String>,
+    /// created_at (the default, newest first), name or ip
+    sort: Option<SortKey>,
+    /// By default desc for created_at, asc for name and ip
+    order: Option<SortOrder>,
+    /// From 1
+    #[param(minimum = 1, maximum = 2147483647)]
+    page: Option<i32>,
+    /// 1 to 100, 20 by default
+    #[param(minimum = 1, maximum = 100)]
+    page_size: Option<i32>,
+}
+
 /// List the tenant's HAVIPs: search, filters, sort and pages.
-#[utoipa::path(get, path = "/api/v1/havips", tag = "havips",
-    params(
-        ("q" = Option<String>, Query, description = "Part of a name, remark, ID, IP or bound VM's name (case-insensitive)"),
-        ("status" = Option<Vec<String>>, Query, description = "creating, available, failed or deleting; repeatable"),
-        ("vpc_id" = Option<String>, Query), ("subnet_id" = Option<String>, Query),
-        ("project_id" = Option<String>, Query), ("vm_id" = Option<String>, Query),
-        ("sort" = Option<String>, Query, description = "created_at (default), name or ip"),
-        ("order" = Option<String>, Query, description = "asc or desc"),
-        ("page" = Option<u32>, Query, description = "from 1"),
-        ("page_size" = Option<u32>, Query, description = "1 to 100, default 20"),
-    ),
-    responses((status = 200, body = HavipPage), (status = 400, body = ErrorResponse), (status = 401, body = ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/havips", tag = "havips", params(ListParams), responses((status = 200, body = HavipPage)))]
 pub async fn list(
     State(state): State<AppState>,
     AuthenticatedCaller(caller): AuthenticatedCaller,
@@ -50,7 +75,7 @@ pub async fn list(
 
 /// One HAVIP.
 #[utoipa::path(get, path = "/api/v1/havips/{id}", tag = "havips", params(("id" = String, Path)),
-    responses((status = 200, body = Havip), (status = 404, body = ErrorResponse)))]
+    responses((status = 200, body = Havip)))]
 pub async fn get(
     State(state): State<AppState>,
     AuthenticatedCaller(caller): AuthenticatedCaller,
@@ -61,8 +86,9 @@ pub async fn get(
 
 /// Create a HAVIP; it starts `creating` and settles by itself. Honours `Idempotency-Key`.
 #[utoipa::path(post, path = "/api/v1/havips", tag = "havips", request_body = CreateHavipRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Repeating it with the same body answers the first answer again")),
-    responses((status = 202, body = Havip), (status = 400, body = ErrorResponse), (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]+$",
+        description = "1 to 255 visible ASCII characters; repeating it with the same body answers the first answer again")),
+    responses((status = 202, body = Havip), (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
 pub async fn create(
     State(state): State<AppState>,
     AuthenticatedCaller(caller): AuthenticatedCaller,
@@ -86,7 +112,7 @@ pub async fn create(
 
 /// Change name, remark or the whole set of bound VMs (`vm_ids`, only while available).
 #[utoipa::path(patch, path = "/api/v1/havips/{id}", tag = "havips", request_body = UpdateHavipRequest, params(("id" = String, Path)),
-    responses((status = 200, body = Havip), (status = 404, body = ErrorResponse), (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+    responses((status = 200, body = Havip), (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
 pub async fn update(
     State(state): State<AppState>,
     AuthenticatedCaller(caller): AuthenticatedCaller,
@@ -98,7 +124,7 @@ pub async fn update(
 
 /// Bind one more VM.
 #[utoipa::path(post, path = "/api/v1/havips/{id}/vms", tag = "havips", request_body = AttachVmRequest, params(("id" = String, Path)),
-    responses((status = 200, body = Havip), (status = 404, body = ErrorResponse), (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+    responses((status = 200, body = Havip), (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
 pub async fn attach_vm(
     State(state): State<AppState>,
     AuthenticatedCaller(caller): AuthenticatedCaller,
@@ -110,7 +136,7 @@ pub async fn attach_vm(
 
 /// Unbind one VM.
 #[utoipa::path(delete, path = "/api/v1/havips/{id}/vms/{vm_id}", tag = "havips", params(("id" = String, Path), ("vm_id" = String, Path)),
-    responses((status = 200, body = Havip), (status = 404, body = ErrorResponse), (status = 409, body = ErrorResponse)))]
+    responses((status = 200, body = Havip), (status = 409, body = ErrorResponse)))]
 pub async fn detach_vm(
     State(state): State<AppState>,
     AuthenticatedCaller(caller): AuthenticatedCaller,
@@ -121,7 +147,7 @@ pub async fn detach_vm(
 
 /// Delete a HAVIP (available or failed): it turns `deleting`, its VMs are unbound, then it is gone.
 #[utoipa::path(delete, path = "/api/v1/havips/{id}", tag = "havips", params(("id" = String, Path)),
-    responses((status = 202, body = Havip), (status = 404, body = ErrorResponse), (status = 409, body = ErrorResponse)))]
+    responses((status = 202, body = Havip), (status = 409, body = ErrorResponse)))]
 pub async fn delete(
     State(state): State<AppState>,
     AuthenticatedCaller(caller): AuthenticatedCaller,
@@ -145,7 +171,7 @@ pub struct BatchItem {
 
 /// Delete several HAVIPs; each item reports its own outcome.
 #[utoipa::path(post, path = "/api/v1/havips/batch-delete", tag = "havips", request_body = BatchDeleteRequest,
-    responses((status = 200, body = BatchDeleteResponse), (status = 400, body = ErrorResponse)))]
+    responses((status = 200, body = BatchDeleteResponse)))]
 pub async fn batch_delete(
     State(state): State<AppState>,
     AuthenticatedCaller(caller): AuthenticatedCaller,

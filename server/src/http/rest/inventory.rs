@@ -16,7 +16,7 @@ pub struct VpcFilter {
     pub vpc_id: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/vpcs", tag = "inventory", responses((status = 200, body = Vec<Vpc>), (status = 401, body = ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/vpcs", tag = "inventory", responses((status = 200, body = Vec<Vpc>)))]
 pub async fn vpcs(
     State(state): State<AppState>,
     AuthenticatedCaller(caller): AuthenticatedCaller,
@@ -62,7 +62,7 @@ pub struct SyncSummary {
 
 /// Replace the tenant's inventory with the document (tenant admins only).
 #[utoipa::path(put, path = "/api/v1/admin/inventory", tag = "inventory", request_body = InventoryDocument,
-    responses((status = 200, body = SyncSummary), (status = 403, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+    responses((status = 200, body = SyncSummary), (status = 422, body = ErrorResponse)))]
 pub async fn sync(
     State(state): State<AppState>,
     AuthenticatedCaller(caller): AuthenticatedCaller,

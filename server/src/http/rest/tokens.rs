@@ -3,14 +3,13 @@
 use crate::http::AppState;
 use crate::http::error::ApiResult;
 use crate::http::identity::AuthenticatedCaller;
-use app::api::error::ErrorResponse;
 use app::domain::tokens::{ApiToken, NewApiToken};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
 /// The caller's live API tokens (without their secrets).
-#[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens", responses((status = 200, body = Vec<ApiToken>), (status = 401, body = ErrorResponse)))]
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens", responses((status = 200, body = Vec<ApiToken>)))]
 pub async fn list(
     State(state): State<AppState>,
     AuthenticatedCaller(caller): AuthenticatedCaller,
@@ -21,7 +20,7 @@ pub async fn list(
 /// Make an API token for the caller, who must be signed in with a session (the console's cookie),
 /// not another token; the answer is the only one that shows its secret.
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens",
-    responses((status = 201, body = NewApiToken), (status = 401, body = ErrorResponse), (status = 403, body = ErrorResponse)))]
+    responses((status = 201, body = NewApiToken)))]
 pub async fn create(
     State(state): State<AppState>,
     AuthenticatedCaller(caller): AuthenticatedCaller,
@@ -31,7 +30,7 @@ pub async fn create(
 
 /// Revoke one of the caller's API tokens.
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens", params(("id" = String, Path)),
-    responses((status = 204), (status = 404, body = ErrorResponse)))]
+    responses((status = 204, description = "Revoked")))]
 pub async fn revoke(
     State(state): State<AppState>,
     AuthenticatedCaller(caller): AuthenticatedCaller,
