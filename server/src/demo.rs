@@ -1,9 +1,9 @@
 //! The demo data set (`--demo`): two tenants with users, inventory and HAVIPs in every status.
 //! Everything goes through the same operations as real requests, so it obeys every rule.
 
-use crate::db::{StoreError, now_micros};
+use crate::db::now_micros;
 use crate::service::Backend;
-use crate::store::{havips, jobs};
+use crate::store::{StoreError, TenantTx, havips, jobs};
 use app::domain::AppError;
 use app::domain::caller::{Caller, Role};
 use app::domain::input::CreateHavipRequest;
@@ -135,7 +135,7 @@ async fn load_tenant(
         let havip = backend.create_havip(&caller, request, None).await?;
         // Spread the creation times over the past weeks, oldest first.
         let created = now - (count - i as i64) * 7 * 3_600_000_000;
-        settle(backend, &tenant_id, &havip.id, demo.status, created).await.map_err(crate::service::public_error)?;
+        settle(backend, &tenant_id, &havip.id, demo.status, created).await?;
     }
     Ok(())
 }
@@ -151,7 +151,7 @@ async fn settle(
 ) -> Result<(), StoreError> {
     let now = now_micros();
     let later = now + 600_000_000;
-    let mut tx = backend.db.begin().await?;
+    let mut tx = TenantTx::begin(&backend.db, tenant_id).await?;
     havips::backdate(&mut tx, id, created_at).await?;
     match status {
         HavipStatus::Available => {
@@ -167,9 +167,9 @@ async fn settle(
         HavipStatus::Deleting => {
             havips::set_status(&mut tx, id, HavipStatus::Creating, HavipStatus::Deleting, None, now).await?;
             jobs::close_for_havip(&mut tx, id, now).await?;
-            jobs::enqueue(&mut tx, tenant_id, id, jobs::JobKind::Delete, now).await?;
+            jobs::enqueue(&mut tx, id, jobs::JobKind::Delete, now).await?;
             jobs::delay_for_havip(&mut tx, id, later).await?;
         }
     }
-    crate::service::commit_tenant_write(&backend.db, tx, tenant_id).await
+    tx.commit().await
 }

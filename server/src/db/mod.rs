@@ -5,14 +5,13 @@
 //! `BEGIN IMMEDIATE`, `FOR UPDATE SKIP LOCKED`) ask [`Dialect`].
 
 pub mod change_feed;
-mod errors;
 pub mod identity_cache;
 
-pub use errors::{LostRace, StoreError, UniqueTarget, is_unavailable, lost_race};
-
+use crate::store::StoreError;
 use app::domain::ids::{self, IdKind};
 use identity_cache::IdentityCache;
 use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool, Transaction};
 use std::path::Path;
 use std::sync::Arc;
@@ -83,8 +82,14 @@ impl Db {
         Ok(db)
     }
 
+    /// A connection for reads.
+    pub async fn reader(&self) -> Result<PoolConnection<Any>, StoreError> {
+        Ok(self.read.acquire().await?)
+    }
+
     /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN
     /// IMMEDIATE`), so a transaction that reads before it writes cannot fail half-way on a lock.
+    /// Writes to a tenant's data go through [`crate::store::TenantTx`], which begins here.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         let tx = match self.dialect {
             Dialect::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,

@@ -1,7 +1,6 @@
 //! `/healthz` (the process answers), `/readyz` (the database answers too) and `/metrics`.
 
 use super::AppState;
-use crate::store::jobs;
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
@@ -20,7 +19,7 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let pending = jobs::pending_count(&state.backend.db).await.ok();
+    let pending = state.backend.pending_jobs().await.ok();
     let body = state.metrics.render(pending, pending.is_some(), state.backend.db.identity_cache.figures());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
 }

@@ -1,11 +1,13 @@
 //! Accounts: passwords (argon2id), sessions, API tokens, and the first users.
 
-use super::{Backend, public_error};
+use super::Backend;
 use crate::db::identity_cache::{KnownUser, Ticket};
-use crate::db::{StoreError, now_micros};
+use crate::db::{new_id, now_micros};
 use crate::store::accounts::{self, UserRecord};
 use crate::store::revisions;
+use crate::store::{StoreError, TenantTx, inventory};
 use app::domain::caller::Role;
+use app::domain::ids::IdKind;
 use app::domain::{AppError, ErrorCode, Field};
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
@@ -98,11 +100,9 @@ impl Backend {
         let token = new_secret();
         let now = now_micros();
         let expires = now.saturating_add(micros(self.settings.session_max_age));
-        let mut conn = self.db.begin().await.map_err(public_error)?;
-        accounts::create_session(&mut conn, &secret_hash(&token), &user.id, now, expires)
-            .await
-            .map_err(public_error)?;
-        conn.commit().await.map_err(|e| public_error(e.into()))?;
+        let mut tx = self.db.begin().await?;
+        accounts::create_session(&mut tx, &secret_hash(&token), &user.id, now, expires).await?;
+        tx.commit().await.map_err(StoreError::from)?;
         tracing::info!(username, "signed in");
         Ok(token)
     }
@@ -110,8 +110,8 @@ impl Backend {
     /// The user, if the password is theirs.
     async fn check_password(&self, username: &str, password: &str) -> Result<Option<accounts::UserRecord>, AppError> {
         let user = {
-            let mut conn = self.db.read.acquire().await.map_err(|e| public_error(e.into()))?;
-            accounts::user_by_name(&mut conn, username).await.map_err(public_error)?
+            let mut conn = self.db.reader().await?;
+            accounts::user_by_name(&mut conn, username).await?
         };
         let hash = user.as_ref().map_or_else(|| DECOY_HASH.clone(), |u| u.password_hash.clone());
         let password = password.to_owned();
@@ -123,9 +123,9 @@ impl Backend {
     }
 
     pub async fn logout(&self, session_token: &str) -> Result<(), AppError> {
-        let mut tx = self.db.begin().await.map_err(public_error)?;
-        accounts::delete_session(&mut tx, &secret_hash(session_token)).await.map_err(public_error)?;
-        tx.commit().await.map_err(|e| public_error(e.into()))?;
+        let mut tx = self.db.begin().await?;
+        accounts::delete_session(&mut tx, &secret_hash(session_token)).await?;
+        tx.commit().await.map_err(StoreError::from)?;
         self.db.identity_cache.forget_credentials();
         Ok(())
     }
@@ -140,8 +140,8 @@ impl Backend {
         let now = now_micros();
         let idle_since = now - micros(self.settings.session_idle);
         let found = {
-            let mut conn = self.db.read.acquire().await.map_err(|e| public_error(e.into()))?;
-            accounts::session_user(&mut conn, &hash, now, idle_since).await.map_err(public_error)?
+            let mut conn = self.db.reader().await?;
+            accounts::session_user(&mut conn, &hash, now, idle_since).await?
         };
         let Some(session) = found else { return Ok(None) };
         if now - session.last_seen_at > TOUCH_EVERY_MICROS {
@@ -151,7 +151,7 @@ impl Backend {
                 Ok(tx.commit().await?)
             }
             .await;
-            touched.map_err(public_error)?;
+            touched?;
         }
         let expires_in = Duration::from_micros(u64::try_from(session.expires_at - now).unwrap_or(0));
         Ok(Some(self.remember(ticket, &hash, session.user, expires_in)))
@@ -163,8 +163,8 @@ impl Backend {
             return Ok(Some(principal));
         }
         let ticket = self.db.identity_cache.ticket();
-        let mut conn = self.db.read.acquire().await.map_err(|e| public_error(e.into()))?;
-        let user = accounts::token_user(&mut conn, &hash).await.map_err(public_error)?;
+        let mut conn = self.db.reader().await?;
+        let user = accounts::token_user(&mut conn, &hash).await?;
         Ok(user.map(|user| self.remember(ticket, &hash, user, Duration::MAX)))
     }
 
@@ -184,8 +184,8 @@ impl Backend {
             None => {
                 cache.count(false);
                 let ticket = cache.ticket();
-                let mut conn = self.db.read.acquire().await.map_err(|e| public_error(e.into()))?;
-                let revision = revisions::current(&mut conn, &user.tenant_id).await.map_err(public_error)?;
+                let mut conn = self.db.reader().await?;
+                let revision = revisions::current(&mut conn, &user.tenant_id).await?;
                 cache.keep_revision(ticket, &user.tenant_id, revision);
                 revision
             }
@@ -203,17 +203,29 @@ impl Backend {
 
     /// Creates a tenant (with its default project) if it does not exist; answers its ID.
     pub async fn ensure_tenant(&self, name: &str) -> Result<String, AppError> {
-        let result: Result<String, StoreError> = async {
-            let mut tx = self.db.begin().await?;
-            let id = match accounts::tenant_id(&mut tx, name).await? {
-                Some(id) => id,
-                None => accounts::create_tenant(&mut tx, name, now_micros()).await?,
-            };
-            tx.commit().await?;
-            Ok(id)
+        let mut conn = self.db.reader().await?;
+        if let Some(id) = accounts::tenant_id(&mut conn, name).await? {
+            return Ok(id);
+        }
+        drop(conn);
+        let id = new_id(IdKind::Tenant);
+        let now = now_micros();
+        let created: Result<(), StoreError> = async {
+            let mut tx = TenantTx::begin(&self.db, &id).await?;
+            accounts::create_tenant(&mut tx, name, now).await?;
+            inventory::create_project(&mut tx, "default", true, now).await?;
+            tx.commit().await
         }
         .await;
-        result.map_err(public_error)
+        match created {
+            Ok(()) => Ok(id),
+            // Another start or import created it meanwhile (tenant names are unique).
+            Err(error) if error.unique_target().is_some() => {
+                let mut conn = self.db.reader().await?;
+                accounts::tenant_id(&mut conn, name).await?.ok_or_else(AppError::internal)
+            }
+            Err(error) => Err(error.into()),
+        }
     }
 
     pub async fn create_user(
@@ -252,7 +264,7 @@ impl Backend {
         .await;
         result.map_err(|e| match e.unique_target() {
             Some(_) => AppError::invalid_parameter(Field::Username, format!("the username {username:?} is taken")),
-            None => public_error(e),
+            None => e.into(),
         })
     }
 
@@ -267,9 +279,7 @@ impl Backend {
             Ok(Some((id, token)))
         }
         .await;
-        result
-            .map_err(public_error)?
-            .ok_or_else(|| AppError::with_detail(ErrorCode::NotFound, format!("no user {username:?}")))
+        result?.ok_or_else(|| AppError::with_detail(ErrorCode::NotFound, format!("no user {username:?}")))
     }
 
     /// Revokes a token, given its ID (`tok-…`) or the token itself.
@@ -283,15 +293,15 @@ impl Backend {
             Ok(revoked)
         }
         .await;
-        match result.map_err(public_error)? {
+        match result? {
             true => Ok(()),
             false => Err(AppError::with_detail(ErrorCode::NotFound, "no such live token")),
         }
     }
 
     pub async fn tenant_count(&self) -> Result<i64, AppError> {
-        let mut conn = self.db.read.acquire().await.map_err(|e| public_error(e.into()))?;
-        accounts::tenant_count(&mut conn).await.map_err(public_error)
+        let mut conn = self.db.reader().await?;
+        Ok(accounts::tenant_count(&mut conn).await?)
     }
 
     /// Removes sessions past their expiry (run now and then by the server).
@@ -304,6 +314,6 @@ impl Backend {
             Ok(n)
         }
         .await;
-        result.map_err(public_error)
+        Ok(result?)
     }
 }

@@ -1,9 +1,9 @@
 //! Binding VMs to HAVIPs under R8–R10. The limits are slot numbers under unique indexes
 //! (see the schema), so they hold across processes; these functions pick the slots.
 
-use crate::db::StoreError;
-use crate::store::havips;
+use crate::store::havips::{self, NewBinding};
 use crate::store::inventory::{self, VmBrief};
+use crate::store::{StoreError, TenantTx};
 use app::domain::limits::BindingLimits;
 use app::domain::{AppError, ErrorCode};
 use sqlx::AnyConnection;
@@ -41,41 +41,46 @@ fn free_slot(taken: &[i64], limit: usize) -> Option<i64> {
 
 /// Binds one VM, taking the lowest free slot on both sides (R9, R10).
 pub async fn bind(
-    conn: &mut AnyConnection,
+    tx: &mut TenantTx,
     tenant_id: &str,
     havip_id: &str,
     vm: &VmBrief,
     limits: BindingLimits,
     now: i64,
 ) -> Result<(), StoreError> {
-    let havip_slot = free_slot(&havips::havip_slots(conn, havip_id).await?, limits.vms_per_havip).ok_or_else(|| {
+    let havip_slots = havips::havip_slots(tx, tenant_id, havip_id).await?;
+    let havip_slot = free_slot(&havip_slots, limits.vms_per_havip).ok_or_else(|| {
         AppError::with_detail(
             ErrorCode::VmsPerHavipExceeded,
             format!("a HAVIP can be bound to at most {} VMs", limits.vms_per_havip),
         )
     })?;
-    let vm_slot = free_slot(&havips::vm_slots(conn, &vm.id).await?, limits.havips_per_vm).ok_or_else(|| {
+    let vm_slots: Vec<i64> =
+        havips::vm_slots(tx, tenant_id, std::slice::from_ref(&vm.id)).await?.into_iter().map(|(_, s)| s).collect();
+    let vm_slot = free_slot(&vm_slots, limits.havips_per_vm).ok_or_else(|| {
         AppError::with_detail(
             ErrorCode::HavipsPerVmExceeded,
             format!("{} already carries {} HAVIPs", vm.id, limits.havips_per_vm),
         )
     })?;
-    havips::insert_binding(conn, tenant_id, havip_id, &vm.id, havip_slot, vm_slot, now).await
+    let binding =
+        NewBinding { havip_id: havip_id.to_owned(), vm_id: vm.id.clone(), havip_slot, vm_slot, created_at: now };
+    havips::insert_bindings(tx, &[binding]).await
 }
 
-/// The bindings of a HAVIP being created, as (VM, HAVIP slot, VM slot): its slots are 0, 1, 2…;
-/// each VM takes its lowest free slot, all read in one query. A create that loses a slot to
-/// another before it writes runs again (the slots are under unique indexes).
+/// The bindings of a HAVIP being created: its slots are 0, 1, 2…; each VM takes its lowest free
+/// slot, all read in one query. A create that loses a slot to another before it writes runs
+/// again (the slots are under unique indexes).
 pub async fn plan_new_bindings(
     conn: &mut AnyConnection,
+    tenant_id: &str,
+    havip_id: &str,
     vms: &[VmBrief],
     limits: BindingLimits,
-) -> Result<Vec<(String, i64, i64)>, StoreError> {
-    if vms.is_empty() {
-        return Ok(Vec::new());
-    }
+    now: i64,
+) -> Result<Vec<NewBinding>, StoreError> {
     let ids: Vec<String> = vms.iter().map(|vm| vm.id.clone()).collect();
-    let taken = havips::vm_slots_of(conn, &ids).await?;
+    let taken = havips::vm_slots(conn, tenant_id, &ids).await?;
     let mut rows = Vec::with_capacity(vms.len());
     for (havip_slot, vm) in vms.iter().enumerate() {
         let used: Vec<i64> = taken.iter().filter(|(id, _)| *id == vm.id).map(|(_, slot)| *slot).collect();
@@ -85,7 +90,13 @@ pub async fn plan_new_bindings(
                 format!("{} already carries {} HAVIPs", vm.id, limits.havips_per_vm),
             )
         })?;
-        rows.push((vm.id.clone(), havip_slot as i64, vm_slot));
+        rows.push(NewBinding {
+            havip_id: havip_id.to_owned(),
+            vm_id: vm.id.clone(),
+            havip_slot: havip_slot as i64,
+            vm_slot,
+            created_at: now,
+        });
     }
     Ok(rows)
 }

@@ -2,12 +2,11 @@
 //! bindings and its job; the worker does the rest.
 
 use super::bindings::{check_vms, plan_new_bindings};
-use super::commit_tenant_write;
-use super::{Backend, public_error, search_text, with_retries};
-use crate::db::{StoreError, Tx, UniqueTarget, new_id, now_micros};
+use super::{Backend, search_text, with_retries};
+use crate::db::{new_id, now_micros};
 use crate::store::havips::{self, NewHavipRow};
 use crate::store::jobs::{self, JobKind};
-use crate::store::{idempotency, inventory, oplog};
+use crate::store::{StoreError, TenantTx, UniqueTarget, idempotency, inventory, oplog};
 use app::domain::caller::Caller;
 use app::domain::havip::Havip;
 use app::domain::havip::{SubnetRef, VmRef, VpcRef};
@@ -63,7 +62,7 @@ impl Backend {
         request_hash: &str,
     ) -> Result<Havip, StoreError> {
         let tenant = caller.tenant_id.as_str();
-        let mut tx = self.db.begin().await?;
+        let mut tx = TenantTx::begin(&self.db, tenant).await?;
         if let Some(answer) = stored_answer(&mut tx, tenant, key, request_hash).await? {
             return Ok(answer);
         }
@@ -97,7 +96,7 @@ impl Backend {
             now,
         )
         .await?;
-        inventory::lock_subnet(&mut tx, self.db.dialect, &subnet.id).await?;
+        inventory::lock_subnet(&mut tx, &subnet.id).await?;
         // A retry that arrived while the first request ran waited for this lock; on Postgres it
         // now sees the first request's answer, which the look above could not (R15).
         if let Some(answer) = stored_answer(&mut tx, tenant, key, request_hash).await? {
@@ -109,8 +108,8 @@ impl Backend {
             Some(ip) => {
                 let ip = range.check_address(ip)?;
                 let ip_num = i64::from(ip.to_u32());
-                if inventory::vm_holds_address(&mut tx, &subnet.id, ip_num).await?
-                    || havips::ip_taken(&mut tx, &subnet.id, ip_num).await?
+                if inventory::vm_holds_address(&mut tx, tenant, &subnet.id, ip_num).await?
+                    || havips::ip_taken(&mut tx, tenant, &subnet.id, ip_num).await?
                 {
                     return Err(AppError::with_detail(
                         ErrorCode::IpAlreadyUsed,
@@ -120,34 +119,34 @@ impl Backend {
                 }
                 ip
             }
-            None => range.lowest_free(&inventory::used_addresses(&mut tx, &subnet.id).await?)?,
+            None => range.lowest_free(&inventory::used_addresses(&mut tx, tenant, &subnet.id).await?)?,
         };
         let vms = check_vms(&mut tx, tenant, &vpc.id, new.vms.ids()).await?;
-        let bindings = plan_new_bindings(&mut tx, &vms, self.settings.limits).await?;
+        let bindings = plan_new_bindings(&mut tx, tenant, &id, &vms, self.settings.limits, now).await?;
         let ip_text = ip.to_string();
-        let search =
-            search_text(new.name.as_str(), new.remark.as_str(), &id, &ip_text, vms.iter().map(|vm| vm.name.as_str()));
-        havips::insert(
-            &mut tx,
-            NewHavipRow {
-                id: &id,
-                tenant_id: tenant,
-                project_id: &project.id,
-                name: new.name.as_str(),
-                remark: new.remark.as_str(),
-                vpc_id: &vpc.id,
-                subnet_id: &subnet.id,
-                ip,
-                master_vm_id: vms.first().map(|vm| vm.id.as_str()),
-                search_text: &search,
-                now,
-            },
-        )
-        .await?;
-        if !bindings.is_empty() {
-            havips::insert_bindings(&mut tx, tenant, &id, &bindings, now).await?;
-        }
-        jobs::enqueue(&mut tx, tenant, &id, JobKind::Create, now).await?;
+        let row = NewHavipRow {
+            id: id.clone(),
+            project_id: project.id.clone(),
+            name: new.name.as_str().to_owned(),
+            remark: new.remark.as_str().to_owned(),
+            vpc_id: vpc.id.clone(),
+            subnet_id: subnet.id.clone(),
+            ip,
+            status: HavipStatus::Creating,
+            status_reason: None,
+            master_vm_id: vms.first().map(|vm| vm.id.clone()),
+            search_text: search_text(
+                new.name.as_str(),
+                new.remark.as_str(),
+                &id,
+                &ip_text,
+                vms.iter().map(|vm| vm.name.as_str()),
+            ),
+            created_at: now,
+        };
+        havips::insert(&mut tx, std::slice::from_ref(&row)).await?;
+        havips::insert_bindings(&mut tx, &bindings).await?;
+        jobs::enqueue(&mut tx, &id, JobKind::Create, now).await?;
         // What was just written, as the API shows it (no need to read it back).
         let havip = Havip {
             id: id.clone(),
@@ -172,26 +171,17 @@ impl Backend {
         };
         if let Some(key) = key {
             let body = serde_json::to_string(&havip).map_err(|e| StoreError::Config(e.to_string()))?;
-            idempotency::insert(&mut tx, tenant, key, request_hash, &body, now).await?;
+            idempotency::insert(&mut tx, key, request_hash, &body, now).await?;
         }
-        commit_tenant_write(&self.db, tx, tenant).await?;
+        tx.commit().await?;
         Ok(havip)
-    }
-
-    /// One HAVIP of the caller's tenant; another tenant's ID is as unknown as a made-up one.
-    pub async fn get_havip(&self, caller: &Caller, id: &str) -> Result<Havip, AppError> {
-        if !app::domain::ids::is_well_formed(IdKind::Havip, id) {
-            return Err(AppError::not_found());
-        }
-        let mut conn = self.db.read.acquire().await.map_err(|e| public_error(e.into()))?;
-        havips::get(&mut conn, &caller.tenant_id, id).await.map_err(public_error)?.ok_or_else(AppError::not_found)
     }
 }
 
 /// The answer already given to a create with this Idempotency-Key, if any; the key used with
 /// another request is refused.
 async fn stored_answer(
-    tx: &mut Tx,
+    tx: &mut TenantTx,
     tenant: &str,
     key: Option<&str>,
     request_hash: &str,

@@ -1,12 +1,11 @@
 //! Deleting HAVIPs (R13), one or many: each becomes `deleting` with its job in its own
 //! transaction, so a crash in the middle of a batch leaves every HAVIP whole, one way or the other.
 
-use super::commit_tenant_write;
-use super::{Backend, public_error};
-use crate::db::{StoreError, now_micros};
+use super::Backend;
+use crate::db::now_micros;
 use crate::store::havips;
 use crate::store::jobs::{self, JobKind};
-use crate::store::oplog;
+use crate::store::{StoreError, TenantTx, oplog};
 use app::domain::caller::Caller;
 use app::domain::havip::Havip;
 use app::domain::ids::{IdKind, is_well_formed};
@@ -44,13 +43,13 @@ impl Backend {
         if !is_well_formed(IdKind::Havip, id) {
             return Err(AppError::not_found());
         }
-        self.try_start_delete(caller, id).await.map_err(public_error)
+        Ok(self.try_start_delete(caller, id).await?)
     }
 
     async fn try_start_delete(&self, caller: &Caller, id: &str) -> Result<Havip, StoreError> {
         let tenant = caller.tenant_id.as_str();
-        let mut tx = self.db.begin().await?;
-        let current = havips::lock(&mut tx, tenant, id).await?.ok_or_else(AppError::not_found)?;
+        let mut tx = TenantTx::begin(&self.db, tenant).await?;
+        let current = havips::lock(&mut tx, id).await?.ok_or_else(AppError::not_found)?;
         if !current.status.can_delete() {
             return Err(AppError::with_detail(
                 ErrorCode::IncorrectStatus,
@@ -60,7 +59,7 @@ impl Backend {
         }
         let now = now_micros();
         havips::set_status(&mut tx, id, current.status, HavipStatus::Deleting, None, now).await?;
-        jobs::enqueue(&mut tx, tenant, id, JobKind::Delete, now).await?;
+        jobs::enqueue(&mut tx, id, JobKind::Delete, now).await?;
         oplog::record(
             &mut tx,
             caller,
@@ -69,7 +68,7 @@ impl Backend {
         )
         .await?;
         let havip = havips::get(&mut tx, tenant, id).await?.ok_or_else(AppError::not_found)?;
-        commit_tenant_write(&self.db, tx, tenant).await?;
+        tx.commit().await?;
         Ok(havip)
     }
 }

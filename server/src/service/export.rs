@@ -3,10 +3,9 @@
 //! Memory stays flat however many rows there are: the database streams, a bounded channel
 //! holds two batches, and the worksheet spills to a temporary file.
 
-use super::{Backend, public_error};
-use crate::db::StoreError;
+use super::Backend;
 use crate::store::export::{self, ExportRow};
-use crate::store::inventory;
+use crate::store::{StoreError, inventory};
 use app::domain::AppError;
 use app::domain::caller::Caller;
 use app::domain::time::UtcOffset;
@@ -26,20 +25,20 @@ impl Backend {
     /// refer to. The bounded channel makes the reader wait for the writer.
     pub async fn export_rows(&self, caller: &Caller) -> Result<(Names, Rows), AppError> {
         let names = {
-            let mut conn = self.db.read.acquire().await.map_err(|e| public_error(e.into()))?;
-            Names::of_tenant(&mut conn, &caller.tenant_id).await.map_err(public_error)?
+            let mut conn = self.db.reader().await?;
+            Names::of_tenant(&mut conn, &caller.tenant_id).await?
         };
         let (sender, receiver) = mpsc::channel(2);
         let db = self.db.clone();
         let tenant = caller.tenant_id.clone();
         tokio::spawn(async move {
             let streamed: Result<(), StoreError> = async {
-                let mut conn = db.read.acquire().await?;
+                let mut conn = db.reader().await?;
                 export::stream(&mut conn, db.dialect, &tenant, CHUNK_ROWS, &sender).await
             }
             .await;
             if let Err(error) = streamed {
-                let _ = sender.send(Err(public_error(error))).await;
+                let _ = sender.send(Err(error.into())).await;
             }
         });
         Ok((names, receiver))

@@ -8,6 +8,7 @@ pub mod create;
 pub mod delete;
 pub mod export;
 pub mod inventory;
+pub mod inventory_sync;
 pub mod list_cache;
 pub mod login_limiter;
 mod port;
@@ -18,9 +19,10 @@ pub mod tokens;
 pub mod update;
 
 use crate::db::identity_cache::IdentityCache;
-use crate::db::{Db, Dialect, LostRace, StoreError, Tx, UniqueTarget, is_unavailable, lost_race};
+use crate::db::{Db, Dialect};
 use crate::settings::Settings;
-use app::domain::{AppError, ErrorCode, Field};
+use crate::store::{LostRace, StoreError, UniqueTarget, lost_race};
+use app::domain::{AppError, ErrorCode};
 use std::future::Future;
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -50,36 +52,6 @@ impl Backend {
             list_cache: Default::default(),
             login_limiter,
             password_checks: tokio::sync::Semaphore::new(cores),
-        }
-    }
-}
-
-/// Commits a write to a tenant's HAVIPs, bindings or inventory, moving the tenant's revision
-/// forward in the same transaction so that every process's cached list pages go stale, and
-/// this process's requests see the new revision at once.
-pub async fn commit_tenant_write(db: &Db, mut tx: Tx, tenant_id: &str) -> Result<(), StoreError> {
-    crate::store::revisions::bump(&mut tx, tenant_id).await?;
-    tx.commit().await?;
-    db.identity_cache.forget_tenant(tenant_id);
-    Ok(())
-}
-
-/// Turns a store error into what the caller may see: product rules as they are, an
-/// unreachable database as 503, anything else logged in full and answered as `Internal`.
-pub fn public_error(error: StoreError) -> AppError {
-    match error {
-        StoreError::Rule(rule) => rule,
-        // Text the database cannot store (a NUL byte in Postgres) is the request's fault.
-        StoreError::Database(sqlx::Error::Database(db)) if matches!(db.code().as_deref(), Some("22021" | "22P05")) => {
-            AppError::invalid_parameter(Field::Body, "the request contains characters that cannot be stored")
-        }
-        error if is_unavailable(&error) => {
-            tracing::warn!(%error, "database unavailable");
-            AppError::new(ErrorCode::ServiceUnavailable)
-        }
-        error => {
-            tracing::error!(%error, "store error");
-            AppError::internal()
         }
     }
 }
@@ -118,15 +90,13 @@ where
                     last_conflict = Some(error);
                 }
                 None => match lost_race(&error) {
-                    Some(LostRace::RowGone) if rows_gone + 1 >= MAX_ROW_GONE_ATTEMPTS => {
-                        return Err(public_error(error));
-                    }
+                    Some(LostRace::RowGone) if rows_gone + 1 >= MAX_ROW_GONE_ATTEMPTS => return Err(error.into()),
                     Some(LostRace::RowGone) => {
                         rows_gone += 1;
                         last_conflict = Some(error);
                     }
                     Some(LostRace::Aborted) => last_conflict = Some(error),
-                    None => return Err(public_error(error)),
+                    None => return Err(error.into()),
                 },
             },
         }

@@ -1,14 +1,24 @@
 //! Reading HAVIPs: the list of the page and of `GET /havips`.
 
+use super::Backend;
 use super::list_cache::CachedPage;
-use super::{Backend, public_error};
-use crate::store::{havips, revisions};
+use crate::store::{havips, jobs, revisions};
 use app::domain::AppError;
 use app::domain::caller::Caller;
-use app::domain::havip::HavipPage;
+use app::domain::havip::{Havip, HavipPage};
+use app::domain::ids::{IdKind, is_well_formed};
 use app::domain::list_query::ListQuery;
 
 impl Backend {
+    /// One HAVIP of the caller's tenant; another tenant's ID is as unknown as a made-up one.
+    pub async fn get_havip(&self, caller: &Caller, id: &str) -> Result<Havip, AppError> {
+        if !is_well_formed(IdKind::Havip, id) {
+            return Err(AppError::not_found());
+        }
+        let mut conn = self.db.reader().await?;
+        havips::get(&mut conn, &caller.tenant_id, id).await?.ok_or_else(AppError::not_found)
+    }
+
     pub async fn list_havips(&self, caller: &Caller, query: ListQuery) -> Result<HavipPage, AppError> {
         Ok(self.list_page(caller, query).await?.page.as_ref().clone())
     }
@@ -22,8 +32,8 @@ impl Backend {
         if let Some(hit) = self.list_cache.get(tenant, revision, &query) {
             return Ok(hit);
         }
-        let mut conn = self.db.read.acquire().await.map_err(|e| public_error(e.into()))?;
-        let (items, total) = havips::list(&mut conn, self.db.dialect, tenant, &query).await.map_err(public_error)?;
+        let mut conn = self.db.reader().await?;
+        let (items, total) = havips::list(&mut conn, self.db.dialect, tenant, &query).await?;
         let page = CachedPage::new(HavipPage { items, total, page: query.page, page_size: query.page_size });
         self.list_cache.put(tenant, revision, query, page.clone());
         Ok(page)
@@ -34,9 +44,15 @@ impl Backend {
         match caller.tenant_revision {
             Some(revision) => Ok(revision),
             None => {
-                let mut conn = self.db.read.acquire().await.map_err(|e| public_error(e.into()))?;
-                revisions::current(&mut conn, &caller.tenant_id).await.map_err(public_error)
+                let mut conn = self.db.reader().await?;
+                Ok(revisions::current(&mut conn, &caller.tenant_id).await?)
             }
         }
+    }
+
+    /// How many jobs wait for a worker, in every tenant (for `/metrics`).
+    pub async fn pending_jobs(&self) -> Result<i64, AppError> {
+        let mut conn = self.db.reader().await?;
+        Ok(jobs::pending_count(&mut conn).await?)
     }
 }

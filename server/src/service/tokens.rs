@@ -1,10 +1,10 @@
 //! API tokens that users make and revoke for themselves (product.md §6), for scripts and
 //! tools, through the REST API and the console alike.
 
+use super::Backend;
 use super::accounts::{new_api_token, secret_hash};
-use super::{Backend, public_error};
-use crate::db::{StoreError, now_micros};
-use crate::store::{accounts, oplog};
+use crate::db::now_micros;
+use crate::store::{StoreError, accounts, oplog};
 use app::domain::caller::Caller;
 use app::domain::time::Timestamp;
 use app::domain::tokens::{ApiToken, NewApiToken};
@@ -13,8 +13,8 @@ use app::domain::{AppError, ErrorCode};
 impl Backend {
     /// The caller's own live tokens, oldest first.
     pub async fn own_tokens(&self, caller: &Caller) -> Result<Vec<ApiToken>, AppError> {
-        let mut conn = self.db.read.acquire().await.map_err(|e| public_error(e.into()))?;
-        let tokens = accounts::live_tokens_of_user(&mut conn, &caller.user_id).await.map_err(public_error)?;
+        let mut conn = self.db.reader().await?;
+        let tokens = accounts::live_tokens_of_user(&mut conn, &caller.user_id).await?;
         Ok(tokens.into_iter().map(|(id, at)| ApiToken { id, created_at: Timestamp::from_micros(at) }).collect())
     }
 
@@ -38,7 +38,7 @@ impl Backend {
             Ok(id)
         }
         .await;
-        let id = result.map_err(public_error)?;
+        let id = result?;
         Ok(NewApiToken { id, token, created_at: Timestamp::from_micros(now) })
     }
 
@@ -57,7 +57,7 @@ impl Backend {
             Ok(revoked)
         }
         .await;
-        match result.map_err(public_error)? {
+        match result? {
             true => {
                 self.db.identity_cache.forget_credentials();
                 Ok(())

@@ -3,17 +3,15 @@
 //! changes of one HAVIP apply one after the other and the last whole set wins, never a mix.
 
 use super::bindings::{bind, check_vms, master_after};
-use super::commit_tenant_write;
 use super::{Backend, search_text, with_retries};
-use crate::db::{StoreError, UniqueTarget, now_micros};
-use crate::store::havips::{self, LockedHavip};
-use crate::store::{inventory, oplog};
+use crate::db::now_micros;
+use crate::store::havips::{self, HavipFields, LockedHavip};
+use crate::store::{StoreError, TenantTx, UniqueTarget, inventory, oplog};
 use app::domain::caller::Caller;
 use app::domain::havip::Havip;
 use app::domain::ids::{IdKind, is_well_formed};
 use app::domain::input::{HavipChanges, UpdateHavipRequest};
 use app::domain::{AppError, ErrorCode, Field};
-use sqlx::AnyConnection;
 
 /// What a binding change does.
 enum BindingChange<'a> {
@@ -93,11 +91,11 @@ impl Backend {
     ) -> Result<Havip, StoreError> {
         let tenant = caller.tenant_id.as_str();
         let limits = self.settings.limits;
-        let mut tx = self.db.begin().await?;
+        let mut tx = TenantTx::begin(&self.db, tenant).await?;
         if matches!(binding, BindingChange::Replace(_) | BindingChange::Attach(_)) {
-            inventory::share_subnet_of_havip(&mut tx, self.db.dialect, tenant, id).await?;
+            inventory::share_subnet_of_havip(&mut tx, id).await?;
         }
-        let current = havips::lock(&mut tx, tenant, id).await?.ok_or_else(AppError::not_found)?;
+        let current = havips::lock(&mut tx, id).await?.ok_or_else(AppError::not_found)?;
         if let Some(version) = changes.version
             && version != current.version
         {
@@ -126,7 +124,7 @@ impl Backend {
             }
             BindingChange::Attach(vm_id) => {
                 let vms = check_vms(&mut tx, tenant, &current.vpc_id, &[(*vm_id).to_owned()]).await?;
-                if havips::bound_vms(&mut tx, id).await?.iter().any(|vm| vm.id == *vm_id) {
+                if havips::bound_vms(&mut tx, tenant, id).await?.iter().any(|vm| vm.id == *vm_id) {
                     return Err(
                         AppError::with_detail(ErrorCode::VmDuplicate, format!("{vm_id} is bound already")).into()
                     );
@@ -150,7 +148,7 @@ impl Backend {
         )
         .await?;
         let havip = havips::get(&mut tx, tenant, id).await?.ok_or_else(AppError::not_found)?;
-        commit_tenant_write(&self.db, tx, tenant).await?;
+        tx.commit().await?;
         Ok(havip)
     }
 }
@@ -158,7 +156,7 @@ impl Backend {
 /// Writes name, remark, master and search text as they are after the change, and bumps the
 /// version (every write does, so a client's version goes stale whatever changed).
 async fn write_fields(
-    conn: &mut AnyConnection,
+    tx: &mut TenantTx,
     id: &str,
     current: &LockedHavip,
     changes: &HavipChanges,
@@ -166,25 +164,22 @@ async fn write_fields(
 ) -> Result<(), StoreError> {
     let name = changes.name.as_ref().map_or(current.name.as_str(), |n| n.as_str());
     let remark = changes.remark.as_ref().map_or(current.remark.as_str(), |r| r.as_str());
-    let vms = havips::bound_vms(conn, id).await?;
+    let tenant = tx.tenant_id().to_owned();
+    let vms = havips::bound_vms(tx, &tenant, id).await?;
     let bound: Vec<String> = vms.iter().map(|vm| vm.id.clone()).collect();
     let master = master_after(current.master_vm_id.as_deref(), &bound);
     let search = search_text(name, remark, id, &current.ip, vms.iter().map(|vm| vm.name.as_str()));
-    havips::update_fields(conn, id, name, remark, master.as_deref(), &search, now).await
+    let fields = HavipFields { name, remark, master_vm_id: master.as_deref(), search_text: &search };
+    havips::update_fields(tx, id, fields, now).await
 }
 
 /// Recomputes master and search text of HAVIPs whose VMs changed outside a HAVIP write (an
 /// inventory sync renamed or removed them).
-pub async fn refresh_derived(
-    conn: &mut AnyConnection,
-    tenant_id: &str,
-    ids: &[String],
-    now: i64,
-) -> Result<(), StoreError> {
+pub async fn refresh_derived(tx: &mut TenantTx, ids: &[String], now: i64) -> Result<(), StoreError> {
     for id in ids {
-        if let Some(current) = havips::lock(conn, tenant_id, id).await? {
+        if let Some(current) = havips::lock(tx, id).await? {
             let unchanged = HavipChanges { name: None, remark: None, vms: None, version: None };
-            write_fields(conn, id, &current, &unchanged, now).await?;
+            write_fields(tx, id, &current, &unchanged, now).await?;
         }
     }
     Ok(())

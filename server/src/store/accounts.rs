@@ -1,6 +1,7 @@
 //! Tenants, users, sessions and API tokens.
 
-use crate::db::{StoreError, col, new_id};
+use super::{StoreError, TenantTx};
+use crate::db::{col, new_id};
 use app::domain::caller::{Role, UserProfile};
 use app::domain::ids::IdKind;
 use sqlx::AnyConnection;
@@ -15,17 +16,16 @@ pub async fn tenant_count(conn: &mut AnyConnection) -> Result<i64, StoreError> {
     col(&row, 0)
 }
 
-/// Creates a tenant with its default project; answers the tenant's ID.
-pub async fn create_tenant(conn: &mut AnyConnection, name: &str, now: i64) -> Result<String, StoreError> {
-    let id = new_id(IdKind::Tenant);
+/// Creates the transaction's tenant (its ID chosen when the transaction began) named `name`.
+pub async fn create_tenant(tx: &mut TenantTx, name: &str, now: i64) -> Result<(), StoreError> {
+    let (conn, id) = tx.split();
     sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)")
-        .bind(&id)
+        .bind(id)
         .bind(name)
         .bind(now)
-        .execute(&mut *conn)
+        .execute(conn)
         .await?;
-    super::inventory::create_project(conn, &id, "default", true, now).await?;
-    Ok(id)
+    Ok(())
 }
 
 pub async fn create_user(

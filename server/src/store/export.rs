@@ -4,7 +4,8 @@
 //! rows over one by one through a channel, which for 100,000 rows costs more than writing
 //! the workbook.
 
-use crate::db::{Dialect, StoreError, col};
+use super::StoreError;
+use crate::db::{Dialect, col};
 use crate::store::havips::status_from_db;
 use app::domain::status::HavipStatus;
 use app::domain::time::Timestamp;

@@ -1,8 +1,10 @@
 //! HAVIPs and their bindings.
 
-use super::Sql;
-use crate::db::{Dialect, StoreError, col};
+use super::{Sql, StoreError, TenantTx};
+use crate::db::{Dialect, col};
 use app::domain::havip::{Havip, ProjectRef, SubnetRef, VmRef, VpcRef};
+use app::domain::inventory::HavipPlace;
+use app::domain::ipv4::Ipv4;
 use app::domain::list_query::{ListQuery, SortKey, SortOrder};
 use app::domain::status::HavipStatus;
 use app::domain::time::Timestamp;
@@ -40,17 +42,20 @@ fn havip_from_row(row: &AnyRow) -> Result<Havip, StoreError> {
     })
 }
 
-/// Fills in the bound VMs of many HAVIPs with one query (never one per row).
-async fn load_vms(conn: &mut AnyConnection, havips: &mut [Havip]) -> Result<(), StoreError> {
+/// Fills in the bound VMs of many HAVIPs (of one tenant) with one query, never one per row.
+async fn load_vms(conn: &mut AnyConnection, tenant_id: &str, havips: &mut [Havip]) -> Result<(), StoreError> {
     if havips.is_empty() {
         return Ok(());
     }
     let ids: Vec<String> = havips.iter().map(|h| h.id.clone()).collect();
     let mut sql = Sql::new(
         "SELECT b.havip_id, m.id, m.name, m.private_ip FROM havip_bindings b JOIN vms m ON m.id = b.vm_id \
-         WHERE b.havip_id IN (",
+         WHERE b.tenant_id = ",
     );
-    sql.bind_list(&ids).push(") ORDER BY b.havip_id, b.havip_slot");
+    sql.bind(tenant_id.to_owned())
+        .push(" AND b.havip_id IN (")
+        .bind_list(&ids)
+        .push(") ORDER BY b.havip_id, b.havip_slot");
     let mut by_havip: HashMap<String, Vec<VmRef>> = HashMap::new();
     for row in sql.fetch_all(conn).await? {
         by_havip.entry(col(&row, 0)?).or_default().push(VmRef {
@@ -70,7 +75,7 @@ pub async fn get(conn: &mut AnyConnection, tenant_id: &str, id: &str) -> Result<
     sql.push(" WHERE h.tenant_id = ").bind(tenant_id.to_owned()).push(" AND h.id = ").bind(id.to_owned());
     let rows = sql.fetch_all(conn).await?;
     let mut havips = rows.iter().map(havip_from_row).collect::<Result<Vec<_>, _>>()?;
-    load_vms(conn, &mut havips).await?;
+    load_vms(conn, tenant_id, &mut havips).await?;
     Ok(havips.pop())
 }
 
@@ -154,45 +159,50 @@ pub async fn list(
         .bind(query.offset() as i64);
     let rows = sql.fetch_all(conn).await?;
     let mut havips = rows.iter().map(havip_from_row).collect::<Result<Vec<_>, _>>()?;
-    load_vms(conn, &mut havips).await?;
+    load_vms(conn, tenant_id, &mut havips).await?;
     Ok((havips, total as u64))
 }
 
-/// A new HAVIP row, as the create operation inserts it.
-pub struct NewHavipRow<'a> {
-    pub id: &'a str,
-    pub tenant_id: &'a str,
-    pub project_id: &'a str,
-    pub name: &'a str,
-    pub remark: &'a str,
-    pub vpc_id: &'a str,
-    pub subnet_id: &'a str,
-    pub ip: app::domain::ipv4::Ipv4,
-    pub master_vm_id: Option<&'a str>,
-    pub search_text: &'a str,
-    pub now: i64,
+/// A new HAVIP row: one created by a request, or many of the scale data set at once.
+pub struct NewHavipRow {
+    pub id: String,
+    pub project_id: String,
+    pub name: String,
+    pub remark: String,
+    pub vpc_id: String,
+    pub subnet_id: String,
+    pub ip: Ipv4,
+    pub status: HavipStatus,
+    pub status_reason: Option<String>,
+    pub master_vm_id: Option<String>,
+    pub search_text: String,
+    pub created_at: i64,
 }
 
-pub async fn insert(conn: &mut AnyConnection, row: NewHavipRow<'_>) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO havips (id, tenant_id, project_id, name, remark, vpc_id, subnet_id, ip, ip_num, status, \
-         master_vm_id, search_text, created_at, updated_at, version) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'creating', $10, $11, $12, $12, 1)",
-    )
-    .bind(row.id)
-    .bind(row.tenant_id)
-    .bind(row.project_id)
-    .bind(row.name)
-    .bind(row.remark)
-    .bind(row.vpc_id)
-    .bind(row.subnet_id)
-    .bind(row.ip.to_string())
-    .bind(i64::from(row.ip.to_u32()))
-    .bind(row.master_vm_id)
-    .bind(row.search_text)
-    .bind(row.now)
-    .execute(conn)
-    .await?;
+/// Rows per multi-row INSERT (well under both databases' parameter limits).
+const ROWS_PER_STATEMENT: usize = 400;
+
+/// Inserts HAVIPs, many rows per statement.
+pub async fn insert(tx: &mut TenantTx, rows: &[NewHavipRow]) -> Result<(), StoreError> {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let (conn, tenant_id) = tx.split();
+        let mut sql = Sql::new(
+            "INSERT INTO havips (id, tenant_id, project_id, name, remark, vpc_id, subnet_id, ip, ip_num, status, \
+             status_reason, master_vm_id, search_text, created_at, updated_at, version) VALUES ",
+        );
+        for (i, row) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            for text in [&row.id, tenant_id, &row.project_id, &row.name, &row.remark, &row.vpc_id, &row.subnet_id] {
+                sql.bind(text.to_owned()).push(", ");
+            }
+            sql.bind(row.ip.to_string()).push(", ").bind(i64::from(row.ip.to_u32())).push(", ");
+            sql.bind(row.status.as_str().to_owned()).push(", ").bind(row.status_reason.clone()).push(", ");
+            sql.bind(row.master_vm_id.clone()).push(", ");
+            sql.bind(row.search_text.clone()).push(", ").bind(row.created_at).push(", ").bind(row.created_at);
+            sql.push(", 1)");
+        }
+        sql.fetch_all(conn).await?;
+    }
     Ok(())
 }
 
@@ -209,7 +219,8 @@ pub struct LockedHavip {
 
 /// Takes the HAVIP's row lock (Postgres; SQLite's write transaction already excludes other
 /// writers), so that concurrent writes to one HAVIP happen one after the other.
-pub async fn lock(conn: &mut AnyConnection, tenant_id: &str, id: &str) -> Result<Option<LockedHavip>, StoreError> {
+pub async fn lock(tx: &mut TenantTx, id: &str) -> Result<Option<LockedHavip>, StoreError> {
+    let (conn, tenant_id) = tx.split();
     let row = sqlx::query(
         "UPDATE havips SET version = version WHERE tenant_id = $1 AND id = $2 \
          RETURNING status, version, vpc_id, name, remark, ip, master_vm_id",
@@ -233,25 +244,27 @@ pub async fn lock(conn: &mut AnyConnection, tenant_id: &str, id: &str) -> Result
     .transpose()
 }
 
-/// Writes the editable fields and bumps the version.
-pub async fn update_fields(
-    conn: &mut AnyConnection,
-    id: &str,
-    name: &str,
-    remark: &str,
-    master_vm_id: Option<&str>,
-    search_text: &str,
-    now: i64,
-) -> Result<(), StoreError> {
+/// What a change leaves of a HAVIP's own fields.
+pub struct HavipFields<'a> {
+    pub name: &'a str,
+    pub remark: &'a str,
+    pub master_vm_id: Option<&'a str>,
+    pub search_text: &'a str,
+}
+
+/// Writes the editable and derived fields, and bumps the version.
+pub async fn update_fields(tx: &mut TenantTx, id: &str, fields: HavipFields<'_>, now: i64) -> Result<(), StoreError> {
+    let (conn, tenant_id) = tx.split();
     sqlx::query(
         "UPDATE havips SET name = $1, remark = $2, master_vm_id = $3, search_text = $4, updated_at = $5, \
-         version = version + 1 WHERE id = $6",
+         version = version + 1 WHERE tenant_id = $6 AND id = $7",
     )
-    .bind(name)
-    .bind(remark)
-    .bind(master_vm_id)
-    .bind(search_text)
+    .bind(fields.name)
+    .bind(fields.remark)
+    .bind(fields.master_vm_id)
+    .bind(fields.search_text)
     .bind(now)
+    .bind(tenant_id)
     .bind(id)
     .execute(conn)
     .await?;
@@ -260,20 +273,22 @@ pub async fn update_fields(
 
 /// Moves a HAVIP from one status to another; false when it was not in `from` any more.
 pub async fn set_status(
-    conn: &mut AnyConnection,
+    tx: &mut TenantTx,
     id: &str,
     from: HavipStatus,
     to: HavipStatus,
     reason: Option<&str>,
     now: i64,
 ) -> Result<bool, StoreError> {
+    let (conn, tenant_id) = tx.split();
     let done = sqlx::query(
         "UPDATE havips SET status = $1, status_reason = $2, updated_at = $3, version = version + 1 \
-         WHERE id = $4 AND status = $5",
+         WHERE tenant_id = $4 AND id = $5 AND status = $6",
     )
     .bind(to.as_str())
     .bind(reason)
     .bind(now)
+    .bind(tenant_id)
     .bind(id)
     .bind(from.as_str())
     .execute(conn)
@@ -281,15 +296,22 @@ pub async fn set_status(
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn delete(conn: &mut AnyConnection, id: &str) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM havip_bindings WHERE havip_id = $1").bind(id).execute(&mut *conn).await?;
-    sqlx::query("DELETE FROM havips WHERE id = $1").bind(id).execute(conn).await?;
+/// Deletes a HAVIP; its bindings go with it (the foreign key cascades).
+pub async fn delete(tx: &mut TenantTx, id: &str) -> Result<(), StoreError> {
+    let (conn, tenant_id) = tx.split();
+    sqlx::query("DELETE FROM havips WHERE tenant_id = $1 AND id = $2").bind(tenant_id).bind(id).execute(conn).await?;
     Ok(())
 }
 
-/// Whether another HAVIP of the subnet holds the address.
-pub async fn ip_taken(conn: &mut AnyConnection, subnet_id: &str, ip_num: i64) -> Result<bool, StoreError> {
-    let row = sqlx::query("SELECT 1 FROM havips WHERE subnet_id = $1 AND ip_num = $2")
+/// Whether a HAVIP of the subnet holds the address.
+pub async fn ip_taken(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    subnet_id: &str,
+    ip_num: i64,
+) -> Result<bool, StoreError> {
+    let row = sqlx::query("SELECT 1 FROM havips WHERE tenant_id = $1 AND subnet_id = $2 AND ip_num = $3")
+        .bind(tenant_id)
         .bind(subnet_id)
         .bind(ip_num)
         .fetch_optional(conn)
@@ -297,25 +319,47 @@ pub async fn ip_taken(conn: &mut AnyConnection, subnet_id: &str, ip_num: i64) ->
     Ok(row.is_some())
 }
 
+/// Where each HAVIP of the tenant is (for an inventory sync's rules).
+pub async fn places(conn: &mut AnyConnection, tenant_id: &str) -> Result<Vec<HavipPlace>, StoreError> {
+    let rows = sqlx::query("SELECT id, subnet_id, ip_num FROM havips WHERE tenant_id = $1")
+        .bind(tenant_id)
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let ip: i64 = col(row, 2)?;
+            Ok(HavipPlace { id: col(row, 0)?, subnet_id: col(row, 1)?, ip: Ipv4::from_u32(ip as u32) })
+        })
+        .collect()
+}
+
 /// The VMs bound to a HAVIP with their names, in slot order.
-pub async fn bound_vms(conn: &mut AnyConnection, havip_id: &str) -> Result<Vec<VmRef>, StoreError> {
+pub async fn bound_vms(conn: &mut AnyConnection, tenant_id: &str, havip_id: &str) -> Result<Vec<VmRef>, StoreError> {
     let rows = sqlx::query(
         "SELECT m.id, m.name, m.private_ip FROM havip_bindings b JOIN vms m ON m.id = b.vm_id \
-         WHERE b.havip_id = $1 ORDER BY b.havip_slot",
+         WHERE b.tenant_id = $1 AND b.havip_id = $2 ORDER BY b.havip_slot",
     )
+    .bind(tenant_id)
     .bind(havip_id)
     .fetch_all(conn)
     .await?;
     rows.iter().map(|row| Ok(VmRef { id: col(row, 0)?, name: col(row, 1)?, ip: col(row, 2)? })).collect()
 }
 
-pub async fn remove_bindings(conn: &mut AnyConnection, havip_id: &str) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM havip_bindings WHERE havip_id = $1").bind(havip_id).execute(conn).await?;
+pub async fn remove_bindings(tx: &mut TenantTx, havip_id: &str) -> Result<(), StoreError> {
+    let (conn, tenant_id) = tx.split();
+    sqlx::query("DELETE FROM havip_bindings WHERE tenant_id = $1 AND havip_id = $2")
+        .bind(tenant_id)
+        .bind(havip_id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
-pub async fn remove_binding(conn: &mut AnyConnection, havip_id: &str, vm_id: &str) -> Result<bool, StoreError> {
-    let done = sqlx::query("DELETE FROM havip_bindings WHERE havip_id = $1 AND vm_id = $2")
+pub async fn remove_binding(tx: &mut TenantTx, havip_id: &str, vm_id: &str) -> Result<bool, StoreError> {
+    let (conn, tenant_id) = tx.split();
+    let done = sqlx::query("DELETE FROM havip_bindings WHERE tenant_id = $1 AND havip_id = $2 AND vm_id = $3")
+        .bind(tenant_id)
         .bind(havip_id)
         .bind(vm_id)
         .execute(conn)
@@ -323,83 +367,79 @@ pub async fn remove_binding(conn: &mut AnyConnection, havip_id: &str, vm_id: &st
     Ok(done.rows_affected() == 1)
 }
 
-/// The slots taken on the HAVIP side and on the VM side.
-pub async fn havip_slots(conn: &mut AnyConnection, havip_id: &str) -> Result<Vec<i64>, StoreError> {
-    slots(conn, "SELECT havip_slot FROM havip_bindings WHERE havip_id = $1", havip_id).await
-}
-
-pub async fn vm_slots(conn: &mut AnyConnection, vm_id: &str) -> Result<Vec<i64>, StoreError> {
-    slots(conn, "SELECT vm_slot FROM havip_bindings WHERE vm_id = $1", vm_id).await
-}
-
-async fn slots(conn: &mut AnyConnection, sql: &str, id: &str) -> Result<Vec<i64>, StoreError> {
-    let rows = sqlx::query(sql).bind(id).fetch_all(conn).await?;
+/// The slots a HAVIP's bindings take.
+pub async fn havip_slots(conn: &mut AnyConnection, tenant_id: &str, havip_id: &str) -> Result<Vec<i64>, StoreError> {
+    let rows = sqlx::query("SELECT havip_slot FROM havip_bindings WHERE tenant_id = $1 AND havip_id = $2")
+        .bind(tenant_id)
+        .bind(havip_id)
+        .fetch_all(conn)
+        .await?;
     rows.iter().map(|row| col(row, 0)).collect()
 }
 
-pub async fn insert_binding(
-    conn: &mut AnyConnection,
-    tenant_id: &str,
-    havip_id: &str,
-    vm_id: &str,
-    havip_slot: i64,
-    vm_slot: i64,
-    now: i64,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO havip_bindings (havip_id, vm_id, tenant_id, havip_slot, vm_slot, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(havip_id)
-    .bind(vm_id)
-    .bind(tenant_id)
-    .bind(havip_slot)
-    .bind(vm_slot)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 /// The VM-side slots taken by each of the VMs: (vm_id, vm_slot) pairs.
-pub async fn vm_slots_of(conn: &mut AnyConnection, vm_ids: &[String]) -> Result<Vec<(String, i64)>, StoreError> {
-    let mut sql = Sql::new("SELECT vm_id, vm_slot FROM havip_bindings WHERE vm_id IN (");
-    sql.bind_list(vm_ids).push(")");
-    sql.fetch_all(conn).await?.iter().map(|row| Ok((col(row, 0)?, col(row, 1)?))).collect()
-}
-
-/// Inserts a HAVIP's bindings, (vm_id, havip_slot, vm_slot) each, in one statement.
-pub async fn insert_bindings(
+pub async fn vm_slots(
     conn: &mut AnyConnection,
     tenant_id: &str,
-    havip_id: &str,
-    rows: &[(String, i64, i64)],
-    now: i64,
-) -> Result<(), StoreError> {
-    let mut sql =
-        Sql::new("INSERT INTO havip_bindings (havip_id, vm_id, tenant_id, havip_slot, vm_slot, created_at) VALUES ");
-    for (i, (vm_id, havip_slot, vm_slot)) in rows.iter().enumerate() {
-        sql.push(if i == 0 { "(" } else { ", (" });
-        sql.bind(havip_id.to_owned()).push(", ").bind(vm_id.clone()).push(", ").bind(tenant_id.to_owned());
-        sql.push(", ").bind(*havip_slot).push(", ").bind(*vm_slot).push(", ").bind(now).push(")");
-    }
-    sql.fetch_all(conn).await?;
-    Ok(())
-}
-
-/// HAVIPs bound to any of the VMs (for an inventory sync that renames or removes them).
-pub async fn ids_bound_to(conn: &mut AnyConnection, vm_ids: &[String]) -> Result<Vec<String>, StoreError> {
+    vm_ids: &[String],
+) -> Result<Vec<(String, i64)>, StoreError> {
     if vm_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut sql = Sql::new("SELECT DISTINCT havip_id FROM havip_bindings WHERE vm_id IN (");
-    sql.bind_list(vm_ids).push(")");
-    sql.fetch_all(conn).await?.iter().map(|row| col(row, 0)).collect()
+    let mut sql = Sql::new("SELECT vm_id, vm_slot FROM havip_bindings WHERE tenant_id = ");
+    sql.bind(tenant_id.to_owned()).push(" AND vm_id IN (").bind_list(vm_ids).push(")");
+    sql.fetch_all(conn).await?.iter().map(|row| Ok((col(row, 0)?, col(row, 1)?))).collect()
+}
+
+/// A binding to insert, with the slots it takes on either side.
+pub struct NewBinding {
+    pub havip_id: String,
+    pub vm_id: String,
+    pub havip_slot: i64,
+    pub vm_slot: i64,
+    pub created_at: i64,
+}
+
+/// Inserts bindings, many rows per statement.
+pub async fn insert_bindings(tx: &mut TenantTx, rows: &[NewBinding]) -> Result<(), StoreError> {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let (conn, tenant_id) = tx.split();
+        let mut sql = Sql::new(
+            "INSERT INTO havip_bindings (havip_id, vm_id, tenant_id, havip_slot, vm_slot, created_at) VALUES ",
+        );
+        for (i, row) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            sql.bind(row.havip_id.clone()).push(", ").bind(row.vm_id.clone()).push(", ").bind(tenant_id.to_owned());
+            sql.push(", ").bind(row.havip_slot).push(", ").bind(row.vm_slot).push(", ").bind(row.created_at).push(")");
+        }
+        sql.fetch_all(conn).await?;
+    }
+    Ok(())
+}
+
+/// HAVIPs bound to any of the VMs (for an inventory sync that renames them).
+pub async fn ids_bound_to(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    vm_ids: &[String],
+) -> Result<Vec<String>, StoreError> {
+    let mut ids = Vec::new();
+    for chunk in vm_ids.chunks(ROWS_PER_STATEMENT) {
+        let mut sql = Sql::new("SELECT DISTINCT havip_id FROM havip_bindings WHERE tenant_id = ");
+        sql.bind(tenant_id.to_owned()).push(" AND vm_id IN (").bind_list(chunk).push(")");
+        for row in sql.fetch_all(conn).await? {
+            ids.push(col(&row, 0)?);
+        }
+    }
+    Ok(ids)
 }
 
 /// Sets the creation time (the demo data set spreads its HAVIPs over the past weeks).
-pub async fn backdate(conn: &mut AnyConnection, id: &str, created_at: i64) -> Result<(), StoreError> {
-    sqlx::query("UPDATE havips SET created_at = $1, updated_at = $1 WHERE id = $2")
+pub async fn backdate(tx: &mut TenantTx, id: &str, created_at: i64) -> Result<(), StoreError> {
+    let (conn, tenant_id) = tx.split();
+    sqlx::query("UPDATE havips SET created_at = $1, updated_at = $1 WHERE tenant_id = $2 AND id = $3")
         .bind(created_at)
+        .bind(tenant_id)
         .bind(id)
         .execute(conn)
         .await?;

@@ -1,6 +1,7 @@
 //! Idempotency keys of creates (R15): the first answer, kept with a hash of its request.
 
-use crate::db::{StoreError, col};
+use super::{StoreError, TenantTx};
+use crate::db::col;
 use sqlx::AnyConnection;
 
 pub struct StoredAnswer {
@@ -20,13 +21,13 @@ pub async fn find(conn: &mut AnyConnection, tenant_id: &str, key: &str) -> Resul
 }
 
 pub async fn insert(
-    conn: &mut AnyConnection,
-    tenant_id: &str,
+    tx: &mut TenantTx,
     key: &str,
     request_hash: &str,
     response_body: &str,
     now: i64,
 ) -> Result<(), StoreError> {
+    let (conn, tenant_id) = tx.split();
     sqlx::query(
         "INSERT INTO idempotency_keys (tenant_id, idempotency_key, request_hash, response_body, created_at) VALUES ($1, $2, $3, $4, $5)",
     )

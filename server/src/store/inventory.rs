@@ -1,10 +1,11 @@
 //! VPCs, subnets, VMs and projects of a tenant.
 
-use super::Sql;
-use crate::db::{Dialect, StoreError, col, new_id};
+use super::{Sql, StoreError, TenantTx};
+use crate::db::{Dialect, col, new_id};
 use app::domain::havip::ProjectRef;
 use app::domain::ids::IdKind;
-use app::domain::inventory::{Project, Subnet, ValidInventory, Vm, Vpc};
+use app::domain::inventory::{Project, Subnet, Vm, VmPlace, Vpc};
+use app::domain::ipv4::Ipv4;
 use sqlx::AnyConnection;
 
 pub async fn vpcs(conn: &mut AnyConnection, tenant_id: &str) -> Result<Vec<Vpc>, StoreError> {
@@ -138,9 +139,14 @@ pub async fn find_vms(conn: &mut AnyConnection, tenant_id: &str, ids: &[String])
 /// Makes concurrent creates in one subnet take turns (Postgres): each then picks its address
 /// after the previous one committed, instead of racing for the same lowest free address.
 /// SQLite's write transaction excludes other writers already.
-pub async fn lock_subnet(conn: &mut AnyConnection, dialect: Dialect, subnet_id: &str) -> Result<(), StoreError> {
-    if dialect == Dialect::Postgres {
-        sqlx::query("SELECT id FROM subnets WHERE id = $1 FOR UPDATE").bind(subnet_id).fetch_optional(conn).await?;
+pub async fn lock_subnet(tx: &mut TenantTx, subnet_id: &str) -> Result<(), StoreError> {
+    if tx.dialect() == Dialect::Postgres {
+        let (conn, tenant_id) = tx.split();
+        sqlx::query("SELECT id FROM subnets WHERE tenant_id = $1 AND id = $2 FOR UPDATE")
+            .bind(tenant_id)
+            .bind(subnet_id)
+            .fetch_optional(conn)
+            .await?;
     }
     Ok(())
 }
@@ -148,13 +154,9 @@ pub async fn lock_subnet(conn: &mut AnyConnection, dialect: Dialect, subnet_id: 
 /// Shares the lock of a HAVIP's subnet (Postgres; SQLite has one writer anyway), for a change
 /// that binds VMs: it then waits for an inventory sync, which may remove or move those VMs,
 /// instead of binding one that the sync is taking away.
-pub async fn share_subnet_of_havip(
-    conn: &mut AnyConnection,
-    dialect: Dialect,
-    tenant_id: &str,
-    havip_id: &str,
-) -> Result<(), StoreError> {
-    if dialect == Dialect::Postgres {
+pub async fn share_subnet_of_havip(tx: &mut TenantTx, havip_id: &str) -> Result<(), StoreError> {
+    if tx.dialect() == Dialect::Postgres {
+        let (conn, tenant_id) = tx.split();
         sqlx::query(
             "SELECT s.id FROM subnets s JOIN havips h ON h.subnet_id = s.id \
              WHERE h.tenant_id = $1 AND h.id = $2 FOR SHARE OF s",
@@ -170,12 +172,9 @@ pub async fn share_subnet_of_havip(
 /// Takes every subnet of the tenant (Postgres; SQLite has one writer anyway), for an inventory
 /// sync: creates and changes that bind VMs wait for it, so neither a new HAVIP, a binding, a
 /// removed subnet nor a VM's new address can slip between its checks and its writes.
-pub async fn lock_subnets_of_tenant(
-    conn: &mut AnyConnection,
-    dialect: Dialect,
-    tenant_id: &str,
-) -> Result<(), StoreError> {
-    if dialect == Dialect::Postgres {
+pub async fn lock_subnets_of_tenant(tx: &mut TenantTx) -> Result<(), StoreError> {
+    if tx.dialect() == Dialect::Postgres {
+        let (conn, tenant_id) = tx.split();
         sqlx::query("SELECT id FROM subnets WHERE tenant_id = $1 ORDER BY id FOR UPDATE")
             .bind(tenant_id)
             .fetch_all(conn)
@@ -185,31 +184,35 @@ pub async fn lock_subnets_of_tenant(
 }
 
 /// Addresses of the subnet held by VMs and HAVIPs (for the allocator, R7).
-pub async fn used_addresses(conn: &mut AnyConnection, subnet_id: &str) -> Result<Vec<u32>, StoreError> {
+pub async fn used_addresses(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    subnet_id: &str,
+) -> Result<Vec<u32>, StoreError> {
     let rows = sqlx::query(
-        "SELECT ip_num FROM vms WHERE subnet_id = $1 UNION ALL SELECT ip_num FROM havips WHERE subnet_id = $1",
+        "SELECT ip_num FROM vms WHERE tenant_id = $1 AND subnet_id = $2 \
+         UNION ALL SELECT ip_num FROM havips WHERE tenant_id = $1 AND subnet_id = $2",
     )
+    .bind(tenant_id)
     .bind(subnet_id)
     .fetch_all(conn)
     .await?;
     rows.iter().map(|r| col::<i64>(r, 0).map(|n| n as u32)).collect()
 }
 
-pub async fn vm_holds_address(conn: &mut AnyConnection, subnet_id: &str, ip_num: i64) -> Result<bool, StoreError> {
-    let row = sqlx::query("SELECT 1 FROM vms WHERE subnet_id = $1 AND ip_num = $2")
+pub async fn vm_holds_address(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    subnet_id: &str,
+    ip_num: i64,
+) -> Result<bool, StoreError> {
+    let row = sqlx::query("SELECT 1 FROM vms WHERE tenant_id = $1 AND subnet_id = $2 AND ip_num = $3")
+        .bind(tenant_id)
         .bind(subnet_id)
         .bind(ip_num)
         .fetch_optional(conn)
         .await?;
     Ok(row.is_some())
-}
-
-pub async fn default_project(conn: &mut AnyConnection, tenant_id: &str) -> Result<String, StoreError> {
-    let row = sqlx::query("SELECT id FROM projects WHERE tenant_id = $1 AND is_default = 1")
-        .bind(tenant_id)
-        .fetch_one(conn)
-        .await?;
-    col(&row, 0)
 }
 
 pub async fn find_project(
@@ -225,14 +228,10 @@ pub async fn find_project(
     row.map(|r| Ok(ProjectRef { id: col(&r, 0)?, name: col(&r, 1)? })).transpose()
 }
 
-pub async fn create_project(
-    conn: &mut AnyConnection,
-    tenant_id: &str,
-    name: &str,
-    is_default: bool,
-    now: i64,
-) -> Result<String, StoreError> {
+/// Creates a project of the tenant; answers its ID.
+pub async fn create_project(tx: &mut TenantTx, name: &str, is_default: bool, now: i64) -> Result<String, StoreError> {
     let id = new_id(IdKind::Project);
+    let (conn, tenant_id) = tx.split();
     sqlx::query("INSERT INTO projects (id, tenant_id, name, is_default, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(&id)
         .bind(tenant_id)
@@ -244,270 +243,167 @@ pub async fn create_project(
     Ok(id)
 }
 
-/// What an inventory sync changed.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct SyncReport {
-    pub vpcs: usize,
-    pub subnets: usize,
-    pub vms: usize,
-    pub removed_vms: Vec<String>,
-    /// VMs that kept their ID but changed name.
-    pub renamed_vms: Vec<String>,
-    /// HAVIPs that lost bindings (their VMs left or moved to another VPC), as the deletes
-    /// found them.
-    pub unbound_havips: Vec<String>,
+/// The tenant's VPC IDs.
+pub async fn vpc_ids(conn: &mut AnyConnection, tenant_id: &str) -> Result<Vec<String>, StoreError> {
+    let rows = sqlx::query("SELECT id FROM vpcs WHERE tenant_id = $1").bind(tenant_id).fetch_all(conn).await?;
+    rows.iter().map(|r| col(r, 0)).collect()
 }
 
-/// Makes the tenant's inventory exactly the document's (in the caller's transaction): upserts
-/// what it lists, removes the VMs, subnets and VPCs it leaves out. Removing a VM removes its
-/// bindings; a subnet or VPC that HAVIPs still use cannot be removed.
-pub async fn sync(
-    conn: &mut AnyConnection,
-    tenant_id: &str,
-    inventory: &ValidInventory,
-    now: i64,
-) -> Result<SyncReport, StoreError> {
-    // Projects by name; the default one always exists.
-    let mut project_ids = std::collections::HashMap::new();
-    for project in projects(conn, tenant_id).await? {
-        project_ids.insert(project.name.clone(), project.id.clone());
-    }
-    let default_project = default_project(conn, tenant_id).await?;
-    for name in &inventory.projects {
-        if !project_ids.contains_key(name) {
-            let id = create_project(conn, tenant_id, name, false, now).await?;
-            project_ids.insert(name.clone(), id);
-        }
-    }
-    let project_of = |name: &Option<String>| {
-        name.as_ref().and_then(|n| project_ids.get(n).cloned()).unwrap_or_else(|| default_project.clone())
-    };
-
-    // IDs are global: one that another tenant owns cannot be taken over.
-    let all_ids: Vec<String> = inventory
-        .vpcs
-        .iter()
-        .map(|(v, _)| v.id.clone())
-        .chain(inventory.subnets.iter().map(|(_, s)| s.id.clone()))
-        .chain(inventory.vms.iter().map(|vm| vm.entry.id.clone()))
-        .collect();
-    for (table, kind) in [("vpcs", "VPC"), ("subnets", "subnet"), ("vms", "VM")] {
-        for chunk in all_ids.chunks(500) {
-            let mut sql = Sql::new(&format!("SELECT id FROM {table} WHERE tenant_id <> "));
-            sql.bind(tenant_id.to_owned()).push(" AND id IN (").bind_list(chunk).push(") LIMIT 1");
-            if let Some(row) = sql.fetch_all(conn).await?.first() {
-                let id: String = col(row, 0)?;
-                return Err(invalid(format!("{kind} {id} belongs to another tenant")));
-            }
-        }
-    }
-
-    for (vpc, project) in &inventory.vpcs {
-        let written = sqlx::query(
-            "INSERT INTO vpcs (id, tenant_id, project_id, name, cidr, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (id) DO UPDATE SET project_id = excluded.project_id, name = excluded.name, cidr = excluded.cidr \
-             WHERE vpcs.tenant_id = excluded.tenant_id",
-        )
-        .bind(&vpc.id)
+/// Where each VM of the tenant is.
+pub async fn vm_places(conn: &mut AnyConnection, tenant_id: &str) -> Result<Vec<VmPlace>, StoreError> {
+    let rows = sqlx::query("SELECT id, name, vpc_id, subnet_id, ip_num FROM vms WHERE tenant_id = $1")
         .bind(tenant_id)
-        .bind(project_of(project))
-        .bind(&vpc.name)
-        .bind(&vpc.cidr)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-        owned_by_tenant(written, "VPC", &vpc.id)?;
-    }
-    for (vpc_id, subnet) in &inventory.subnets {
-        let existing = find_subnet(conn, tenant_id, &subnet.id).await?;
-        if let Some(existing) = &existing {
-            let changed =
-                existing.cidr != subnet.cidr || existing.gateway != subnet.gateway || existing.vpc_id != *vpc_id;
-            if changed && count(conn, "SELECT COUNT(*) FROM havips WHERE subnet_id = $1", &subnet.id).await? > 0 {
-                return Err(invalid(format!(
-                    "subnet {} has HAVIPs: its CIDR, gateway and VPC cannot change",
-                    subnet.id
-                )));
-            }
-        }
-        let written = sqlx::query(
-            "INSERT INTO subnets (id, tenant_id, vpc_id, name, cidr, gateway, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT (id) DO UPDATE SET vpc_id = excluded.vpc_id, name = excluded.name, cidr = excluded.cidr, gateway = excluded.gateway \
-             WHERE subnets.tenant_id = excluded.tenant_id",
-        )
-        .bind(&subnet.id)
-        .bind(tenant_id)
-        .bind(vpc_id)
-        .bind(&subnet.name)
-        .bind(&subnet.cidr)
-        .bind(&subnet.gateway)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-        owned_by_tenant(written, "subnet", &subnet.id)?;
-    }
-    // The VMs as they were: those renamed are reported (their HAVIPs' search text changes);
-    // those new or with another address are judged by R6 below (what stays as it was is not
-    // judged again, so one old conflict does not block every later sync).
-    let before: std::collections::HashMap<String, (String, String, i64)> =
-        sqlx::query("SELECT id, name, subnet_id, ip_num FROM vms WHERE tenant_id = $1")
-            .bind(tenant_id)
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(|row| Ok((col(row, 0)?, (col(row, 1)?, col(row, 2)?, col(row, 3)?))))
-            .collect::<Result<_, StoreError>>()?;
-    let mut renamed_vms = Vec::new();
-    let mut readdressed = Vec::new();
-    for vm in &inventory.vms {
-        match before.get(&vm.entry.id) {
-            Some((name, subnet_id, ip_num)) => {
-                if *name != vm.entry.name {
-                    renamed_vms.push(vm.entry.id.clone());
-                }
-                if *subnet_id != vm.entry.subnet_id || *ip_num != i64::from(vm.ip.to_u32()) {
-                    readdressed.push(vm.entry.id.clone());
-                }
-            }
-            None => readdressed.push(vm.entry.id.clone()),
-        }
-    }
-    let mut unbound_havips = Vec::new();
-    for vm in &inventory.vms {
-        // A VM that moved to another VPC keeps no bindings: they were made for the old one.
-        let moved = sqlx::query("SELECT 1 FROM vms WHERE id = $1 AND tenant_id = $2 AND vpc_id <> $3")
-            .bind(&vm.entry.id)
-            .bind(tenant_id)
-            .bind(&vm.vpc_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-        if moved.is_some() {
-            let rows = sqlx::query("DELETE FROM havip_bindings WHERE vm_id = $1 RETURNING havip_id")
-                .bind(&vm.entry.id)
-                .fetch_all(&mut *conn)
-                .await?;
-            for row in &rows {
-                unbound_havips.push(col(row, 0)?);
-            }
-        }
-        let written = sqlx::query(
-            "INSERT INTO vms (id, tenant_id, project_id, vpc_id, subnet_id, name, private_ip, ip_num, state, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-             ON CONFLICT (id) DO UPDATE SET project_id = excluded.project_id, vpc_id = excluded.vpc_id, subnet_id = excluded.subnet_id, \
-             name = excluded.name, private_ip = excluded.private_ip, ip_num = excluded.ip_num, state = excluded.state \
-             WHERE vms.tenant_id = excluded.tenant_id",
-        )
-        .bind(&vm.entry.id)
-        .bind(tenant_id)
-        .bind(project_of(&vm.project))
-        .bind(&vm.vpc_id)
-        .bind(&vm.entry.subnet_id)
-        .bind(&vm.entry.name)
-        .bind(vm.ip.to_string())
-        .bind(i64::from(vm.ip.to_u32()))
-        .bind(vm.entry.state.clone().unwrap_or_else(|| "running".to_owned()))
-        .bind(now)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-        owned_by_tenant(written, "VM", &vm.entry.id)?;
-    }
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let ip: i64 = col(r, 4)?;
+            Ok(VmPlace {
+                id: col(r, 0)?,
+                name: col(r, 1)?,
+                vpc_id: col(r, 2)?,
+                subnet_id: col(r, 3)?,
+                ip: Ipv4::from_u32(ip as u32),
+            })
+        })
+        .collect()
+}
 
-    // Remove what the document leaves out: VMs (with their bindings), then subnets, then VPCs.
-    let keep_vms: Vec<String> = inventory.vms.iter().map(|vm| vm.entry.id.clone()).collect();
-    let removed_vms = ids_not_in(conn, "vms", tenant_id, &keep_vms).await?;
-    for chunk in removed_vms.chunks(500) {
-        let mut sql = Sql::new("DELETE FROM havip_bindings WHERE vm_id IN (");
-        sql.bind_list(chunk).push(") RETURNING havip_id");
+/// Which of `ids` (VPC, subnet or VM IDs) another tenant owns: IDs are global.
+pub async fn foreign_ids(conn: &mut AnyConnection, tenant_id: &str, ids: &[String]) -> Result<Vec<String>, StoreError> {
+    let mut foreign = Vec::new();
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        let mut sql = Sql::new("");
+        for (i, table) in ["vpcs", "subnets", "vms"].into_iter().enumerate() {
+            sql.push(if i == 0 { "" } else { " UNION ALL " });
+            sql.push(&format!("SELECT id FROM {table} WHERE tenant_id <> ")).bind(tenant_id.to_owned());
+            sql.push(" AND id IN (").bind_list(chunk).push(")");
+        }
         for row in sql.fetch_all(conn).await? {
-            unbound_havips.push(col(&row, 0)?);
+            foreign.push(col(&row, 0)?);
         }
-        let mut sql = Sql::new("DELETE FROM vms WHERE id IN (");
-        sql.bind_list(chunk).push(")");
-        sql.fetch_all(conn).await?;
     }
-    let keep_subnets: Vec<String> = inventory.subnets.iter().map(|(_, s)| s.id.clone()).collect();
-    for subnet in ids_not_in(conn, "subnets", tenant_id, &keep_subnets).await? {
-        if count(conn, "SELECT COUNT(*) FROM havips WHERE subnet_id = $1", &subnet).await? > 0 {
-            return Err(invalid(format!("subnet {subnet} still has HAVIPs and cannot be removed")));
-        }
-        if count(conn, "SELECT COUNT(*) FROM vms WHERE subnet_id = $1", &subnet).await? > 0 {
-            return Err(invalid(format!("subnet {subnet} still has VMs and cannot be removed")));
-        }
-        sqlx::query("DELETE FROM subnets WHERE id = $1").bind(&subnet).execute(&mut *conn).await?;
-    }
-    let keep_vpcs: Vec<String> = inventory.vpcs.iter().map(|(v, _)| v.id.clone()).collect();
-    for vpc in ids_not_in(conn, "vpcs", tenant_id, &keep_vpcs).await? {
-        if count(conn, "SELECT COUNT(*) FROM havips WHERE vpc_id = $1", &vpc).await? > 0 {
-            return Err(invalid(format!("VPC {vpc} still has HAVIPs and cannot be removed")));
-        }
-        sqlx::query("DELETE FROM vpcs WHERE id = $1").bind(&vpc).execute(&mut *conn).await?;
-    }
-    refuse_vms_on_havip_addresses(conn, &readdressed).await?;
-    unbound_havips.sort();
-    unbound_havips.dedup();
-    Ok(SyncReport {
-        vpcs: keep_vpcs.len(),
-        subnets: keep_subnets.len(),
-        vms: keep_vms.len(),
-        removed_vms,
-        renamed_vms,
-        unbound_havips,
-    })
+    Ok(foreign)
 }
 
-/// R6 for VMs: none of `vm_ids` may have the address a HAVIP of its subnet holds.
-async fn refuse_vms_on_havip_addresses(conn: &mut AnyConnection, vm_ids: &[String]) -> Result<(), StoreError> {
-    for chunk in vm_ids.chunks(500) {
-        let mut sql = Sql::new(
-            "SELECT m.id, m.private_ip, h.id FROM vms m \
-             JOIN havips h ON h.subnet_id = m.subnet_id AND h.ip_num = m.ip_num WHERE m.id IN (",
+/// Rows per multi-row statement (well under both databases' parameter limits).
+const ROWS_PER_STATEMENT: usize = 400;
+
+/// Inserts or updates VPCs of the tenant; answers how many rows were written. An ID another
+/// tenant owns is not written (the upserts change only the tenant's own rows).
+pub async fn upsert_vpcs(tx: &mut TenantTx, vpcs: &[Vpc], now: i64) -> Result<u64, StoreError> {
+    let mut written = 0;
+    for chunk in vpcs.chunks(ROWS_PER_STATEMENT) {
+        let (conn, tenant_id) = tx.split();
+        let mut sql = Sql::new("INSERT INTO vpcs (id, tenant_id, project_id, name, cidr, created_at) VALUES ");
+        for (i, vpc) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            for text in [&vpc.id, tenant_id, &vpc.project_id, &vpc.name, &vpc.cidr] {
+                sql.bind(text.to_owned()).push(", ");
+            }
+            sql.bind(now).push(")");
+        }
+        sql.push(
+            " ON CONFLICT (id) DO UPDATE SET project_id = excluded.project_id, name = excluded.name, \
+             cidr = excluded.cidr WHERE vpcs.tenant_id = excluded.tenant_id",
         );
-        sql.bind_list(chunk).push(") LIMIT 1");
-        if let Some(row) = sql.fetch_all(conn).await?.first() {
-            let (vm, ip, havip): (String, String, String) = (col(row, 0)?, col(row, 1)?, col(row, 2)?);
-            return Err(invalid(format!("VM {vm} cannot have {ip}: HAVIP {havip} holds that address")));
+        written += sql.execute(conn).await?;
+    }
+    Ok(written)
+}
+
+/// Inserts or updates subnets of the tenant; answers how many rows were written.
+pub async fn upsert_subnets(tx: &mut TenantTx, subnets: &[Subnet], now: i64) -> Result<u64, StoreError> {
+    let mut written = 0;
+    for chunk in subnets.chunks(ROWS_PER_STATEMENT) {
+        let (conn, tenant_id) = tx.split();
+        let mut sql = Sql::new("INSERT INTO subnets (id, tenant_id, vpc_id, name, cidr, gateway, created_at) VALUES ");
+        for (i, subnet) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            for text in [&subnet.id, tenant_id, &subnet.vpc_id, &subnet.name, &subnet.cidr, &subnet.gateway] {
+                sql.bind(text.to_owned()).push(", ");
+            }
+            sql.bind(now).push(")");
         }
+        sql.push(
+            " ON CONFLICT (id) DO UPDATE SET vpc_id = excluded.vpc_id, name = excluded.name, cidr = excluded.cidr, \
+             gateway = excluded.gateway WHERE subnets.tenant_id = excluded.tenant_id",
+        );
+        written += sql.execute(conn).await?;
+    }
+    Ok(written)
+}
+
+/// A VM as the store writes it.
+pub struct VmRecord {
+    pub id: String,
+    pub name: String,
+    pub project_id: String,
+    pub vpc_id: String,
+    pub subnet_id: String,
+    pub ip: Ipv4,
+    pub state: String,
+}
+
+/// Inserts or updates VMs of the tenant; answers how many rows were written.
+pub async fn upsert_vms(tx: &mut TenantTx, vms: &[VmRecord], now: i64) -> Result<u64, StoreError> {
+    let mut written = 0;
+    for chunk in vms.chunks(ROWS_PER_STATEMENT) {
+        let (conn, tenant_id) = tx.split();
+        let mut sql = Sql::new(
+            "INSERT INTO vms (id, tenant_id, project_id, vpc_id, subnet_id, name, private_ip, ip_num, state, created_at) VALUES ",
+        );
+        for (i, vm) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            for text in [&vm.id, tenant_id, &vm.project_id, &vm.vpc_id, &vm.subnet_id, &vm.name] {
+                sql.bind(text.to_owned()).push(", ");
+            }
+            sql.bind(vm.ip.to_string()).push(", ").bind(i64::from(vm.ip.to_u32())).push(", ");
+            sql.bind(vm.state.clone()).push(", ").bind(now).push(")");
+        }
+        sql.push(
+            " ON CONFLICT (id) DO UPDATE SET project_id = excluded.project_id, vpc_id = excluded.vpc_id, \
+             subnet_id = excluded.subnet_id, name = excluded.name, private_ip = excluded.private_ip, \
+             ip_num = excluded.ip_num, state = excluded.state WHERE vms.tenant_id = excluded.tenant_id",
+        );
+        written += sql.execute(conn).await?;
+    }
+    Ok(written)
+}
+
+/// Removes every binding of the VMs; answers the HAVIPs that lost one.
+pub async fn delete_bindings_of_vms(tx: &mut TenantTx, vm_ids: &[String]) -> Result<Vec<String>, StoreError> {
+    let mut unbound = Vec::new();
+    for chunk in vm_ids.chunks(ROWS_PER_STATEMENT) {
+        let (conn, tenant_id) = tx.split();
+        let mut sql = Sql::new("DELETE FROM havip_bindings WHERE tenant_id = ");
+        sql.bind(tenant_id.to_owned()).push(" AND vm_id IN (").bind_list(chunk).push(") RETURNING havip_id");
+        for row in sql.fetch_all(conn).await? {
+            unbound.push(col(&row, 0)?);
+        }
+    }
+    Ok(unbound)
+}
+
+/// Deletes rows of the tenant from `table` (`vms`, `subnets` or `vpcs`) by ID.
+async fn delete_ids(tx: &mut TenantTx, table: &str, ids: &[String]) -> Result<(), StoreError> {
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        let (conn, tenant_id) = tx.split();
+        let mut sql = Sql::new(&format!("DELETE FROM {table} WHERE tenant_id = "));
+        sql.bind(tenant_id.to_owned()).push(" AND id IN (").bind_list(chunk).push(")");
+        sql.execute(conn).await?;
     }
     Ok(())
 }
 
-async fn count(conn: &mut AnyConnection, sql: &str, id: &str) -> Result<i64, StoreError> {
-    let row = sqlx::query(sql).bind(id).fetch_one(conn).await?;
-    col(&row, 0)
+pub async fn delete_vms(tx: &mut TenantTx, ids: &[String]) -> Result<(), StoreError> {
+    delete_ids(tx, "vms", ids).await
 }
 
-/// IDs of the tenant's rows in `table` that are not in `keep`.
-async fn ids_not_in(
-    conn: &mut AnyConnection,
-    table: &str,
-    tenant_id: &str,
-    keep: &[String],
-) -> Result<Vec<String>, StoreError> {
-    let rows =
-        sqlx::query(&format!("SELECT id FROM {table} WHERE tenant_id = $1")).bind(tenant_id).fetch_all(conn).await?;
-    let keep: std::collections::HashSet<&String> = keep.iter().collect();
-    let mut gone = Vec::new();
-    for row in &rows {
-        let id: String = col(row, 0)?;
-        if !keep.contains(&id) {
-            gone.push(id);
-        }
-    }
-    Ok(gone)
+pub async fn delete_subnets(tx: &mut TenantTx, ids: &[String]) -> Result<(), StoreError> {
+    delete_ids(tx, "subnets", ids).await
 }
 
-fn invalid(detail: String) -> StoreError {
-    StoreError::Rule(app::domain::AppError::with_detail(app::domain::ErrorCode::InvalidInventory, detail))
-}
-
-/// An upsert that wrote nothing met an ID another tenant took since the check above (the
-/// upserts change only the tenant's own rows): the document cannot be applied.
-fn owned_by_tenant(rows_written: u64, kind: &str, id: &str) -> Result<(), StoreError> {
-    if rows_written == 0 {
-        return Err(invalid(format!("{kind} {id} belongs to another tenant")));
-    }
-    Ok(())
+pub async fn delete_vpcs(tx: &mut TenantTx, ids: &[String]) -> Result<(), StoreError> {
+    delete_ids(tx, "vpcs", ids).await
 }

@@ -1,7 +1,8 @@
 //! The job queue of the background worker. A job is leased for a while; a process that dies
 //! mid-job leaves its lease to run out, and another worker (or the restarted one) takes it.
 
-use crate::db::{Db, StoreError, col, new_id};
+use super::{StoreError, TenantTx};
+use crate::db::{Db, col, new_id};
 use app::domain::ids::IdKind;
 use sqlx::AnyConnection;
 use std::time::Duration;
@@ -30,13 +31,8 @@ pub struct Job {
     pub attempts: i64,
 }
 
-pub async fn enqueue(
-    conn: &mut AnyConnection,
-    tenant_id: &str,
-    havip_id: &str,
-    kind: JobKind,
-    now: i64,
-) -> Result<(), StoreError> {
+pub async fn enqueue(tx: &mut TenantTx, havip_id: &str, kind: JobKind, now: i64) -> Result<(), StoreError> {
+    let (conn, tenant_id) = tx.split();
     sqlx::query(
         "INSERT INTO jobs (id, tenant_id, havip_id, kind, state, attempts, lease_until, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, 'pending', 0, 0, $5, $5)",
@@ -83,17 +79,20 @@ pub async fn claim(db: &Db, owner: &str, lease: Duration, limit: i64) -> Result<
 /// Marks a job done, if this worker still holds its lease; false when the lease was lost
 /// (the caller then rolls back what it did).
 pub async fn finish(
-    conn: &mut AnyConnection,
+    tx: &mut TenantTx,
     job_id: &str,
     owner: &str,
     outcome: Option<&str>,
     now: i64,
 ) -> Result<bool, StoreError> {
+    let (conn, tenant_id) = tx.split();
     let done = sqlx::query(
-        "UPDATE jobs SET state = 'done', last_error = $1, updated_at = $2 WHERE id = $3 AND lease_owner = $4 AND state = 'pending'",
+        "UPDATE jobs SET state = 'done', last_error = $1, updated_at = $2 \
+         WHERE tenant_id = $3 AND id = $4 AND lease_owner = $5 AND state = 'pending'",
     )
     .bind(outcome)
     .bind(now)
+    .bind(tenant_id)
     .bind(job_id)
     .bind(owner)
     .execute(conn)
@@ -102,19 +101,25 @@ pub async fn finish(
 }
 
 /// Closes the pending jobs of a HAVIP without running them (the demo settles its HAVIPs itself).
-pub async fn close_for_havip(conn: &mut AnyConnection, havip_id: &str, now: i64) -> Result<(), StoreError> {
-    sqlx::query("UPDATE jobs SET state = 'done', updated_at = $1 WHERE havip_id = $2 AND state = 'pending'")
-        .bind(now)
-        .bind(havip_id)
-        .execute(conn)
-        .await?;
+pub async fn close_for_havip(tx: &mut TenantTx, havip_id: &str, now: i64) -> Result<(), StoreError> {
+    let (conn, tenant_id) = tx.split();
+    sqlx::query(
+        "UPDATE jobs SET state = 'done', updated_at = $1 WHERE tenant_id = $2 AND havip_id = $3 AND state = 'pending'",
+    )
+    .bind(now)
+    .bind(tenant_id)
+    .bind(havip_id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 /// Holds back a HAVIP's pending jobs until `until` (the demo's slow data plane).
-pub async fn delay_for_havip(conn: &mut AnyConnection, havip_id: &str, until: i64) -> Result<(), StoreError> {
-    sqlx::query("UPDATE jobs SET lease_until = $1 WHERE havip_id = $2 AND state = 'pending'")
+pub async fn delay_for_havip(tx: &mut TenantTx, havip_id: &str, until: i64) -> Result<(), StoreError> {
+    let (conn, tenant_id) = tx.split();
+    sqlx::query("UPDATE jobs SET lease_until = $1 WHERE tenant_id = $2 AND havip_id = $3 AND state = 'pending'")
         .bind(until)
+        .bind(tenant_id)
         .bind(havip_id)
         .execute(conn)
         .await?;
@@ -122,7 +127,7 @@ pub async fn delay_for_havip(conn: &mut AnyConnection, havip_id: &str, until: i6
 }
 
 /// How many jobs wait (for metrics and tests).
-pub async fn pending_count(db: &Db) -> Result<i64, StoreError> {
-    let row = sqlx::query("SELECT COUNT(*) FROM jobs WHERE state = 'pending'").fetch_one(&db.read).await?;
+pub async fn pending_count(conn: &mut AnyConnection) -> Result<i64, StoreError> {
+    let row = sqlx::query("SELECT COUNT(*) FROM jobs WHERE state = 'pending'").fetch_one(conn).await?;
     col(&row, 0)
 }

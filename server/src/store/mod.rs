@@ -1,7 +1,10 @@
-//! The store: every SQL statement of the product, by feature. Each function takes a
-//! connection (a pool's or a transaction's) and the tenant it works for (R16).
+//! The store: every SQL statement of the product, by feature, one statement per function.
+//! Reads take a connection (a pool's or a transaction's) and the tenant they read for; writes
+//! to a tenant's data take a [`TenantTx`], which carries the tenant (R16 holds in the SQL itself)
+//! and moves the tenant's revision when it commits. The store states; the service decides.
 
 pub mod accounts;
+mod error;
 pub mod export;
 pub mod havips;
 pub mod idempotency;
@@ -10,5 +13,8 @@ pub mod jobs;
 pub mod oplog;
 pub mod revisions;
 mod sql;
+mod tenant_tx;
 
+pub use error::{LostRace, StoreError, UniqueTarget, is_unavailable, lost_race};
 pub use sql::Sql;
+pub use tenant_tx::TenantTx;

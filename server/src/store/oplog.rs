@@ -1,6 +1,7 @@
 //! The operation log: one row for every write, who did it and how it ended.
 
-use crate::db::{StoreError, new_id};
+use super::StoreError;
+use crate::db::new_id;
 use app::domain::caller::Caller;
 use app::domain::ids::IdKind;
 use sqlx::AnyConnection;

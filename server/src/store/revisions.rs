@@ -1,7 +1,8 @@
 //! The tenant revision: moved forward by every write to a tenant's HAVIPs, bindings or
 //! inventory, read by the list cache to know whether its pages are still current.
 
-use crate::db::{StoreError, col};
+use super::StoreError;
+use crate::db::col;
 use sqlx::AnyConnection;
 
 /// Moves the tenant's revision forward. Call it last in a write transaction: on Postgres it

@@ -1,7 +1,7 @@
 //! A small builder for statements with a variable number of `$n` parameters (both databases
 //! accept `$n`, which sqlx's own builder does not produce for the `Any` driver).
 
-use crate::db::StoreError;
+use super::StoreError;
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::{AnyConnection, Arguments};
 
@@ -51,6 +51,11 @@ impl Sql {
 
     pub async fn fetch_all(self, conn: &mut AnyConnection) -> Result<Vec<AnyRow>, StoreError> {
         Ok(sqlx::query_with(&self.text, self.args).fetch_all(conn).await?)
+    }
+
+    /// Runs the statement; answers how many rows it wrote.
+    pub async fn execute(self, conn: &mut AnyConnection) -> Result<u64, StoreError> {
+        Ok(sqlx::query_with(&self.text, self.args).execute(conn).await?.rows_affected())
     }
 
     pub async fn fetch_one(self, conn: &mut AnyConnection) -> Result<AnyRow, StoreError> {

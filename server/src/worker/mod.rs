@@ -3,10 +3,10 @@
 
 pub mod driver;
 
-use crate::db::{Db, StoreError, new_id, now_micros};
+use crate::db::{Db, new_id, now_micros};
 use crate::metrics::Metrics;
 use crate::store::jobs::{self, Job, JobKind};
-use crate::store::{havips, oplog};
+use crate::store::{StoreError, TenantTx, havips, oplog};
 use app::domain::ids::IdKind;
 use app::domain::status::HavipStatus;
 use driver::{Driver, DriverError};
@@ -78,7 +78,7 @@ impl Worker {
 
     async fn settle(&self, job: &Job) -> Result<&'static str, StoreError> {
         let havip = {
-            let mut conn = self.db.read.acquire().await?;
+            let mut conn = self.db.reader().await?;
             havips::get(&mut conn, &job.tenant_id, &job.havip_id).await?
         };
         let expected = match job.kind {
@@ -100,7 +100,7 @@ impl Worker {
             _ => Ok(()),
         };
         let now = now_micros();
-        let mut tx = self.db.begin().await?;
+        let mut tx = TenantTx::begin(&self.db, &job.tenant_id).await?;
         let outcome = match (job.kind, &driver_result, now_matches) {
             (_, _, false) => "skipped",
             (JobKind::Create, Ok(()), true) => {
@@ -129,7 +129,7 @@ impl Worker {
             detail: driver_result.err(),
         };
         oplog::record_as(&mut tx, &job.tenant_id, None, None, entry, now).await?;
-        crate::service::commit_tenant_write(&self.db, tx, &job.tenant_id).await?;
+        tx.commit().await?;
         tracing::info!(job = %job.id, havip = %job.havip_id, kind = job.kind.as_str(), outcome, attempts = job.attempts, "job done");
         Ok(outcome)
     }

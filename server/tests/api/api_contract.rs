@@ -139,7 +139,8 @@ fn references(value: &Value, at: &str, found: &mut Vec<(String, String)>) {
 #[tokio::test]
 async fn the_document_says_every_status_and_limit_the_server_enforces() {
     let app = TestApp::spawn(crate::support::Store::Sqlite).await;
-    let document: Value = app.http.get(app.url("/api/v1/openapi.json")).send().await.expect("doc").json().await.expect("json");
+    let document: Value =
+        app.http.get(app.url("/api/v1/openapi.json")).send().await.expect("doc").json().await.expect("json");
     let mut operations = 0;
     for (path, item) in document["paths"].as_object().expect("paths") {
         for (method, operation) in item.as_object().expect("item") {

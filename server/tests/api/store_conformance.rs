@@ -7,10 +7,10 @@ use app::domain::caller::Role;
 use app::domain::ipv4::Ipv4;
 use app::domain::list_query::ListQuery;
 use app::domain::status::HavipStatus;
-use server::db::{UniqueTarget, new_id, now_micros};
-use server::store::havips::{self, NewHavipRow};
+use server::db::{new_id, now_micros};
+use server::store::havips::{self, HavipFields, NewBinding, NewHavipRow};
 use server::store::jobs::{self, JobKind};
-use server::store::{accounts, idempotency, inventory};
+use server::store::{TenantTx, UniqueTarget, accounts, idempotency, inventory};
 
 /// A tenant with the standard inventory, straight through the store.
 async fn seeded(app: &TestApp) -> (String, app::domain::inventory::InventoryDocument) {
@@ -21,35 +21,52 @@ async fn seeded(app: &TestApp) -> (String, app::domain::inventory::InventoryDocu
     (tenant_id, document)
 }
 
+/// A HAVIP row as the store takes it, in the first subnet of the document.
+async fn havip_row(
+    tx: &mut TenantTx,
+    doc: &app::domain::inventory::InventoryDocument,
+    name: &str,
+    ip: &str,
+) -> NewHavipRow {
+    let tenant = tx.tenant_id().to_owned();
+    let projects = inventory::projects(tx, &tenant).await.expect("projects");
+    NewHavipRow {
+        id: new_id(app::domain::ids::IdKind::Havip),
+        project_id: projects.into_iter().find(|p| p.is_default).expect("default project").id,
+        name: name.to_owned(),
+        remark: String::new(),
+        vpc_id: doc.vpcs[0].id.clone(),
+        subnet_id: doc.vpcs[0].subnets[0].id.clone(),
+        ip: Ipv4::parse(ip).expect("ip"),
+        status: HavipStatus::Creating,
+        status_reason: None,
+        master_vm_id: None,
+        search_text: name.to_owned(),
+        created_at: now_micros(),
+    }
+}
+
 async fn insert_havip(
     app: &TestApp,
     tenant: &str,
     doc: &app::domain::inventory::InventoryDocument,
     ip: &str,
 ) -> String {
-    let id = new_id(app::domain::ids::IdKind::Havip);
-    let mut tx = app.backend.db.begin().await.expect("begin");
-    let project = inventory::default_project(&mut tx, tenant).await.expect("project");
-    havips::insert(
-        &mut tx,
-        NewHavipRow {
-            id: &id,
-            tenant_id: tenant,
-            project_id: &project,
-            name: "conformance",
-            remark: "",
-            vpc_id: &doc.vpcs[0].id,
-            subnet_id: &doc.vpcs[0].subnets[0].id,
-            ip: Ipv4::parse(ip).expect("ip"),
-            master_vm_id: None,
-            search_text: "conformance",
-            now: now_micros(),
-        },
-    )
-    .await
-    .expect("insert");
+    let mut tx = TenantTx::begin(&app.backend.db, tenant).await.expect("begin");
+    let row = havip_row(&mut tx, doc, "conformance", ip).await;
+    havips::insert(&mut tx, std::slice::from_ref(&row)).await.expect("insert");
     tx.commit().await.expect("commit");
-    id
+    row.id
+}
+
+fn binding(havip_id: &str, vm_id: &str) -> NewBinding {
+    NewBinding {
+        havip_id: havip_id.to_owned(),
+        vm_id: vm_id.to_owned(),
+        havip_slot: 0,
+        vm_slot: 0,
+        created_at: now_micros(),
+    }
 }
 
 both_stores!(havip_rows_round_trip, |app: TestApp| async move {
@@ -65,8 +82,8 @@ both_stores!(havip_rows_round_trip, |app: TestApp| async move {
     assert_eq!((rows.len(), total), (1, 1));
     drop(conn);
 
-    let mut tx = app.backend.db.begin().await.expect("begin");
-    let locked = havips::lock(&mut tx, &tenant, &id).await.expect("lock").expect("found");
+    let mut tx = TenantTx::begin(&app.backend.db, &tenant).await.expect("begin");
+    let locked = havips::lock(&mut tx, &id).await.expect("lock").expect("found");
     assert_eq!(locked.status, HavipStatus::Creating);
     assert!(
         havips::set_status(&mut tx, &id, HavipStatus::Creating, HavipStatus::Available, None, now_micros())
@@ -79,7 +96,8 @@ both_stores!(havip_rows_round_trip, |app: TestApp| async move {
             .expect("set"),
         "only from the status it is in"
     );
-    havips::update_fields(&mut tx, &id, "renamed", "r", None, "renamed", now_micros()).await.expect("update");
+    let fields = HavipFields { name: "renamed", remark: "r", master_vm_id: None, search_text: "renamed" };
+    havips::update_fields(&mut tx, &id, fields, now_micros()).await.expect("update");
     tx.commit().await.expect("commit");
     let mut conn = app.backend.db.read.acquire().await.expect("conn");
     let havip = havips::get(&mut conn, &tenant, &id).await.expect("get").expect("found");
@@ -90,54 +108,36 @@ both_stores!(unique_indexes_refuse_and_are_named, |app: TestApp| async move {
     let (tenant, doc) = seeded(&app).await;
     let first = insert_havip(&app, &tenant, &doc, "10.1.1.60").await;
     // The same address in the same subnet.
-    let duplicate = std::panic::AssertUnwindSafe(async {
-        let mut tx = app.backend.db.begin().await.expect("begin");
-        let project = inventory::default_project(&mut tx, &tenant).await.expect("project");
-        havips::insert(
-            &mut tx,
-            NewHavipRow {
-                id: &new_id(app::domain::ids::IdKind::Havip),
-                tenant_id: &tenant,
-                project_id: &project,
-                name: "twin",
-                remark: "",
-                vpc_id: &doc.vpcs[0].id,
-                subnet_id: &doc.vpcs[0].subnets[0].id,
-                ip: Ipv4::parse("10.1.1.60").expect("ip"),
-                master_vm_id: None,
-                search_text: "twin",
-                now: now_micros(),
-            },
-        )
-        .await
-    })
-    .await;
+    let mut tx = TenantTx::begin(&app.backend.db, &tenant).await.expect("begin");
+    let twin = havip_row(&mut tx, &doc, "twin", "10.1.1.60").await;
+    let duplicate = havips::insert(&mut tx, &[twin]).await;
+    drop(tx);
     assert_eq!(duplicate.expect_err("refused").unique_target(), Some(UniqueTarget::HavipIp));
 
     let vm = doc.vms[0].id.clone();
-    let mut tx = app.backend.db.begin().await.expect("begin");
-    havips::insert_binding(&mut tx, &tenant, &first, &vm, 0, 0, now_micros()).await.expect("bind");
-    let same_havip_slot = havips::insert_binding(&mut tx, &tenant, &first, &doc.vms[1].id, 0, 0, now_micros()).await;
+    let mut tx = TenantTx::begin(&app.backend.db, &tenant).await.expect("begin");
+    havips::insert_bindings(&mut tx, &[binding(&first, &vm)]).await.expect("bind");
+    let same_havip_slot = havips::insert_bindings(&mut tx, &[binding(&first, &doc.vms[1].id)]).await;
     assert_eq!(same_havip_slot.expect_err("slot").unique_target(), Some(UniqueTarget::HavipSlot));
     drop(tx);
     let second = insert_havip(&app, &tenant, &doc, "10.1.1.61").await;
-    let mut tx = app.backend.db.begin().await.expect("begin");
-    havips::insert_binding(&mut tx, &tenant, &first, &vm, 0, 0, now_micros()).await.expect("bind");
-    let same_vm_slot = havips::insert_binding(&mut tx, &tenant, &second, &vm, 0, 0, now_micros()).await;
+    let mut tx = TenantTx::begin(&app.backend.db, &tenant).await.expect("begin");
+    havips::insert_bindings(&mut tx, &[binding(&first, &vm)]).await.expect("bind");
+    let same_vm_slot = havips::insert_bindings(&mut tx, &[binding(&second, &vm)]).await;
     assert_eq!(same_vm_slot.expect_err("vm slot").unique_target(), Some(UniqueTarget::VmSlot));
     drop(tx);
 
-    let mut tx = app.backend.db.begin().await.expect("begin");
-    idempotency::insert(&mut tx, &tenant, "key-1", "hash", "{}", now_micros()).await.expect("key");
-    let again = idempotency::insert(&mut tx, &tenant, "key-1", "hash", "{}", now_micros()).await;
+    let mut tx = TenantTx::begin(&app.backend.db, &tenant).await.expect("begin");
+    idempotency::insert(&mut tx, "key-1", "hash", "{}", now_micros()).await.expect("key");
+    let again = idempotency::insert(&mut tx, "key-1", "hash", "{}", now_micros()).await;
     assert_eq!(again.expect_err("twice").unique_target(), Some(UniqueTarget::IdempotencyKey));
 });
 
 both_stores!(jobs_are_claimed_once, |app: TestApp| async move {
     let (tenant, doc) = seeded(&app).await;
     let id = insert_havip(&app, &tenant, &doc, "10.1.1.70").await;
-    let mut tx = app.backend.db.begin().await.expect("begin");
-    jobs::enqueue(&mut tx, &tenant, &id, JobKind::Create, now_micros()).await.expect("enqueue");
+    let mut tx = TenantTx::begin(&app.backend.db, &tenant).await.expect("begin");
+    jobs::enqueue(&mut tx, &id, JobKind::Create, now_micros()).await.expect("enqueue");
     tx.commit().await.expect("commit");
     let now = now_micros();
     let lease = std::time::Duration::from_secs(60);
@@ -151,7 +151,7 @@ both_stores!(jobs_are_claimed_once, |app: TestApp| async move {
         let row = sqlx::query(&sql).bind(&job.id).fetch_one(&app.backend.db.read).await.expect("lease");
         let left: i64 = sqlx::Row::get(&row, 0);
         assert!((50_000_000..=60_000_000).contains(&left), "lease left: {left} µs");
-        let mut tx = app.backend.db.begin().await.expect("begin");
+        let mut tx = TenantTx::begin(&app.backend.db, &tenant).await.expect("begin");
         assert!(
             !jobs::finish(&mut tx, &job.id, "worker-b", None, now).await.expect("finish"),
             "only the holder finishes it"
@@ -233,4 +233,39 @@ both_stores!(inventory_sync_replaces_and_unbinds, |app: TestApp| async move {
         9,
         "nothing changed"
     );
+});
+
+both_stores!(every_statement_keeps_to_its_tenant, |app: TestApp| async move {
+    // R16 in the SQL itself: a transaction of one tenant neither reads nor changes another's
+    // rows, even given their IDs.
+    let (owner, doc) = seeded(&app).await;
+    let id = insert_havip(&app, &owner, &doc, "10.1.1.80").await;
+    let vm = doc.vms[0].id.clone();
+    let mut tx = TenantTx::begin(&app.backend.db, &owner).await.expect("begin");
+    havips::insert_bindings(&mut tx, &[binding(&id, &vm)]).await.expect("bind");
+    tx.commit().await.expect("commit");
+    let (stranger, _) = seeded(&app).await;
+
+    let now = now_micros();
+    let mut tx = TenantTx::begin(&app.backend.db, &stranger).await.expect("begin");
+    assert!(havips::lock(&mut tx, &id).await.expect("lock").is_none());
+    assert!(
+        !havips::set_status(&mut tx, &id, HavipStatus::Creating, HavipStatus::Failed, None, now).await.expect("set")
+    );
+    let fields = HavipFields { name: "taken", remark: "", master_vm_id: None, search_text: "taken" };
+    havips::update_fields(&mut tx, &id, fields, now).await.expect("update");
+    assert!(!havips::remove_binding(&mut tx, &id, &vm).await.expect("unbind"));
+    havips::remove_bindings(&mut tx, &id).await.expect("unbind all");
+    let subnet = doc.vpcs[0].subnets[0].id.clone();
+    assert!(havips::bound_vms(&mut tx, &stranger, &id).await.expect("bound").is_empty());
+    assert!(!havips::ip_taken(&mut tx, &stranger, &subnet, 0x0A01_0150).await.expect("taken"));
+    assert!(inventory::used_addresses(&mut tx, &stranger, &subnet).await.expect("used").is_empty());
+    assert!(inventory::delete_bindings_of_vms(&mut tx, std::slice::from_ref(&vm)).await.expect("unbind").is_empty());
+    havips::delete(&mut tx, &id).await.expect("delete");
+    tx.commit().await.expect("commit");
+
+    let mut conn = app.backend.db.reader().await.expect("conn");
+    let havip = havips::get(&mut conn, &owner, &id).await.expect("get").expect("still there");
+    assert_eq!((havip.name.as_str(), havip.status, havip.version), ("conformance", HavipStatus::Creating, 1));
+    assert_eq!(havip.vms.len(), 1, "still bound");
 });

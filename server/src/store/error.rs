@@ -1,6 +1,8 @@
-//! Store errors, and the database constraints they name.
+//! Store errors, the database constraints they name, and the one conversion of them into what
+//! a caller may see ([`AppError`]): product rules as they are, an unreachable database as 503,
+//! anything else logged in full and answered as `Internal`.
 
-use app::domain::AppError;
+use app::domain::{AppError, ErrorCode, Field};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -101,5 +103,27 @@ pub fn is_unavailable(error: &StoreError) -> bool {
 impl From<AppError> for StoreError {
     fn from(error: AppError) -> Self {
         StoreError::Rule(error)
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Rule(rule) => rule,
+            // Text the database cannot store (a NUL byte in Postgres) is the request's fault.
+            StoreError::Database(sqlx::Error::Database(db))
+                if matches!(db.code().as_deref(), Some("22021" | "22P05")) =>
+            {
+                AppError::invalid_parameter(Field::Body, "the request contains characters that cannot be stored")
+            }
+            error if is_unavailable(&error) => {
+                tracing::warn!(%error, "database unavailable");
+                AppError::new(ErrorCode::ServiceUnavailable)
+            }
+            error => {
+                tracing::error!(%error, "store error");
+                AppError::internal()
+            }
+        }
     }
 }
