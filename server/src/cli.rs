@@ -1,8 +1,8 @@
 //! The command line: `havip serve` and the admin subcommands. Every flag has an environment
 //! variable, so the same settings work in a unit file or a container.
 
-use crate::http::client_address::TrustedProxies;
 use crate::settings::{CookieSecurity, Settings};
+use crate::trusted_proxies::TrustedProxies;
 use crate::worker::driver::Driver;
 use app::domain::limits::BindingLimits;
 use clap::{Args, Parser, Subcommand};

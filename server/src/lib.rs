@@ -11,4 +11,5 @@ pub mod service;
 pub mod settings;
 pub mod startup;
 pub mod store;
+pub mod trusted_proxies;
 pub mod worker;

@@ -1,6 +1,6 @@
 //! Settings of a running server, read from flags and environment variables (see `cli.rs`).
 
-use crate::http::client_address::TrustedProxies;
+use crate::trusted_proxies::TrustedProxies;
 use crate::worker::driver::Driver;
 use app::domain::limits::BindingLimits;
 use std::path::PathBuf;

@@ -1,79 +1,43 @@
 //! Server functions of the HAVIP page.
 
 #[cfg(feature = "ssr")]
-use super::port::with_status;
+use super::port::as_caller;
+use super::strict_json::StrictJson;
 use crate::domain::AppError;
 use crate::domain::havip::{Havip, HavipPage};
 use crate::domain::input::{BatchItemResult, CreateHavipRequest, UpdateHavipRequest};
 use crate::domain::inventory::{Inventory, Vm};
 use crate::domain::list_query::ListQuery;
 use leptos::prelude::*;
-use super::strict_json::StrictJson;
 
 #[server(prefix = "/api/fn", endpoint = "list_havips", input = StrictJson)]
 pub async fn list_havips(query: ListQuery) -> Result<HavipPage, AppError> {
-    with_status(
-        async move {
-            let (console, caller) = super::port::authenticated()?;
-            console.list_havips(&caller, query.normalized()?).await
-        }
-        .await,
-    )
+    as_caller(|console, caller| async move { console.list_havips(&caller, query.normalized()?).await }).await
 }
 
 #[server(prefix = "/api/fn", endpoint = "inventory", input = StrictJson)]
 pub async fn load_inventory() -> Result<Inventory, AppError> {
-    with_status(
-        async move {
-            let (console, caller) = super::port::authenticated()?;
-            console.inventory(&caller).await
-        }
-        .await,
-    )
+    as_caller(|console, caller| async move { console.inventory(&caller).await }).await
 }
 
 #[server(prefix = "/api/fn", endpoint = "vms", input = StrictJson)]
 pub async fn load_vms(vpc_id: String) -> Result<Vec<Vm>, AppError> {
-    with_status(
-        async move {
-            let (console, caller) = super::port::authenticated()?;
-            console.vms(&caller, &vpc_id).await
-        }
-        .await,
-    )
+    as_caller(|console, caller| async move { console.vms(&caller, &vpc_id).await }).await
 }
 
 /// `idempotency_key` works as the REST API's `Idempotency-Key` (R15): the wizard sends one,
 /// so that confirming again after a lost answer does not create a second HAVIP.
 #[server(prefix = "/api/fn", endpoint = "create_havip", input = StrictJson)]
 pub async fn create_havip(request: CreateHavipRequest, idempotency_key: Option<String>) -> Result<Havip, AppError> {
-    with_status(
-        async move {
-            let (console, caller) = super::port::authenticated()?;
-            console.create_havip(&caller, request, idempotency_key).await
-        }
-        .await,
-    )
+    as_caller(|console, caller| async move { console.create_havip(&caller, request, idempotency_key).await }).await
 }
 
 #[server(prefix = "/api/fn", endpoint = "update_havip", input = StrictJson)]
 pub async fn update_havip(id: String, request: UpdateHavipRequest) -> Result<Havip, AppError> {
-    with_status(
-        async move {
-            let (console, caller) = super::port::authenticated()?;
-            console.update_havip(&caller, &id, request).await
-        }
-        .await,
-    )
+    as_caller(|console, caller| async move { console.update_havip(&caller, &id, request).await }).await
 }
 
 #[server(prefix = "/api/fn", endpoint = "delete_havips", input = StrictJson)]
 pub async fn delete_havips(ids: Vec<String>) -> Result<Vec<BatchItemResult>, AppError> {
-    with_status(
-        async move {
-            let (console, caller) = super::port::authenticated()?;
-            console.delete_havips(&caller, ids).await
-        }
-        .await,
-    )
+    as_caller(|console, caller| async move { console.delete_havips(&caller, ids).await }).await
 }

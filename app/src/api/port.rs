@@ -32,11 +32,15 @@ pub trait Console: Send + Sync + 'static {
     /// Checks the password and opens a session; answers the new session's secret token.
     async fn login(&self, username: &str, password: &str, client: &str) -> Result<String, AppError>;
     async fn logout(&self, session_token: &str) -> Result<(), AppError>;
-    /// The `Set-Cookie` value that carries a session token, with this deployment's flags
-    /// (`Secure` when the request came over HTTPS).
-    fn session_cookie(&self, token: &str, https: bool) -> String;
+}
+
+/// The session cookie as the HTTP layer sets it for one request (its flags depend on the
+/// deployment and on whether the browser came over HTTPS).
+pub trait SessionCookies: Send + Sync + 'static {
+    /// The `Set-Cookie` value that carries a session token.
+    fn set(&self, token: &str) -> String;
     /// The `Set-Cookie` value that removes the session cookie.
-    fn expired_session_cookie(&self, https: bool) -> String;
+    fn clear(&self) -> String;
 }
 
 /// What the server knows about the request a server function or page render serves.
@@ -48,8 +52,7 @@ pub struct RequestContext {
     pub session_token: Option<String>,
     /// The client's address, for rate limits.
     pub client: String,
-    /// Whether the browser reached us over HTTPS (through a proxy that says so).
-    pub https: bool,
+    pub cookies: Arc<dyn SessionCookies>,
 }
 
 /// The request context; absent only if the server failed to provide it (a bug: `Internal`).
@@ -57,11 +60,20 @@ pub fn request_context() -> Result<RequestContext, AppError> {
     use_context::<RequestContext>().ok_or_else(AppError::internal)
 }
 
-/// The backend and the signed-in caller, or `Unauthenticated`.
-pub fn authenticated() -> Result<(Arc<dyn Console>, Caller), AppError> {
-    let context = request_context()?;
-    let caller = context.caller.ok_or_else(|| AppError::new(ErrorCode::Unauthenticated))?;
-    Ok((context.console, caller))
+/// Runs a server function's operation for the signed-in caller (`Unauthenticated` without
+/// one), and gives its error the HTTP status of its code: the body of every server function
+/// that acts for a user.
+pub async fn as_caller<T, F, Fut>(operation: F) -> Result<T, AppError>
+where
+    F: FnOnce(Arc<dyn Console>, Caller) -> Fut,
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    let outcome = match request_context() {
+        Ok(RequestContext { console, caller: Some(caller), .. }) => operation(console, caller).await,
+        Ok(_) => Err(AppError::new(ErrorCode::Unauthenticated)),
+        Err(error) => Err(error),
+    };
+    with_status(outcome)
 }
 
 /// Gives a server function's error answer the HTTP status of its code (401, 404, 422, …)

@@ -2,12 +2,12 @@
 
 #[cfg(feature = "ssr")]
 use super::port::with_status;
+use super::strict_json::StrictJson;
 use crate::domain::AppError;
 use crate::domain::caller::UserProfile;
 #[cfg(feature = "ssr")]
 use crate::domain::{ErrorCode, Field};
 use leptos::prelude::*;
-use super::strict_json::StrictJson;
 
 /// The signed-in user, or `None` on the login page.
 #[server(prefix = "/api/fn", endpoint = "whoami", input = StrictJson)]
@@ -25,7 +25,7 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
             }
             let context = super::port::request_context()?;
             let token = context.console.login(username.trim(), &password, &context.client).await?;
-            set_cookie(&context.console.session_cookie(&token, context.https))
+            set_cookie(&context.cookies.set(&token))
         }
         .await,
     )
@@ -39,7 +39,7 @@ pub async fn logout() -> Result<(), AppError> {
             if let Some(token) = &context.session_token {
                 context.console.logout(token).await?;
             }
-            set_cookie(&context.console.expired_session_cookie(context.https))
+            set_cookie(&context.cookies.clear())
         }
         .await,
     )

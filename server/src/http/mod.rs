@@ -2,6 +2,7 @@
 //! layers every request passes (identity, cross-site guard, headers, limits, compression).
 
 pub mod client_address;
+pub mod cookies;
 pub mod error;
 pub mod export;
 pub mod guard;

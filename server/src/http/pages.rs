@@ -2,6 +2,7 @@
 //! functions. Both get the backend and the signed-in user through the Leptos context.
 
 use super::AppState;
+use super::cookies::SessionCookies;
 use super::identity::Identity;
 use super::page_cache::{PageKey, RenderedPage};
 use app::api::port::{Console, RequestContext};
@@ -19,18 +20,30 @@ use std::sync::Arc;
 
 fn request_context(state: &AppState, identity: Option<&Identity>) -> RequestContext {
     let console: Arc<dyn Console> = state.backend.clone();
+    let settings = &state.backend.settings;
+    let cookies = SessionCookies {
+        security: settings.cookies,
+        max_age: settings.session_max_age,
+        https: identity.is_some_and(|i| i.https),
+    };
     RequestContext {
         console,
-        caller: identity.and_then(Identity::caller),
+        caller: identity.and_then(|i| i.caller.clone()),
         session_token: identity.and_then(|i| i.session_token.clone()),
         client: identity.map(|i| i.client.clone()).unwrap_or_default(),
-        https: identity.is_some_and(|i| i.https),
+        cookies: Arc::new(cookies),
     }
+}
+
+/// A fresh nonce for one page's Content Security Policy: 128 random bits.
+fn csp_nonce() -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>())
 }
 
 /// `/havips`: the console itself, for signed-in users; others go to the login page first.
 pub async fn console_page(State(state): State<AppState>, request: Request) -> Response {
-    let signed_in = request.extensions().get::<Identity>().is_some_and(|i| i.principal.is_some());
+    let signed_in = request.extensions().get::<Identity>().is_some_and(|i| i.caller.is_some());
     if !signed_in {
         let target = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/havips");
         let next: String = url_encode(target);
@@ -52,7 +65,7 @@ fn shows_a_valid_view(uri: &axum::http::Uri) -> bool {
 
 /// `/login`: signed-in users go straight on to the console.
 pub async fn login_page(State(state): State<AppState>, request: Request) -> Response {
-    if request.extensions().get::<Identity>().is_some_and(|i| i.principal.is_some()) {
+    if request.extensions().get::<Identity>().is_some_and(|i| i.caller.is_some()) {
         return Redirect::to("/havips").into_response();
     }
     render(state, request).await
@@ -68,15 +81,15 @@ pub async fn not_found_page(State(state): State<AppState>, request: Request) -> 
 /// owner down under the render's feet.
 async fn render(state: AppState, request: Request) -> Response {
     let identity = request.extensions().get::<Identity>().cloned();
-    let nonce = crate::service::accounts::new_secret();
+    let nonce = csp_nonce();
     let cookies = request.headers().get(COOKIE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let lang = Lang::from_cookie_header(cookies);
     let utc_offset = UtcOffset::from_cookie_header(cookies).unwrap_or_default();
     // Signed-in views are kept once rendered (see page_cache): the same view at the same
     // revision is the same page.
-    let cache_key = identity.as_ref().and_then(|i| i.principal.as_ref()).map(|principal| PageKey {
-        user_id: principal.user.user_id.clone(),
-        tenant_revision: principal.tenant_revision,
+    let cache_key = identity.as_ref().and_then(|i| i.caller.as_ref()).map(|caller| PageKey {
+        user_id: caller.user_id.clone(),
+        tenant_revision: caller.tenant_revision.unwrap_or_default(),
         path_and_query: request.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default(),
         lang,
         utc_offset,

@@ -6,7 +6,7 @@ use crate::db::{new_id, now_micros};
 use crate::store::accounts::{self, UserRecord};
 use crate::store::revisions;
 use crate::store::{StoreError, TenantTx, inventory};
-use app::domain::caller::Role;
+use app::domain::caller::{Caller, Role};
 use app::domain::ids::IdKind;
 use app::domain::{AppError, ErrorCode, Field};
 use argon2::Argon2;
@@ -16,20 +16,13 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 
-/// An authenticated user, before a request gives it a request ID.
-#[derive(Clone, Debug)]
-pub struct Principal {
-    pub user: KnownUser,
-    pub tenant_revision: i64,
-}
-
-impl From<UserRecord> for Principal {
-    fn from(user: UserRecord) -> Self {
-        Principal {
-            user: KnownUser { user_id: user.id, tenant_id: user.tenant_id, profile: user.profile },
-            tenant_revision: user.tenant_revision,
-        }
-    }
+/// What a request shows to say who sends it.
+#[derive(Clone, Copy, Debug)]
+pub enum Credential<'a> {
+    /// The console's session cookie.
+    Session(&'a str),
+    /// An API token (`Authorization: Bearer …`).
+    Token(&'a str),
 }
 
 /// Sessions seen within this long are not written again, to spare the database a write per request.
@@ -130,11 +123,29 @@ impl Backend {
         Ok(())
     }
 
-    /// The user of a live session, renewing its idle timer.
-    pub async fn session_principal(&self, session_token: &str) -> Result<Option<Principal>, AppError> {
+    /// The caller a credential stands for, if it is live: the user, the tenant and the
+    /// tenant's revision, from the identity cache when it knows them.
+    pub async fn authenticate(&self, credential: Credential<'_>, request_id: &str) -> Result<Option<Caller>, AppError> {
+        let (user, tenant_revision) = match credential {
+            Credential::Session(token) => self.session_user(token).await?,
+            Credential::Token(token) => self.token_user(token).await?,
+        }
+        .map_or((None, 0), |(user, revision)| (Some(user), revision));
+        Ok(user.map(|user| Caller {
+            user_id: user.user_id,
+            tenant_id: user.tenant_id,
+            profile: user.profile,
+            request_id: request_id.to_owned(),
+            by_token: matches!(credential, Credential::Token(_)),
+            tenant_revision: Some(tenant_revision),
+        }))
+    }
+
+    /// The user of a live session and its tenant's revision, renewing the session's idle timer.
+    async fn session_user(&self, session_token: &str) -> Result<Option<(KnownUser, i64)>, AppError> {
         let hash = secret_hash(session_token);
-        if let Some(principal) = self.known_principal(&hash).await? {
-            return Ok(Some(principal));
+        if let Some(known) = self.known_user(&hash).await? {
+            return Ok(Some(known));
         }
         let ticket = self.db.identity_cache.ticket();
         let now = now_micros();
@@ -157,10 +168,11 @@ impl Backend {
         Ok(Some(self.remember(ticket, &hash, session.user, expires_in)))
     }
 
-    pub async fn token_principal(&self, token: &str) -> Result<Option<Principal>, AppError> {
+    /// The user of a live API token and its tenant's revision.
+    async fn token_user(&self, token: &str) -> Result<Option<(KnownUser, i64)>, AppError> {
         let hash = secret_hash(token);
-        if let Some(principal) = self.known_principal(&hash).await? {
-            return Ok(Some(principal));
+        if let Some(known) = self.known_user(&hash).await? {
+            return Ok(Some(known));
         }
         let ticket = self.db.identity_cache.ticket();
         let mut conn = self.db.reader().await?;
@@ -168,9 +180,9 @@ impl Backend {
         Ok(user.map(|user| self.remember(ticket, &hash, user, Duration::MAX)))
     }
 
-    /// The principal of a secret the identity cache knows, asking the database at most for
-    /// the tenant's revision.
-    async fn known_principal(&self, secret_hash: &str) -> Result<Option<Principal>, AppError> {
+    /// The user of a secret the identity cache knows, asking the database at most for the
+    /// tenant's revision.
+    async fn known_user(&self, secret_hash: &str) -> Result<Option<(KnownUser, i64)>, AppError> {
         let cache = &self.db.identity_cache;
         let Some(user) = cache.user(secret_hash) else {
             cache.count(false);
@@ -190,15 +202,15 @@ impl Backend {
                 revision
             }
         };
-        Ok(Some(Principal { user, tenant_revision }))
+        Ok(Some((user, tenant_revision)))
     }
 
-    fn remember(&self, ticket: Ticket, secret_hash: &str, user: UserRecord, expires_in: Duration) -> Principal {
-        let principal = Principal::from(user);
+    fn remember(&self, ticket: Ticket, secret_hash: &str, user: UserRecord, expires_in: Duration) -> (KnownUser, i64) {
+        let known = KnownUser { user_id: user.id, tenant_id: user.tenant_id, profile: user.profile };
         let cache = &self.db.identity_cache;
-        cache.keep_user(ticket, secret_hash, principal.user.clone(), expires_in);
-        cache.keep_revision(ticket, &principal.user.tenant_id, principal.tenant_revision);
-        principal
+        cache.keep_user(ticket, secret_hash, known.clone(), expires_in);
+        cache.keep_revision(ticket, &known.tenant_id, user.tenant_revision);
+        (known, user.tenant_revision)
     }
 
     /// Creates a tenant (with its default project) if it does not exist; answers its ID.

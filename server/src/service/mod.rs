@@ -12,8 +12,6 @@ pub mod inventory_sync;
 pub mod list_cache;
 pub mod login_limiter;
 mod port;
-
-pub use port::SESSION_COOKIE;
 pub mod query;
 pub mod tokens;
 pub mod update;

@@ -1,7 +1,6 @@
 //! The console's port ([`app::api::port::Console`]) served by the backend operations.
 
 use super::Backend;
-use crate::settings::CookieSecurity;
 use app::api::port::Console;
 use app::domain::AppError;
 use app::domain::caller::Caller;
@@ -10,9 +9,6 @@ use app::domain::input::{BatchItemResult, CreateHavipRequest, UpdateHavipRequest
 use app::domain::inventory::{Inventory, Vm};
 use app::domain::list_query::ListQuery;
 use app::domain::tokens::{ApiToken, NewApiToken};
-
-/// The session cookie's name.
-pub const SESSION_COOKIE: &str = "havip_session";
 
 #[async_trait::async_trait]
 impl Console for Backend {
@@ -46,15 +42,15 @@ impl Console for Backend {
     }
 
     async fn api_tokens(&self, caller: &Caller) -> Result<Vec<ApiToken>, AppError> {
-        self.own_tokens(caller).await
+        Backend::api_tokens(self, caller).await
     }
 
     async fn create_api_token(&self, caller: &Caller) -> Result<NewApiToken, AppError> {
-        self.create_own_token(caller).await
+        Backend::create_api_token(self, caller).await
     }
 
     async fn revoke_api_token(&self, caller: &Caller, id: &str) -> Result<(), AppError> {
-        self.revoke_own_token(caller, id).await
+        Backend::revoke_api_token(self, caller, id).await
     }
 
     async fn login(&self, username: &str, password: &str, client: &str) -> Result<String, AppError> {
@@ -63,26 +59,5 @@ impl Console for Backend {
 
     async fn logout(&self, session_token: &str) -> Result<(), AppError> {
         Backend::logout(self, session_token).await
-    }
-
-    fn session_cookie(&self, token: &str, https: bool) -> String {
-        let max_age = self.settings.session_max_age.as_secs();
-        format!(
-            "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}",
-            self.secure_flag(https)
-        )
-    }
-
-    fn expired_session_cookie(&self, https: bool) -> String {
-        format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}", self.secure_flag(https))
-    }
-}
-
-impl Backend {
-    fn secure_flag(&self, https: bool) -> &'static str {
-        match (self.settings.cookies, https) {
-            (CookieSecurity::Always, _) | (CookieSecurity::Auto, true) => "; Secure",
-            _ => "",
-        }
     }
 }

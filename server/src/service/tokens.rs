@@ -12,7 +12,7 @@ use app::domain::{AppError, ErrorCode};
 
 impl Backend {
     /// The caller's own live tokens, oldest first.
-    pub async fn own_tokens(&self, caller: &Caller) -> Result<Vec<ApiToken>, AppError> {
+    pub async fn api_tokens(&self, caller: &Caller) -> Result<Vec<ApiToken>, AppError> {
         let mut conn = self.db.reader().await?;
         let tokens = accounts::live_tokens_of_user(&mut conn, &caller.user_id).await?;
         Ok(tokens.into_iter().map(|(id, at)| ApiToken { id, created_at: Timestamp::from_micros(at) }).collect())
@@ -20,7 +20,7 @@ impl Backend {
 
     /// Makes a token for the caller, who must have signed in with a session: a leaked token must
     /// not outlive its revocation through others it made.
-    pub async fn create_own_token(&self, caller: &Caller) -> Result<NewApiToken, AppError> {
+    pub async fn create_api_token(&self, caller: &Caller) -> Result<NewApiToken, AppError> {
         if caller.by_token {
             return Err(AppError::with_detail(
                 ErrorCode::Forbidden,
@@ -44,7 +44,7 @@ impl Backend {
 
     /// Revokes one of the caller's tokens; another user's token is as unknown as one that does
     /// not exist. Requests with it are refused from now on, in every process.
-    pub async fn revoke_own_token(&self, caller: &Caller, id: &str) -> Result<(), AppError> {
+    pub async fn revoke_api_token(&self, caller: &Caller, id: &str) -> Result<(), AppError> {
         let now = now_micros();
         let result: Result<bool, StoreError> = async {
             let mut tx = self.db.begin().await?;

@@ -392,7 +392,7 @@ both_stores!(a_link_to_an_impossible_view_goes_to_the_default_one, |app: TestApp
 async fn behind_a_trusted_proxy_the_limit_is_per_forwarded_client() {
     let app = TestApp::spawn_with(Store::Sqlite, |s| {
         s.login_attempts = 3;
-        s.trusted_proxies = server::http::client_address::TrustedProxies::parse("127.0.0.1").expect("list");
+        s.trusted_proxies = server::trusted_proxies::TrustedProxies::parse("127.0.0.1").expect("list");
     })
     .await;
     let (guesser, colleague) = (app.tenant().await, app.tenant().await);

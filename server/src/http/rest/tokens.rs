@@ -14,7 +14,7 @@ pub async fn list(
     State(state): State<AppState>,
     AuthenticatedCaller(caller): AuthenticatedCaller,
 ) -> ApiResult<Json<Vec<ApiToken>>> {
-    Ok(Json(state.backend.own_tokens(&caller).await?))
+    Ok(Json(state.backend.api_tokens(&caller).await?))
 }
 
 /// Make an API token for the caller, who must be signed in with a session (the console's cookie),
@@ -25,7 +25,7 @@ pub async fn create(
     State(state): State<AppState>,
     AuthenticatedCaller(caller): AuthenticatedCaller,
 ) -> ApiResult<(StatusCode, Json<NewApiToken>)> {
-    Ok((StatusCode::CREATED, Json(state.backend.create_own_token(&caller).await?)))
+    Ok((StatusCode::CREATED, Json(state.backend.create_api_token(&caller).await?)))
 }
 
 /// Revoke one of the caller's API tokens.
@@ -36,6 +36,6 @@ pub async fn revoke(
     AuthenticatedCaller(caller): AuthenticatedCaller,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    state.backend.revoke_own_token(&caller, &id).await?;
+    state.backend.revoke_api_token(&caller, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
