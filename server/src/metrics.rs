@@ -1,64 +1,218 @@
-//! Prometheus metrics at `/metrics`: requests by status class, jobs by outcome, and how
-//! requests were authenticated.
+//! Prometheus metrics at `/metrics`, through the Prometheus project's Rust client. Every metric
+//! is a field of [`Metrics`] registered once in [`Metrics::new`]: a new metric is a field and a
+//! `register` line, never a format.
+//!
+//! What an operator looks for first: request duration by route and status class, how the
+//! database pools are used, how long jobs take from request to settled, whether the database
+//! answers, and how requests were authenticated.
 
-use crate::db::identity_cache::CacheFigures;
-use std::collections::BTreeMap;
-use std::fmt::Write;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+use std::time::Duration;
 
-#[derive(Default)]
+/// Seconds, from a millisecond to ten seconds: requests and jobs alike.
+const LATENCY_BUCKETS: [f64; 13] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+
+fn latency_histogram() -> Histogram {
+    Histogram::new(LATENCY_BUCKETS)
+}
+
+type Histograms<L> = Family<L, Histogram, fn() -> Histogram>;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    /// The route's pattern (`/api/v1/havips/{id}`), or `unmatched`.
+    pub route: String,
+    /// `2xx`, `4xx`, …
+    pub class: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct JobLabels {
+    pub kind: &'static str,
+    pub outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct JobKindLabel {
+    pub kind: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct AnsweredBy {
+    /// `memory` (the identity cache) or `database`.
+    pub answered_by: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PoolLabels {
+    /// `read` and `write` on SQLite, `main` on Postgres.
+    pub pool: &'static str,
+    /// `idle` or `in_use`.
+    pub state: &'static str,
+}
+
+/// How a database pool is used at the moment of a scrape.
+#[derive(Clone, Copy, Debug)]
+pub struct PoolUse {
+    pub pool: &'static str,
+    pub open: u32,
+    pub idle: u32,
+}
+
+/// What is read at the moment of a scrape rather than counted as it happens.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    pub pending_jobs: Option<i64>,
+    pub pools: Vec<PoolUse>,
+    pub identity_cache_in_use: bool,
+}
+
 pub struct Metrics {
-    requests: [AtomicU64; 5],
-    jobs: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
+    registry: Registry,
+    requests: Histograms<RequestLabels>,
+    jobs: Family<JobLabels, Counter>,
+    job_latency: Histograms<JobKindLabel>,
+    /// Shared with the identity cache, which counts as it answers.
+    pub authentications: Family<AnsweredBy, Counter>,
+    jobs_pending: Gauge,
+    database_up: Gauge,
+    pool_connections: Family<PoolLabels, Gauge>,
+    identity_cache_in_use: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
 }
 
 impl Metrics {
-    pub fn request_finished(&self, status: u16) {
-        let class = usize::from((status / 100).clamp(1, 5)) - 1;
-        self.requests[class].fetch_add(1, Ordering::Relaxed);
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("havip");
+        let metrics = Metrics {
+            requests: Family::new_with_constructor(latency_histogram as fn() -> Histogram),
+            jobs: Family::default(),
+            job_latency: Family::new_with_constructor(latency_histogram as fn() -> Histogram),
+            authentications: Family::default(),
+            jobs_pending: Gauge::default(),
+            database_up: Gauge::default(),
+            pool_connections: Family::default(),
+            identity_cache_in_use: Gauge::default(),
+            registry: Registry::default(),
+        };
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP requests answered, by route and status class, with how long each took",
+            metrics.requests.clone(),
+        );
+        registry.register("jobs", "Background jobs finished, by kind and outcome", metrics.jobs.clone());
+        registry.register(
+            "job_latency_seconds",
+            "Time from a request that makes a job to the job finished, by kind",
+            metrics.job_latency.clone(),
+        );
+        registry.register(
+            "authentications",
+            "Requests with credentials, by whether the identity cache answered or the database had to",
+            metrics.authentications.clone(),
+        );
+        registry.register("jobs_pending", "Jobs waiting for a worker", metrics.jobs_pending.clone());
+        registry.register("database_up", "Whether the database answered the last scrape", metrics.database_up.clone());
+        registry.register(
+            "database_connections",
+            "Connections of each database pool, idle or in use",
+            metrics.pool_connections.clone(),
+        );
+        registry.register(
+            "identity_cache_in_use",
+            "Whether the identity cache is used (on Postgres: whether the change feed listens)",
+            metrics.identity_cache_in_use.clone(),
+        );
+        // Both series exist from the start, so a rate over them never begins with a gap.
+        for answered_by in ["memory", "database"] {
+            metrics.authentications.get_or_create(&AnsweredBy { answered_by });
+        }
+        Metrics { registry, ..metrics }
     }
 
-    pub fn job_finished(&self, kind: &'static str, outcome: &'static str) {
-        let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
-        *jobs.entry((kind, outcome)).or_default() += 1;
+    pub fn request_finished(&self, route: &str, status: u16, took: Duration) {
+        let class = match status / 100 {
+            1 => "1xx",
+            2 => "2xx",
+            3 => "3xx",
+            4 => "4xx",
+            _ => "5xx",
+        };
+        self.requests.get_or_create(&RequestLabels { route: route.to_owned(), class }).observe(took.as_secs_f64());
     }
 
-    /// The text exposition format.
-    pub fn render(&self, pending_jobs: Option<i64>, database_up: bool, identity: CacheFigures) -> String {
-        let mut out = String::new();
-        let _ = writeln!(out, "# HELP havip_http_requests_total HTTP requests answered, by status class.");
-        let _ = writeln!(out, "# TYPE havip_http_requests_total counter");
-        for (i, counter) in self.requests.iter().enumerate() {
-            let _ =
-                writeln!(out, "havip_http_requests_total{{class=\"{}xx\"}} {}", i + 1, counter.load(Ordering::Relaxed));
+    /// A job finished; `latency` is the time since the request that made it.
+    pub fn job_finished(&self, kind: &'static str, outcome: &'static str, latency: Option<Duration>) {
+        self.jobs.get_or_create(&JobLabels { kind, outcome }).inc();
+        if let Some(latency) = latency {
+            self.job_latency.get_or_create(&JobKindLabel { kind }).observe(latency.as_secs_f64());
         }
-        let _ = writeln!(out, "# HELP havip_jobs_total Background jobs finished, by kind and outcome.");
-        let _ = writeln!(out, "# TYPE havip_jobs_total counter");
-        for ((kind, outcome), count) in self.jobs.lock().unwrap_or_else(|e| e.into_inner()).iter() {
-            let _ = writeln!(out, "havip_jobs_total{{kind=\"{kind}\",outcome=\"{outcome}\"}} {count}");
+    }
+
+    /// The text exposition (OpenMetrics) with the snapshot's figures.
+    pub fn render(&self, snapshot: &Snapshot) -> String {
+        self.database_up.set(i64::from(snapshot.pending_jobs.is_some()));
+        self.jobs_pending.set(snapshot.pending_jobs.unwrap_or_default());
+        self.identity_cache_in_use.set(i64::from(snapshot.identity_cache_in_use));
+        for pool in &snapshot.pools {
+            let in_use = pool.open.saturating_sub(pool.idle);
+            self.pool_connections
+                .get_or_create(&PoolLabels { pool: pool.pool, state: "idle" })
+                .set(i64::from(pool.idle));
+            self.pool_connections
+                .get_or_create(&PoolLabels { pool: pool.pool, state: "in_use" })
+                .set(i64::from(in_use));
         }
-        if let Some(pending) = pending_jobs {
-            let _ = writeln!(out, "# HELP havip_jobs_pending Jobs waiting for the worker.");
-            let _ = writeln!(out, "# TYPE havip_jobs_pending gauge");
-            let _ = writeln!(out, "havip_jobs_pending {pending}");
+        let mut text = String::new();
+        if let Err(error) = prometheus_client::encoding::text::encode(&mut text, &self.registry) {
+            tracing::error!(%error, "could not encode the metrics");
         }
-        let _ = writeln!(out, "# HELP havip_database_up Whether the database answered.");
-        let _ = writeln!(out, "# TYPE havip_database_up gauge");
-        let _ = writeln!(out, "havip_database_up {}", u8::from(database_up));
-        let _ = writeln!(
-            out,
-            "# HELP havip_authentications_total Requests with credentials, by whether the identity cache answered or the database had to."
-        );
-        let _ = writeln!(out, "# TYPE havip_authentications_total counter");
-        let _ = writeln!(out, "havip_authentications_total{{answered_by=\"memory\"}} {}", identity.from_memory);
-        let _ = writeln!(out, "havip_authentications_total{{answered_by=\"database\"}} {}", identity.from_database);
-        let _ = writeln!(
-            out,
-            "# HELP havip_identity_cache_in_use Whether the identity cache is used (on Postgres: whether the change feed listens)."
-        );
-        let _ = writeln!(out, "# TYPE havip_identity_cache_in_use gauge");
-        let _ = writeln!(out, "havip_identity_cache_in_use {}", u8::from(identity.trusted));
-        out
+        text
+    }
+}
+
+/// The content type of [`Metrics::render`]'s text.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_what_was_counted() {
+        let metrics = Metrics::new();
+        metrics.request_finished("/api/v1/havips", 200, Duration::from_millis(3));
+        metrics.request_finished("/api/v1/havips", 503, Duration::from_millis(30));
+        metrics.job_finished("create", "available", Some(Duration::from_millis(40)));
+        metrics.authentications.get_or_create(&AnsweredBy { answered_by: "memory" }).inc();
+        let snapshot = Snapshot {
+            pending_jobs: Some(2),
+            pools: vec![PoolUse { pool: "main", open: 5, idle: 3 }],
+            identity_cache_in_use: true,
+        };
+        let text = metrics.render(&snapshot);
+        for line in [
+            "havip_http_request_duration_seconds_count{route=\"/api/v1/havips\",class=\"5xx\"} 1",
+            "havip_http_request_duration_seconds_bucket{le=\"0.005\",route=\"/api/v1/havips\",class=\"2xx\"} 1",
+            "havip_jobs_total{kind=\"create\",outcome=\"available\"} 1",
+            "havip_job_latency_seconds_count{kind=\"create\"} 1",
+            "havip_authentications_total{answered_by=\"memory\"} 1",
+            "havip_jobs_pending 2",
+            "havip_database_up 1",
+            "havip_database_connections{pool=\"main\",state=\"in_use\"} 2",
+            "havip_identity_cache_in_use 1",
+        ] {
+            assert!(text.lines().any(|l| l == line), "no {line} in\n{text}");
+        }
     }
 }

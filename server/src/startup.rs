@@ -2,7 +2,6 @@
 
 use crate::db::{Db, Dialect, change_feed};
 use crate::http::{AppState, router};
-use crate::metrics::Metrics;
 use crate::service::Backend;
 use crate::settings::Settings;
 use crate::worker::Worker;
@@ -35,10 +34,7 @@ impl Application {
             .site_addr(listener.local_addr()?)
             .env(Env::PROD)
             .build();
-        Ok(Application {
-            listener,
-            state: AppState { backend, leptos, metrics: Arc::new(Metrics::default()), pages: Arc::default() },
-        })
+        Ok(Application { listener, state: AppState { backend, leptos, pages: Arc::default() } })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -59,7 +55,7 @@ impl Application {
             backend.settings.driver.clone(),
             backend.settings.job_lease,
             backend.worker_bell.clone(),
-            self.state.metrics.clone(),
+            backend.metrics.clone(),
         );
         let worker = tokio::spawn(worker.run(worker_stopped));
         let housekeeping = tokio::spawn(purge_sessions_now_and_then(backend.clone()));

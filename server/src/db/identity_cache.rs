@@ -14,10 +14,12 @@
 //! A lookup that started before a change cannot put back what the change made stale: each
 //! entry is kept only if nothing was forgotten between the lookup's start and its end.
 
+use crate::metrics::AnsweredBy;
 use app::domain::caller::UserProfile;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// Entries kept of each kind; beyond this the memo starts over (a flood of distinct
@@ -36,16 +38,7 @@ pub struct IdentityCache {
     fresh_for: Duration,
     state: Mutex<State>,
     /// Requests authenticated without a database round trip, and with one (for `/metrics`).
-    from_memory: AtomicU64,
-    from_database: AtomicU64,
-}
-
-/// What `/metrics` shows of the cache.
-#[derive(Clone, Copy, Debug)]
-pub struct CacheFigures {
-    pub trusted: bool,
-    pub from_memory: u64,
-    pub from_database: u64,
+    authentications: Family<AnsweredBy, Counter>,
 }
 
 struct State {
@@ -65,19 +58,15 @@ pub struct Ticket(u64);
 impl IdentityCache {
     /// `trusted` says whether other processes' changes are covered from the start (SQLite,
     /// where `fresh_for` bounds them) or only once a change feed listens (Postgres).
-    pub fn new(fresh_for: Duration, trusted: bool) -> IdentityCache {
+    /// `authentications` counts how requests were answered.
+    pub fn new(fresh_for: Duration, trusted: bool, authentications: Family<AnsweredBy, Counter>) -> IdentityCache {
         let state = State { trusted, generation: 0, users: HashMap::new(), revisions: HashMap::new() };
-        IdentityCache {
-            fresh_for,
-            state: Mutex::new(state),
-            from_memory: AtomicU64::new(0),
-            from_database: AtomicU64::new(0),
-        }
+        IdentityCache { fresh_for, state: Mutex::new(state), authentications }
     }
 
     /// A memo that keeps nothing: for tools that only write, and for processes not serving.
     pub fn disabled() -> IdentityCache {
-        IdentityCache::new(Duration::ZERO, false)
+        IdentityCache::new(Duration::ZERO, false, Family::default())
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -86,16 +75,13 @@ impl IdentityCache {
 
     /// Counts one authentication, answered from memory or not.
     pub fn count(&self, from_memory: bool) {
-        let counter = if from_memory { &self.from_memory } else { &self.from_database };
-        counter.fetch_add(1, Ordering::Relaxed);
+        let answered_by = if from_memory { "memory" } else { "database" };
+        self.authentications.get_or_create(&AnsweredBy { answered_by }).inc();
     }
 
-    pub fn figures(&self) -> CacheFigures {
-        CacheFigures {
-            trusted: self.state().trusted && !self.fresh_for.is_zero(),
-            from_memory: self.from_memory.load(Ordering::Relaxed),
-            from_database: self.from_database.load(Ordering::Relaxed),
-        }
+    /// Whether answers are kept at all (on Postgres: whether the change feed listens).
+    pub fn in_use(&self) -> bool {
+        self.state().trusted && !self.fresh_for.is_zero()
     }
 
     pub fn ticket(&self) -> Ticket {
@@ -188,7 +174,7 @@ mod tests {
 
     #[test]
     fn keeps_answers_until_something_changes() {
-        let cache = IdentityCache::new(LONG, true);
+        let cache = IdentityCache::new(LONG, true, Family::default());
         let ticket = cache.ticket();
         cache.keep_user(ticket, "h", user("t1"), LONG);
         cache.keep_revision(ticket, "t1", 4);
@@ -203,7 +189,7 @@ mod tests {
 
     #[test]
     fn a_lookup_that_began_before_a_change_keeps_nothing() {
-        let cache = IdentityCache::new(LONG, true);
+        let cache = IdentityCache::new(LONG, true, Family::default());
         let before_the_write = cache.ticket();
         cache.forget_tenant("t1");
         cache.keep_revision(before_the_write, "t1", 4);
@@ -214,7 +200,7 @@ mod tests {
 
     #[test]
     fn nothing_is_kept_untrusted_stale_or_switched_off() {
-        let untrusted = IdentityCache::new(LONG, false);
+        let untrusted = IdentityCache::new(LONG, false, Family::default());
         untrusted.keep_revision(untrusted.ticket(), "t1", 4);
         assert_eq!(untrusted.revision("t1"), None, "Postgres before its feed listens");
         untrusted.set_trusted(true);
@@ -223,11 +209,11 @@ mod tests {
         untrusted.set_trusted(false);
         assert_eq!(untrusted.revision("t1"), None, "a lost feed drops everything");
 
-        let switched_off = IdentityCache::new(Duration::ZERO, true);
+        let switched_off = IdentityCache::new(Duration::ZERO, true, Family::default());
         switched_off.keep_revision(switched_off.ticket(), "t1", 4);
         assert_eq!(switched_off.revision("t1"), None);
 
-        let fresh = IdentityCache::new(LONG, true);
+        let fresh = IdentityCache::new(LONG, true, Family::default());
         fresh.keep_user(fresh.ticket(), "h", user("t1"), Duration::ZERO);
         assert!(fresh.user("h").is_none(), "a session that expires now is not kept");
     }

@@ -98,6 +98,20 @@ impl Db {
         Ok(tx)
     }
 
+    /// How the pools are used now (for `/metrics`): one pool on Postgres, a reader and the one
+    /// writer on SQLite.
+    pub fn pool_use(&self) -> Vec<crate::metrics::PoolUse> {
+        let of = |pool: &'static str, p: &AnyPool| crate::metrics::PoolUse {
+            pool,
+            open: p.size(),
+            idle: u32::try_from(p.num_idle()).unwrap_or(u32::MAX),
+        };
+        match self.dialect {
+            Dialect::Sqlite => vec![of("read", &self.read), of("write", &self.write)],
+            Dialect::Postgres => vec![of("main", &self.write)],
+        }
+    }
+
     /// Whether the database answers (for `/readyz`).
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.read).await.is_ok()

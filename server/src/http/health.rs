@@ -1,10 +1,12 @@
 //! `/healthz` (the process answers), `/readyz` (the database answers too) and `/metrics`.
 
 use super::AppState;
-use axum::extract::{Request, State};
+use crate::metrics::{self, Snapshot};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use std::time::Instant;
 
 pub async fn healthz() -> &'static str {
     "ok"
@@ -19,15 +21,21 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let pending = state.backend.pending_jobs().await.ok();
-    let body = state.metrics.render(pending, pending.is_some(), state.backend.db.identity_cache.figures());
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
+    let backend = &state.backend;
+    let snapshot = Snapshot {
+        pending_jobs: backend.pending_jobs().await.ok(),
+        pools: backend.db.pool_use(),
+        identity_cache_in_use: backend.db.identity_cache.in_use(),
+    };
+    ([(header::CONTENT_TYPE, metrics::CONTENT_TYPE)], backend.metrics.render(&snapshot))
 }
 
-/// Counts every answer by status, including those given before a handler runs (503 while the
-/// database is down, 413, a caught panic's 500).
+/// Times every answer by route and status, including those given before a handler runs (503
+/// while the database is down, 413, a caught panic's 500).
 pub async fn count_answers(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str).to_owned();
     let response = next.run(request).await;
-    state.metrics.request_finished(response.status().as_u16());
+    state.backend.metrics.request_finished(&route, response.status().as_u16(), started.elapsed());
     response
 }

@@ -13,7 +13,6 @@ mod page_cache;
 mod pages;
 pub mod rest;
 
-use crate::metrics::Metrics;
 use crate::service::Backend;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -37,7 +36,6 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct AppState {
     pub backend: Arc<Backend>,
     pub leptos: LeptosOptions,
-    pub metrics: Arc<Metrics>,
     pub pages: Arc<page_cache::PageCache>,
 }
 

@@ -18,6 +18,7 @@ pub mod update;
 
 use crate::db::identity_cache::IdentityCache;
 use crate::db::{Db, Dialect};
+use crate::metrics::Metrics;
 use crate::settings::Settings;
 use crate::store::{LostRace, StoreError, UniqueTarget, lost_race};
 use app::domain::{AppError, ErrorCode};
@@ -25,10 +26,11 @@ use std::future::Future;
 use std::sync::Arc;
 use tokio::sync::Notify;
 
-/// The backend: the database, the settings, and a bell that wakes the job worker.
+/// The backend: the database, the settings, the metrics, and a bell that wakes the job worker.
 pub struct Backend {
     pub db: Db,
     pub settings: Arc<Settings>,
+    pub metrics: Arc<Metrics>,
     pub worker_bell: Arc<Notify>,
     pub list_cache: list_cache::ListCache,
     login_limiter: login_limiter::LoginLimiter,
@@ -40,12 +42,15 @@ impl Backend {
     pub fn new(mut db: Db, settings: Arc<Settings>) -> Backend {
         // On Postgres the cache is trusted only once the change feed listens (`startup.rs`).
         let trusted = db.dialect == Dialect::Sqlite;
-        db.identity_cache = Arc::new(IdentityCache::new(settings.identity_cache_for, trusted));
+        let metrics = Arc::new(Metrics::new());
+        let authentications = metrics.authentications.clone();
+        db.identity_cache = Arc::new(IdentityCache::new(settings.identity_cache_for, trusted, authentications));
         let login_limiter = login_limiter::LoginLimiter::new(settings.login_attempts, settings.login_window);
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         Backend {
             db,
             settings,
+            metrics,
             worker_bell: Arc::new(Notify::new()),
             list_cache: Default::default(),
             login_limiter,

@@ -29,6 +29,8 @@ pub struct Job {
     pub havip_id: String,
     pub kind: JobKind,
     pub attempts: i64,
+    /// When the request that made the job wrote it.
+    pub created_at: i64,
 }
 
 pub async fn enqueue(tx: &mut TenantTx, havip_id: &str, kind: JobKind, now: i64) -> Result<(), StoreError> {
@@ -57,7 +59,7 @@ pub async fn claim(db: &Db, owner: &str, lease: Duration, limit: i64) -> Result<
     let sql = format!(
         "UPDATE jobs SET lease_owner = $1, lease_until = {clock} + $2, attempts = attempts + 1, updated_at = {clock} \
          WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND lease_until < {clock} ORDER BY created_at LIMIT $3{}) \
-         RETURNING id, tenant_id, havip_id, kind, attempts",
+         RETURNING id, tenant_id, havip_id, kind, attempts, created_at",
         db.skip_locked()
     );
     let rows = sqlx::query(&sql).bind(owner).bind(lease_micros).bind(limit).fetch_all(&mut *tx).await?;
@@ -71,6 +73,7 @@ pub async fn claim(db: &Db, owner: &str, lease: Duration, limit: i64) -> Result<
                 havip_id: col(row, 2)?,
                 kind: if kind == "create" { JobKind::Create } else { JobKind::Delete },
                 attempts: col(row, 4)?,
+                created_at: col(row, 5)?,
             })
         })
         .collect()

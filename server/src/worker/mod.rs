@@ -73,7 +73,10 @@ impl Worker {
                 "interrupted"
             }
         };
-        self.metrics.job_finished(job.kind.as_str(), outcome);
+        let finished = !matches!(outcome, "interrupted" | "lease lost");
+        let latency =
+            finished.then(|| Duration::from_micros(u64::try_from(now_micros() - job.created_at).unwrap_or(0)));
+        self.metrics.job_finished(job.kind.as_str(), outcome, latency);
     }
 
     async fn settle(&self, job: &Job) -> Result<&'static str, StoreError> {

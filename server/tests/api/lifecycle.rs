@@ -244,12 +244,17 @@ async fn an_unreachable_database_answers_503_and_recovers() {
     let probe_with_credentials = app.http.get(app.url("/healthz")).bearer_auth(&tenant.token).send().await;
     assert_eq!(probe_with_credentials.expect("healthz").status(), 200, "the process is up, whoever asks");
     let metrics = app.http.get(app.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
-    let server_errors = metrics
+    let server_errors: u64 = metrics
         .lines()
-        .find_map(|line| line.strip_prefix("havip_http_requests_total{class=\"5xx\"} "))
-        .and_then(|n| n.trim().parse::<u64>().ok())
-        .expect("a 5xx counter");
-    assert!(server_errors >= 3, "the outage's 503s are counted: {server_errors}");
+        .filter(|line| line.starts_with("havip_http_request_duration_seconds_count{") && line.contains("class=\"5xx\""))
+        .filter_map(|line| line.rsplit(' ').next().and_then(|n| n.parse::<u64>().ok()))
+        .sum();
+    assert!(server_errors >= 3, "the outage's 503s are counted: {metrics}");
+    assert!(
+        metrics.contains("havip_http_request_duration_seconds_count{route=\"/api/v1/havips\",class=\"5xx\"}"),
+        "by route: {metrics}"
+    );
+    assert!(metrics.contains("havip_database_up 0"), "{metrics}");
     tokio::task::spawn_blocking(move || cluster.start_server()).await.expect("start");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while app.http.get(app.url("/readyz")).send().await.expect("readyz").status() != 200 {
