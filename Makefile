@@ -34,7 +34,7 @@ bench:
 	./scripts/build-site.sh release
 	$(CARGO) bench -p server --bench budgets
 
-lint:
+lint: setup
 	$(CARGO) fmt --all --check
 	@! $(CARGO) tree -p frontend --target wasm32-unknown-unknown -e normal --prefix none | grep -qiE '^(sqlx|tokio|axum|argon2|leptos_axum) ' \
 		|| { echo "server-only crates reached the WebAssembly"; exit 1; }

@@ -135,7 +135,7 @@ impl Metrics {
         );
         // Both series exist from the start, so a rate over them never begins with a gap.
         for answered_by in ["memory", "database"] {
-            metrics.authentications.get_or_create(&AnsweredBy { answered_by });
+            let _series = metrics.authentications.get_or_create(&AnsweredBy { answered_by });
         }
         Metrics { registry, ..metrics }
     }
