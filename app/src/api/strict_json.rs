@@ -75,6 +75,11 @@ impl<'de> Deserializer<'de> for Strict<'de> {
             Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
                 (Some(u), _, _) => visitor.visit_u64(u),
                 (_, Some(i), _) => visitor.visit_i64(i),
+                // JSON has one kind of number: `2.0` is the integer 2 (as JSON Schema's
+                // `integer` says), so an integer field takes it.
+                (_, _, Some(f)) if f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64 => {
+                    visitor.visit_i64(f as i64)
+                }
                 (_, _, Some(f)) => visitor.visit_f64(f),
                 _ => Err(de::Error::invalid_type(Unexpected::Other("number"), &visitor)),
             },
@@ -202,6 +207,9 @@ mod tests {
         assert!(unknown.to_string().starts_with("unknown field `colour`"), "{unknown}");
         let missing = from_slice::<BatchDeleteRequest>(b"{}").expect_err("missing");
         assert_eq!(missing.to_string(), "missing field `ids`");
+        let whole: crate::domain::input::UpdateHavipRequest = from_slice(br#"{"version":2.0}"#).expect("2.0 is 2");
+        assert_eq!(whole.version, Some(2));
+        assert!(from_slice::<crate::domain::input::UpdateHavipRequest>(br#"{"version":2.5}"#).is_err());
         let typed = from_slice::<BatchDeleteRequest>(br#"{"ids":5}"#).expect_err("type");
         assert!(typed.to_string().starts_with("invalid type: integer `5`"), "{typed}");
         assert!(from_slice::<BatchDeleteRequest>(b"{").is_err(), "malformed JSON");

@@ -165,18 +165,8 @@ impl ListQuery {
                 format!("page_size must be from 1 to {MAX_PAGE_SIZE}"),
             ));
         }
-        // The limit counts what was sent, spaces included, as the API document's maxLength does.
-        if self.q.as_deref().is_some_and(|q| q.chars().count() > MAX_QUERY_CHARS) {
-            return Err(AppError::invalid_parameter(
-                Field::Q,
-                format!("the search text may have at most {MAX_QUERY_CHARS} characters"),
-            ));
-        }
-        self.q = match self.q.as_deref().map(str::trim) {
-            Some("") | None => None,
-            Some(q) => Some(q.to_lowercase()),
-        };
-        // Control characters match nothing and some databases refuse them outright.
+        // Control characters match nothing and some databases refuse them outright; they are looked
+        // for before anything is trimmed (a tab or a newline at either end included).
         for (field, value) in [
             (Field::Q, &self.q),
             (Field::VpcId, &self.vpc_id),
@@ -191,6 +181,17 @@ impl ListQuery {
                 ));
             }
         }
+        // The limit counts what was sent, spaces included, as the API document's maxLength does.
+        if self.q.as_deref().is_some_and(|q| q.chars().count() > MAX_QUERY_CHARS) {
+            return Err(AppError::invalid_parameter(
+                Field::Q,
+                format!("the search text may have at most {MAX_QUERY_CHARS} characters"),
+            ));
+        }
+        self.q = match self.q.as_deref().map(str::trim) {
+            Some("") | None => None,
+            Some(q) => Some(q.to_lowercase()),
+        };
         self.statuses.sort();
         self.statuses.dedup();
         Ok(self)
@@ -237,8 +238,10 @@ impl ListQuery {
     }
 }
 
+/// The value without the spaces around it, if anything is left (other whitespace stays, to be
+/// refused as the control character it is).
 fn non_empty(value: &str) -> Option<String> {
-    let value = value.trim();
+    let value = value.trim_matches(' ');
     (!value.is_empty()).then(|| value.to_owned())
 }
 
@@ -291,6 +294,9 @@ mod tests {
             ("page", "2147483648"),
             ("q", long_query.as_str()),
             ("vm_id", "vm-\u{1}x"),
+            ("vpc_id", "\tvpc-x"),
+            ("q", "abc\n"),
+            ("subnet_id", "\u{85}"),
             ("q", "a\u{0}b"),
             ("vpc_id", "vpc-\u{1}x"),
         ] {
