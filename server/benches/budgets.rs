@@ -475,6 +475,7 @@ async fn export(store: &str, server: &Server, token: &str, backend: &Backend) ->
         request_id: "bench".into(),
         by_token: false,
         tenant_revision: None,
+        agent_vm: None,
     };
     let (names, mut streamed) = backend.export_rows(&caller).await.map_err(anyhow::Error::msg)?;
     let mut batches = Vec::new();

@@ -51,6 +51,58 @@ tenant `default` and user `admin` with this password (or prints a generated one 
     Inventory(InventoryCommand),
     /// Fill an empty database with the scale data set of quality.md (for benchmarks).
     SeedScale(SeedScaleArgs),
+    /// Run on a VM bound to HAVIPs, beside keepalived: report which HAVIPs' VIPs the VM holds.
+    // The token is read from the environment or a file only: a flag would show it in `ps`.
+    #[command(
+        after_help = "Environment:\n  HAVIP_AGENT_TOKEN  the VM's agent token (havip token create --agent --vm VM_ID, \
+or the console's 安装 Agent), unless --token-file names a file that holds it"
+    )]
+    Agent(AgentArgs),
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct AgentArgs {
+    #[command(subcommand)]
+    pub notify: Option<AgentCommand>,
+    /// The console's base URL, e.g. https://console.example.com.
+    #[arg(long, env = "HAVIP_AGENT_SERVER")]
+    pub server: Option<String>,
+    /// A file holding the agent token.
+    #[arg(long, env = "HAVIP_AGENT_TOKEN_FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Milliseconds between reports (1000 to 60000); keepalived's changes go at once.
+    #[arg(long, env = "HAVIP_AGENT_INTERVAL_MS", default_value_t = 2000)]
+    pub interval_ms: u64,
+    /// Where the agent keeps its notification socket (one directory per agent on a host).
+    #[arg(long, env = "HAVIP_AGENT_STATE_DIR", default_value = app::domain::keepalived::DEFAULT_STATE_DIR)]
+    pub state_dir: PathBuf,
+    /// The pid file of keepalived's VRRP process (keepalived -r).
+    #[arg(long, env = "HAVIP_AGENT_KEEPALIVED_PID_FILE", default_value = "/run/vrrp.pid")]
+    pub keepalived_pid_file: PathBuf,
+    /// keepalived configuration files to read the running revision from (repeatable).
+    #[arg(
+        long = "keepalived-config",
+        env = "HAVIP_AGENT_KEEPALIVED_CONFIG",
+        value_delimiter = ',',
+        default_value = "/etc/keepalived/keepalived.conf"
+    )]
+    pub keepalived_configs: Vec<PathBuf>,
+    /// Reports kept while the console cannot be reached.
+    #[arg(long, env = "HAVIP_AGENT_OUTBOX", default_value_t = 256)]
+    pub outbox: usize,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AgentCommand {
+    /// What keepalived's notify runs: hands the state change to the running agent.
+    Notify {
+        #[arg(long, env = "HAVIP_AGENT_STATE_DIR", default_value = app::domain::keepalived::DEFAULT_STATE_DIR)]
+        state_dir: PathBuf,
+        /// keepalived's words: INSTANCE <name> <state> <priority>.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        words: Vec<String>,
+    },
 }
 
 #[derive(Args, Debug, Clone)]
@@ -177,10 +229,17 @@ pub enum UserCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum TokenCommand {
-    /// Create an API token for a user and print it (only its hash is stored).
+    /// Create an API token for a user and print it (only its hash is stored); with --agent, an
+    /// agent token that only reports for the VM --vm.
     Create {
-        #[arg(long)]
-        username: String,
+        /// The token's user (for an agent token: by default the first admin of the VM's tenant).
+        #[arg(long, required_unless_present = "agent")]
+        username: Option<String>,
+        #[arg(long, requires = "vm")]
+        agent: bool,
+        /// The VM an agent token speaks for.
+        #[arg(long, requires = "agent")]
+        vm: Option<String>,
         #[command(flatten)]
         database: DatabaseArgs,
     },

@@ -119,6 +119,7 @@ async fn load_tenant(
         request_id: "demo".to_owned(),
         by_token: false,
         tenant_revision: None,
+        agent_vm: None,
     };
     let now = now_micros();
     let count = list.len() as i64;
@@ -131,6 +132,7 @@ async fn load_tenant(
             ip: None,
             vm_ids: Some(demo.vms.iter().map(|s| (*s).to_owned()).collect()),
             project_id: None,
+            vrid: None,
         };
         let havip = backend.create_havip(&caller, request, None).await?;
         // Spread the creation times over the past weeks, oldest first.

@@ -1,5 +1,6 @@
 //! The HAVIP Console server: settings, store, backend operations, worker, HTTP and CLI.
 
+pub mod agent;
 pub mod bootstrap;
 pub mod cli;
 pub mod db;

@@ -3,7 +3,8 @@
 use clap::Parser;
 use server::bootstrap::{self, FirstStart};
 use server::cli::{
-    Cli, Command, DatabaseArgs, InventoryCommand, LogFormat, SeedScaleArgs, ServeArgs, TokenCommand, UserCommand,
+    AgentArgs, AgentCommand, Cli, Command, DatabaseArgs, InventoryCommand, LogFormat, SeedScaleArgs, ServeArgs,
+    TokenCommand, UserCommand,
 };
 use server::db::Db;
 use server::service::Backend;
@@ -49,7 +50,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(args) => serve(args).await,
         Command::Migrate(database) => {
-            backend(&database).await?;
+            backend(&database).await?.assign_missing_vrids().await.map_err(anyhow::Error::msg)?;
             println!("The database at {} is up to date.", redact(&database.url()));
             Ok(())
         }
@@ -64,13 +65,26 @@ async fn run(command: Command) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Token(TokenCommand::Create { username, database }) => {
+        Command::Token(TokenCommand::Create { username, vm, database, .. }) => {
             let backend = backend(&database).await?;
-            let (id, token) = backend.create_token(&username).await.map_err(anyhow::Error::msg)?;
-            println!("Token {id} for {username} (shown once; use it as 'Authorization: Bearer …'):");
+            let made = match &vm {
+                Some(vm) => backend.create_agent_token_at_host(vm, username.as_deref()).await,
+                None => backend.create_token(username.as_deref().unwrap_or_default()).await,
+            };
+            let (id, token) = made.map_err(anyhow::Error::msg)?;
+            match &vm {
+                Some(vm) => {
+                    println!("Agent token {id} for {vm} (shown once; give it to `havip agent` as HAVIP_AGENT_TOKEN):")
+                }
+                None => println!(
+                    "Token {id} for {} (shown once; use it as 'Authorization: Bearer …'):",
+                    username.unwrap_or_default()
+                ),
+            }
             println!("{token}");
             Ok(())
         }
+        Command::Agent(args) => agent(args).await,
         Command::Token(TokenCommand::Revoke { token, database }) => {
             let backend = backend(&database).await?;
             backend.revoke_token(&token).await.map_err(anyhow::Error::msg)?;
@@ -142,6 +156,38 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
     }
     application.run(shutdown).await
+}
+
+async fn agent(args: AgentArgs) -> anyhow::Result<()> {
+    if let Some(AgentCommand::Notify { state_dir, words }) = args.notify {
+        if let Err(error) = server::agent::notify::send(&state_dir, &words).await {
+            // keepalived goes on either way: say why the console will learn it only at the next tick.
+            eprintln!("havip agent notify: the agent in {} did not take it: {error}", state_dir.display());
+        }
+        return Ok(());
+    }
+    let server = args.server.ok_or_else(|| anyhow::anyhow!("--server (or HAVIP_AGENT_SERVER) names the console"))?;
+    let token = match &args.token_file {
+        Some(file) => {
+            std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?
+        }
+        None => std::env::var("HAVIP_AGENT_TOKEN")
+            .map_err(|_| anyhow::anyhow!("the agent token comes from HAVIP_AGENT_TOKEN or --token-file"))?,
+    };
+    anyhow::ensure!(
+        app::domain::ha::REPORT_INTERVAL_MS.contains(&u32::try_from(args.interval_ms).unwrap_or(0)),
+        "--interval-ms must be from 1000 to 60000"
+    );
+    let settings = server::agent::AgentSettings {
+        server,
+        token: token.trim().to_owned(),
+        interval: std::time::Duration::from_millis(args.interval_ms),
+        state_dir: args.state_dir,
+        keepalived_pid_file: args.keepalived_pid_file,
+        keepalived_configs: args.keepalived_configs,
+        outbox: args.outbox,
+    };
+    server::agent::run(settings, shutdown_signal()?).await
 }
 
 async fn backend(database: &DatabaseArgs) -> anyhow::Result<Backend> {

@@ -6,6 +6,7 @@
 //! database pools are used, how long jobs take from request to settled, whether the database
 //! answers, and how requests were authenticated.
 
+use app::domain::ha::{HaChange, Health};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -70,6 +71,8 @@ pub struct Snapshot {
     pub pending_jobs: Option<i64>,
     pub pools: Vec<PoolUse>,
     pub identity_cache_in_use: bool,
+    pub havips_by_health: Vec<(Health, i64)>,
+    pub agents_silent: i64,
 }
 
 pub struct Metrics {
@@ -83,6 +86,16 @@ pub struct Metrics {
     database_up: Gauge,
     pool_connections: Family<PoolLabels, Gauge>,
     identity_cache_in_use: Gauge,
+    agent_reports: Counter,
+    failovers: Counter,
+    split_brains: Counter,
+    havips_by_health: Family<HealthLabel, Gauge>,
+    agents_silent: Gauge,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct HealthLabel {
+    pub health: &'static str,
 }
 
 impl Default for Metrics {
@@ -103,6 +116,11 @@ impl Metrics {
             database_up: Gauge::default(),
             pool_connections: Family::default(),
             identity_cache_in_use: Gauge::default(),
+            agent_reports: Counter::default(),
+            failovers: Counter::default(),
+            split_brains: Counter::default(),
+            havips_by_health: Family::default(),
+            agents_silent: Gauge::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -133,6 +151,15 @@ impl Metrics {
             "Whether the identity cache is used (on Postgres: whether the change feed listens)",
             metrics.identity_cache_in_use.clone(),
         );
+        registry.register("agent_reports", "Reports received from agents", metrics.agent_reports.clone());
+        registry.register("failovers", "Masters that changed, as agents saw it", metrics.failovers.clone());
+        registry.register("split_brains", "Split brains that began", metrics.split_brains.clone());
+        registry.register("havips", "HAVIPs by health", metrics.havips_by_health.clone());
+        registry.register(
+            "agents_silent",
+            "Agents not heard for three of their intervals",
+            metrics.agents_silent.clone(),
+        );
         // Both series exist from the start, so a rate over them never begins with a gap.
         for answered_by in ["memory", "database"] {
             let _series = metrics.authentications.get_or_create(&AnsweredBy { answered_by });
@@ -159,11 +186,33 @@ impl Metrics {
         }
     }
 
+    pub fn agent_report(&self) {
+        self.agent_reports.inc();
+    }
+
+    /// A change of a HAVIP's HA state was recorded.
+    pub fn ha_change(&self, change: &HaChange) {
+        match change {
+            HaChange::MasterChanged { from: Some(_), .. } => {
+                self.failovers.inc();
+            }
+            HaChange::SplitBrainStarted { .. } => {
+                self.split_brains.inc();
+            }
+            _ => {}
+        }
+    }
+
     /// The text exposition (OpenMetrics) with the snapshot's figures.
     pub fn render(&self, snapshot: &Snapshot) -> String {
         self.database_up.set(i64::from(snapshot.pending_jobs.is_some()));
         self.jobs_pending.set(snapshot.pending_jobs.unwrap_or_default());
         self.identity_cache_in_use.set(i64::from(snapshot.identity_cache_in_use));
+        self.agents_silent.set(snapshot.agents_silent);
+        for health in Health::ALL {
+            let count = snapshot.havips_by_health.iter().find(|(h, _)| *h == health).map_or(0, |(_, n)| *n);
+            self.havips_by_health.get_or_create(&HealthLabel { health: health.as_str() }).set(count);
+        }
         for pool in &snapshot.pools {
             let in_use = pool.open.saturating_sub(pool.idle);
             self.pool_connections
@@ -199,7 +248,10 @@ mod tests {
             pending_jobs: Some(2),
             pools: vec![PoolUse { pool: "main", open: 5, idle: 3 }],
             identity_cache_in_use: true,
+            havips_by_health: vec![(Health::SplitBrain, 1)],
+            agents_silent: 4,
         };
+        metrics.ha_change(&HaChange::MasterChanged { from: Some("vm-a".into()), to: Some("vm-b".into()) });
         let text = metrics.render(&snapshot);
         for line in [
             "havip_http_request_duration_seconds_count{route=\"/api/v1/havips\",class=\"5xx\"} 1",
@@ -211,6 +263,10 @@ mod tests {
             "havip_database_up 1",
             "havip_database_connections{pool=\"main\",state=\"in_use\"} 2",
             "havip_identity_cache_in_use 1",
+            "havip_havips{health=\"split_brain\"} 1",
+            "havip_havips{health=\"healthy\"} 0",
+            "havip_agents_silent 4",
+            "havip_failovers_total 1",
         ] {
             assert!(text.lines().any(|l| l == line), "no {line} in\n{text}");
         }

@@ -137,7 +137,8 @@ pub async fn populate(backend: &Backend, tenant_id: &str, layout: Layout) -> Res
                 ip,
                 status: if failed { HavipStatus::Failed } else { HavipStatus::Available },
                 status_reason: failed.then(|| "driver: port security group rejected the VIP".to_owned()),
-                master_vm_id: Some(vm_id.clone()),
+                // Distinct among the HAVIPs of a VM (R17): the VM-side slot, counted from 1.
+                vrid: (k / layout.vms_per_subnet) as i64 + 1,
                 created_at: created,
             });
             binding_rows.push(NewBinding {
@@ -145,6 +146,7 @@ pub async fn populate(backend: &Backend, tenant_id: &str, layout: Layout) -> Res
                 vm_id,
                 havip_slot: 0,
                 vm_slot: (k / layout.vms_per_subnet) as i64,
+                vrid: (k / layout.vms_per_subnet) as i64 + 1,
                 created_at: created,
             });
         }

@@ -25,6 +25,10 @@ impl Application {
         let _ = any_spawner::Executor::init_tokio();
         let db = Db::connect(&settings.database_url, settings.max_connections).await?;
         let backend = Arc::new(Backend::new(db, Arc::new(settings)));
+        let assigned = backend.assign_missing_vrids().await.map_err(anyhow::Error::msg)?;
+        if assigned > 0 {
+            tracing::info!(assigned, "gave VRIDs to HAVIPs made before VRIDs existed");
+        }
         let listener =
             TcpListener::bind(listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
         let leptos = LeptosOptions::builder()
@@ -59,6 +63,7 @@ impl Application {
         );
         let worker = tokio::spawn(worker.run(worker_stopped));
         let housekeeping = tokio::spawn(purge_sessions_now_and_then(backend.clone()));
+        let ha_sweeper = tokio::spawn(crate::service::ha::sweeper::sweep_now_and_then(backend.clone()));
         // Other processes sharing a Postgres database announce their writes; SQLite needs no
         // feed (one server per file, other writers bounded by the cache's freshness).
         let change_feed = (backend.db.dialect == Dialect::Postgres && !backend.settings.identity_cache_for.is_zero())
@@ -76,6 +81,7 @@ impl Application {
         let _ = stop_worker.send(true);
         let _ = worker.await;
         housekeeping.abort();
+        ha_sweeper.abort();
         if let Some(feed) = change_feed {
             feed.abort();
         }

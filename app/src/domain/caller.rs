@@ -40,6 +40,9 @@ pub struct Caller {
     /// The revision of the tenant's data when the request was authenticated, if known: lets
     /// the server answer from its caches without looking the revision up again.
     pub tenant_revision: Option<i64>,
+    /// The VM an agent token speaks for: such a caller may only report for that VM and read
+    /// its configurations.
+    pub agent_vm: Option<String>,
 }
 
 /// What the console shows of the signed-in user.

@@ -39,6 +39,18 @@ pub enum ErrorCode {
     HavipsPerVmExceeded,
     #[serde(rename = "InvalidProject.NotFound")]
     ProjectNotFound,
+    #[serde(rename = "InvalidVm.NotBound")]
+    VmNotBound,
+    #[serde(rename = "InvalidVrid.OutOfRange")]
+    VridOutOfRange,
+    #[serde(rename = "InvalidVrid.AlreadyUsed")]
+    VridAlreadyUsed,
+    #[serde(rename = "InvalidInterfaceName")]
+    InvalidInterfaceName,
+    #[serde(rename = "InvalidReport.NotBound")]
+    ReportNotBound,
+    #[serde(rename = "InvalidReport.Stale")]
+    StaleReport,
     #[serde(rename = "IncorrectStatus")]
     IncorrectStatus,
     #[serde(rename = "VersionConflict")]
@@ -70,7 +82,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 29] = [
+    pub const ALL: [ErrorCode; 35] = [
         ErrorCode::InvalidName,
         ErrorCode::InvalidRemark,
         ErrorCode::VpcNotFound,
@@ -87,6 +99,12 @@ impl ErrorCode {
         ErrorCode::VmsPerHavipExceeded,
         ErrorCode::HavipsPerVmExceeded,
         ErrorCode::ProjectNotFound,
+        ErrorCode::VmNotBound,
+        ErrorCode::VridOutOfRange,
+        ErrorCode::VridAlreadyUsed,
+        ErrorCode::InvalidInterfaceName,
+        ErrorCode::ReportNotBound,
+        ErrorCode::StaleReport,
         ErrorCode::IncorrectStatus,
         ErrorCode::VersionConflict,
         ErrorCode::IdempotencyKeyMismatch,
@@ -121,6 +139,12 @@ impl ErrorCode {
             ErrorCode::VmsPerHavipExceeded => "CountLimitExceeded.VmsPerHavip",
             ErrorCode::HavipsPerVmExceeded => "CountLimitExceeded.HavipsPerVm",
             ErrorCode::ProjectNotFound => "InvalidProject.NotFound",
+            ErrorCode::VmNotBound => "InvalidVm.NotBound",
+            ErrorCode::VridOutOfRange => "InvalidVrid.OutOfRange",
+            ErrorCode::VridAlreadyUsed => "InvalidVrid.AlreadyUsed",
+            ErrorCode::InvalidInterfaceName => "InvalidInterfaceName",
+            ErrorCode::ReportNotBound => "InvalidReport.NotBound",
+            ErrorCode::StaleReport => "InvalidReport.Stale",
             ErrorCode::IncorrectStatus => "IncorrectStatus",
             ErrorCode::VersionConflict => "VersionConflict",
             ErrorCode::IdempotencyKeyMismatch => "IdempotencyKeyMismatch",
@@ -144,7 +168,10 @@ impl ErrorCode {
             ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials => 401,
             ErrorCode::Forbidden => 403,
             ErrorCode::NotFound => 404,
-            ErrorCode::IncorrectStatus | ErrorCode::VersionConflict | ErrorCode::IdempotencyKeyMismatch => 409,
+            ErrorCode::IncorrectStatus
+            | ErrorCode::VersionConflict
+            | ErrorCode::IdempotencyKeyMismatch
+            | ErrorCode::StaleReport => 409,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::TooManyRequests => 429,
             ErrorCode::Internal => 500,
@@ -169,6 +196,11 @@ impl ErrorCode {
             | ErrorCode::VmsPerHavipExceeded
             | ErrorCode::HavipsPerVmExceeded => Some(Field::VmIds),
             ErrorCode::ProjectNotFound => Some(Field::ProjectId),
+            ErrorCode::VmNotBound => Some(Field::VmId),
+            ErrorCode::VridOutOfRange | ErrorCode::VridAlreadyUsed => Some(Field::Vrid),
+            ErrorCode::InvalidInterfaceName => Some(Field::Interface),
+            ErrorCode::ReportNotBound => Some(Field::Havips),
+            ErrorCode::StaleReport => Some(Field::Seq),
             ErrorCode::VersionConflict => Some(Field::Version),
             _ => None,
         }
@@ -203,6 +235,16 @@ pub enum Field {
     Page,
     PageSize,
     UtcOffset,
+    Vrid,
+    Interface,
+    Health,
+    Limit,
+    Before,
+    Seq,
+    IntervalMs,
+    Havips,
+    Agent,
+    StateDir,
     Username,
     Password,
     Body,
@@ -228,6 +270,16 @@ impl Field {
             Field::Page => "page",
             Field::PageSize => "page_size",
             Field::UtcOffset => "utc_offset",
+            Field::Vrid => "vrid",
+            Field::Interface => "interface",
+            Field::Health => "health",
+            Field::Limit => "limit",
+            Field::Before => "before",
+            Field::Seq => "seq",
+            Field::IntervalMs => "interval_ms",
+            Field::Havips => "havips",
+            Field::Agent => "agent",
+            Field::StateDir => "state_dir",
             Field::Username => "username",
             Field::Password => "password",
             Field::Body => "body",

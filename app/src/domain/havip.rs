@@ -1,5 +1,6 @@
 //! The HAVIP as the API and the console show it (product.md §5).
 
+use super::ha::HavipHa;
 use super::status::HavipStatus;
 use super::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -48,7 +49,13 @@ pub struct Havip {
     pub vpc: VpcRef,
     pub subnet: SubnetRef,
     pub vms: Vec<VmRef>,
+    /// The VM that holds the VIP, as observed by the agents (null until exactly one holds it).
     pub master_vm_id: Option<String>,
+    /// The VRRP virtual router ID of the HAVIP's keepalived instances (1–255).
+    pub vrid: i64,
+    /// Moves when the keepalived configuration changes (its VMs or its VRID).
+    pub config_revision: i64,
+    pub ha: HavipHa,
     pub project: ProjectRef,
     #[cfg_attr(feature = "ssr", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
@@ -123,6 +130,9 @@ mod tests {
             },
             vms: vec![VmRef { id: "vm-1".into(), name: "one".into(), ip: "10.0.1.11".into() }],
             master_vm_id: None,
+            vrid: 1,
+            config_revision: 1,
+            ha: HavipHa::default(),
             project: ProjectRef { id: "default".into(), name: "default".into() },
             created_at: Timestamp::from_micros(0),
             updated_at: Timestamp::from_micros(0),

@@ -13,6 +13,7 @@ pub enum IdKind {
     Token,
     Job,
     Operation,
+    Event,
 }
 
 impl IdKind {
@@ -28,6 +29,7 @@ impl IdKind {
             IdKind::Token => "tok",
             IdKind::Job => "job",
             IdKind::Operation => "op",
+            IdKind::Event => "evt",
         }
     }
 }

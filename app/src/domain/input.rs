@@ -30,6 +30,11 @@ pub struct CreateHavipRequest {
     /// Left out, the tenant's default project.
     #[serde(default)]
     pub project_id: Option<String>,
+    /// The VRRP virtual router ID (1–255) for a tenant that keeps one it runs already; left
+    /// out, the lowest free one (R17).
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(minimum = 1, maximum = 255))]
+    pub vrid: Option<i64>,
 }
 
 /// A create request whose database-free rules hold.
@@ -42,6 +47,7 @@ pub struct NewHavip {
     pub ip: Option<Ipv4>,
     pub vms: BindingSet,
     pub project_id: Option<String>,
+    pub vrid: Option<i64>,
 }
 
 impl CreateHavipRequest {
@@ -62,7 +68,9 @@ impl CreateHavipRequest {
         {
             return Err(AppError::with_detail(ErrorCode::ProjectNotFound, format!("no project {project:?}")));
         }
+        let vrid = self.vrid.map(super::vrid::check).transpose()?;
         Ok(NewHavip {
+            vrid,
             name,
             remark,
             vpc_id: self.vpc_id.clone(),

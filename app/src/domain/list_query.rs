@@ -4,6 +4,7 @@
 //! serves both, and a bad parameter gets the same clear 400 either way.
 
 use super::error::{AppError, Field};
+use super::ha::Health;
 use super::status::HavipStatus;
 use serde::{Deserialize, Serialize};
 
@@ -72,6 +73,9 @@ pub struct ListQuery {
     pub q: Option<String>,
     /// Wanted statuses, sorted and without repeats; empty means all.
     pub statuses: Vec<HavipStatus>,
+    /// Wanted healths of the HA state, sorted and without repeats; empty means all.
+    #[serde(default)]
+    pub healths: Vec<Health>,
     pub vpc_id: Option<String>,
     pub subnet_id: Option<String>,
     pub project_id: Option<String>,
@@ -87,6 +91,7 @@ impl Default for ListQuery {
         ListQuery {
             q: None,
             statuses: Vec::new(),
+            healths: Vec::new(),
             vpc_id: None,
             subnet_id: None,
             project_id: None,
@@ -112,6 +117,12 @@ impl ListQuery {
                     AppError::invalid_parameter(
                         Field::Status,
                         format!("unknown status {value:?}; use creating, available, failed or deleting"),
+                    )
+                })?),
+                "health" => query.healths.push(Health::parse(value).ok_or_else(|| {
+                    AppError::invalid_parameter(
+                        Field::Health,
+                        format!("unknown health {value:?}; use healthy, degraded, split_brain, no_master or unknown"),
                     )
                 })?),
                 "vpc_id" => query.vpc_id = non_empty(value),
@@ -194,6 +205,8 @@ impl ListQuery {
         };
         self.statuses.sort();
         self.statuses.dedup();
+        self.healths.sort();
+        self.healths.dedup();
         Ok(self)
     }
 
@@ -206,6 +219,9 @@ impl ListQuery {
         }
         for status in &self.statuses {
             pairs.push(("status", status.as_str().to_owned()));
+        }
+        for health in &self.healths {
+            pairs.push(("health", health.as_str().to_owned()));
         }
         for (key, value) in [
             ("vpc_id", &self.vpc_id),
@@ -264,6 +280,8 @@ mod tests {
             ("q", " Web "),
             ("status", "failed"),
             ("status", "available"),
+            ("health", "split_brain"),
+            ("health", "no_master"),
             ("sort", "ip"),
             ("page", "3"),
             ("page_size", "50"),
@@ -271,6 +289,7 @@ mod tests {
         let q = ListQuery::from_pairs(pairs).expect("valid");
         assert_eq!(q.q.as_deref(), Some("web"));
         assert_eq!(q.statuses, vec![HavipStatus::Available, HavipStatus::Failed]);
+        assert_eq!(q.healths, vec![Health::SplitBrain, Health::NoMaster]);
         assert_eq!(q.order, SortOrder::Asc);
         assert_eq!(q.offset(), 100);
         let owned = q.to_pairs();
@@ -290,6 +309,7 @@ mod tests {
             ("order", "up"),
             ("status", "gone"),
             ("status", ""),
+            ("health", "sick"),
             ("status", "available,failed"),
             ("page", "2147483648"),
             ("q", long_query.as_str()),

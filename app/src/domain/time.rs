@@ -108,10 +108,11 @@ impl Timestamp {
         )
     }
 
-    /// Parses the UTC form this module writes (the fraction is optional).
+    /// Parses an RFC 3339 time: the UTC form this module writes (the fraction is optional), or
+    /// one with an offset from UTC (`2026-12-04T18:00:00+08:00`), as clocks and clients send.
     pub fn parse_rfc3339(text: &str) -> Option<Timestamp> {
-        let text = text.strip_suffix('Z')?;
-        let (date, time) = text.split_once('T')?;
+        let (text, offset_seconds) = split_offset(text)?;
+        let (date, time) = text.split_once(['T', 't'])?;
         let mut date_parts = date.splitn(3, '-');
         let year: i64 = date_parts.next()?.parse().ok()?;
         let month: u32 = date_parts.next()?.parse().ok()?;
@@ -132,9 +133,28 @@ impl Timestamp {
         }
         let micros: i64 = format!("{fraction:0<6}")[..6].parse().ok()?;
         let days = days_from_civil(year, month, day);
-        let seconds = days * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second;
+        let seconds = days * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second - offset_seconds;
         Some(Timestamp(seconds * MICROS_PER_SECOND + micros))
     }
+}
+
+/// The time without its zone, and the zone's offset east of UTC in seconds (`Z` is 0).
+fn split_offset(text: &str) -> Option<(&str, i64)> {
+    if let Some(rest) = text.strip_suffix(['Z', 'z']) {
+        return Some((rest, 0));
+    }
+    let cut = text.len().checked_sub(6)?;
+    let (rest, zone) = (text.get(..cut)?, text.get(cut..)?);
+    let sign = match zone.as_bytes() {
+        [b'+', _, _, b':', _, _] => 1,
+        [b'-', _, _, b':', _, _] => -1,
+        _ => return None,
+    };
+    let (hours, minutes): (i64, i64) = (zone[1..3].parse().ok()?, zone[4..6].parse().ok()?);
+    if hours > 23 || minutes > 59 {
+        return None;
+    }
+    Some((rest, sign * (hours * 3600 + minutes * 60)))
 }
 
 impl fmt::Display for Timestamp {

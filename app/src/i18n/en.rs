@@ -153,6 +153,14 @@ pub fn error_message(code: ErrorCode) -> &'static str {
         ErrorCode::VmsPerHavipExceeded => "The HAVIP would have more VMs than allowed",
         ErrorCode::HavipsPerVmExceeded => "The VM already carries as many HAVIPs as allowed",
         ErrorCode::ProjectNotFound => "The project does not exist",
+        ErrorCode::VmNotBound => "The VM is not bound to this HAVIP",
+        ErrorCode::VridOutOfRange => "The virtual router ID must be from 1 to 255",
+        ErrorCode::VridAlreadyUsed => {
+            "The virtual router ID is used by another HAVIP of the subnet or of one of its VMs"
+        }
+        ErrorCode::InvalidInterfaceName => "The interface name must be 1–15 letters, digits, '.', '_' or '-'",
+        ErrorCode::ReportNotBound => "The report speaks of a HAVIP that is not bound to the agent's VM",
+        ErrorCode::StaleReport => "A newer report of this agent was received already",
         ErrorCode::IncorrectStatus => "This cannot be done in the HAVIP's current status",
         ErrorCode::VersionConflict => "Someone else changed this HAVIP; reload and try again",
         ErrorCode::IdempotencyKeyMismatch => "The idempotency key was used for a different request",

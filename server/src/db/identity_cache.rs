@@ -32,6 +32,8 @@ pub struct KnownUser {
     pub user_id: String,
     pub tenant_id: String,
     pub profile: UserProfile,
+    /// The VM of an agent token.
+    pub agent_vm: Option<String>,
 }
 
 pub struct IdentityCache {
@@ -167,6 +169,7 @@ mod tests {
             user_id: "usr-1".to_owned(),
             tenant_id: tenant.to_owned(),
             profile: UserProfile { username: "u".to_owned(), tenant_name: "t".to_owned(), role: Role::Admin },
+            agent_vm: None,
         }
     }
 

@@ -22,10 +22,13 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let backend = &state.backend;
+    let (havips_by_health, agents_silent) = backend.ha_figures().await.unwrap_or_default();
     let snapshot = Snapshot {
         pending_jobs: backend.pending_jobs().await.ok(),
         pools: backend.db.pool_use(),
         identity_cache_in_use: backend.db.identity_cache.in_use(),
+        havips_by_health,
+        agents_silent,
     };
     ([(header::CONTENT_TYPE, metrics::CONTENT_TYPE)], backend.metrics.render(&snapshot))
 }

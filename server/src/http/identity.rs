@@ -60,6 +60,15 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
         },
         None => None,
     };
+    // An agent token speaks for its VM on the agent's own routes only: everywhere else it is
+    // refused, whatever the route (a route added later included).
+    if caller.as_ref().is_some_and(|c| c.agent_vm.is_some()) && !is_agent_route(request.uri().path()) {
+        let refusal = AppError::with_detail(
+            ErrorCode::Forbidden,
+            "an agent token may only report and read its VM's configuration",
+        );
+        return ApiError(refusal).into_response();
+    }
     let identity = Identity { caller, session_token, client, https, request_id: request_id.clone() };
     request.extensions_mut().insert(identity);
     let mut response = next.run(request).await;
@@ -67,6 +76,15 @@ pub async fn identify(State(state): State<AppState>, mut request: Request, next:
         response.headers_mut().insert("x-request-id", value);
     }
     response
+}
+
+/// The routes an agent token may use.
+fn is_agent_route(path: &str) -> bool {
+    matches!(path, "/api/v1/agent/reports" | "/api/v1/agent/assignments")
+        || path
+            .strip_prefix("/api/v1/havips/")
+            .and_then(|rest| rest.strip_suffix("/keepalived.conf"))
+            .is_some_and(|id| !id.contains('/'))
 }
 
 /// The signed-in caller of a REST request; without one the request gets 401.

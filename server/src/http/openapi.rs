@@ -4,10 +4,10 @@
 //! violations). The error answers that follow from the kind of route are added here, once, by
 //! [`ErrorAnswers`], so that no route can forget them: every route needs a caller (401) and a
 //! database (503); one that reads parameters or a body can be malformed (400); one with an ID in
-//! its path can name nothing (404); one with a body can be too large (413); one that writes can
-//! come from another site (403).
+//! its path can name nothing (404); one with a body can be too large (413); and any can be
+//! refused (403): a write from another site, an agent token anywhere but on its own routes.
 
-use super::rest::{havips, inventory, tokens};
+use super::rest::{ha, havips, inventory, tokens};
 use axum::Json;
 use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -22,16 +22,18 @@ use utoipa::{Modify, OpenApi};
         havips::batch_delete, super::export::download,
         inventory::vpcs, inventory::subnets, inventory::vms, inventory::projects, inventory::sync,
         tokens::list, tokens::create, tokens::revoke,
+        ha::report, ha::assignments, ha::keepalived_config, ha::events, ha::create_agent_token,
     ),
     components(schemas(
-        app::domain::status::HavipStatus, app::domain::list_query::SortKey, app::domain::list_query::SortOrder,
+        app::domain::status::HavipStatus, app::domain::ha::Health, app::domain::list_query::SortKey, app::domain::list_query::SortOrder,
         app::domain::havip::VpcRef, app::domain::havip::SubnetRef, app::domain::havip::VmRef, app::domain::havip::ProjectRef,
         app::api::error::ErrorBody, app::api::error::ErrorResponse,
     )),
     modifiers(&Security, &ErrorAnswers),
     security(("bearer" = []), ("session" = [])),
     tags((name = "havips", description = "HAVIPs and their bound VMs"), (name = "inventory", description = "VPCs, subnets, VMs and projects"),
-        (name = "tokens", description = "The caller's own API tokens")),
+        (name = "tokens", description = "The caller's own API tokens"),
+        (name = "ha", description = "Live HA state: agents' reports, keepalived configurations, history")),
 )]
 pub struct ApiDoc;
 
@@ -57,26 +59,22 @@ struct ErrorAnswers;
 impl Modify for ErrorAnswers {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         for item in openapi.paths.paths.values_mut() {
-            let reads = [&mut item.get];
-            let writes = [&mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
-            for operation in reads.into_iter().flatten() {
-                add_error_answers(operation, false);
-            }
-            for operation in writes.into_iter().flatten() {
-                add_error_answers(operation, true);
+            let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+            for operation in operations.into_iter().flatten() {
+                add_error_answers(operation);
             }
         }
     }
 }
 
-fn add_error_answers(operation: &mut Operation, writes: bool) {
+fn add_error_answers(operation: &mut Operation) {
     let parameters = operation.parameters.as_deref().unwrap_or_default();
     let has_path_id = parameters.iter().any(|p| p.parameter_in == ParameterIn::Path);
     let has_input = !parameters.is_empty() || operation.request_body.is_some();
     let answers = [
         (has_input, "400", "The request is malformed: a parameter or the body is not what this operation takes"),
         (true, "401", "No valid session cookie or bearer token came with the request"),
-        (writes, "403", "Refused: a cross-site request, or one the caller may not make"),
+        (true, "403", "Refused: a cross-site write, an agent token off its own routes, or what the caller may not do"),
         (has_path_id, "404", "No such resource in the caller's tenant"),
         (operation.request_body.is_some(), "413", "The body is over 1 MiB"),
         (true, "503", "The database cannot be reached; try again"),

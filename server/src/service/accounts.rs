@@ -138,6 +138,7 @@ impl Backend {
             request_id: request_id.to_owned(),
             by_token: matches!(credential, Credential::Token(_)),
             tenant_revision: Some(tenant_revision),
+            agent_vm: user.agent_vm,
         }))
     }
 
@@ -206,7 +207,8 @@ impl Backend {
     }
 
     fn remember(&self, ticket: Ticket, secret_hash: &str, user: UserRecord, expires_in: Duration) -> (KnownUser, i64) {
-        let known = KnownUser { user_id: user.id, tenant_id: user.tenant_id, profile: user.profile };
+        let known =
+            KnownUser { user_id: user.id, tenant_id: user.tenant_id, profile: user.profile, agent_vm: user.agent_vm };
         let cache = &self.db.identity_cache;
         cache.keep_user(ticket, secret_hash, known.clone(), expires_in);
         cache.keep_revision(ticket, &known.tenant_id, user.tenant_revision);
@@ -282,16 +284,42 @@ impl Backend {
 
     /// A new API token for the user; the token itself is shown once and only its hash is kept.
     pub async fn create_token(&self, username: &str) -> Result<(String, String), AppError> {
-        let result: Result<Option<(String, String)>, StoreError> = async {
-            let mut tx = self.db.begin().await?;
-            let Some(user) = accounts::user_by_name(&mut tx, username).await? else { return Ok(None) };
-            let token = new_api_token();
-            let id = accounts::create_token(&mut tx, &user.id, &secret_hash(&token), now_micros()).await?;
-            tx.commit().await?;
-            Ok(Some((id, token)))
-        }
-        .await;
-        result?.ok_or_else(|| AppError::with_detail(ErrorCode::NotFound, format!("no user {username:?}")))
+        let user = {
+            let mut conn = self.db.reader().await?;
+            accounts::user_by_name(&mut conn, username).await?
+        };
+        let user = user.ok_or_else(|| AppError::with_detail(ErrorCode::NotFound, format!("no user {username:?}")))?;
+        self.make_token(&user.id, None).await
+    }
+
+    /// A new agent token for a VM, made at the host (`havip token create --agent --vm`): it
+    /// belongs to `username`, or to the first admin of the VM's tenant.
+    pub async fn create_agent_token_at_host(
+        &self,
+        vm_id: &str,
+        username: Option<&str>,
+    ) -> Result<(String, String), AppError> {
+        let mut conn = self.db.reader().await?;
+        let tenant = accounts::tenant_of_vm(&mut conn, vm_id)
+            .await?
+            .ok_or_else(|| AppError::with_detail(ErrorCode::VmNotFound, format!("no VM {vm_id:?}")))?;
+        let owner = match username {
+            Some(username) => accounts::user_by_name(&mut conn, username).await?.filter(|u| u.tenant_id == tenant),
+            None => accounts::first_admin(&mut conn, &tenant).await?,
+        };
+        drop(conn);
+        let owner = owner.ok_or_else(|| {
+            AppError::with_detail(ErrorCode::NotFound, format!("no user of the tenant of {vm_id} to own the token"))
+        })?;
+        self.make_token(&owner.id, Some(vm_id)).await
+    }
+
+    async fn make_token(&self, user_id: &str, agent_vm: Option<&str>) -> Result<(String, String), AppError> {
+        let token = new_api_token();
+        let mut tx = self.db.begin().await?;
+        let id = accounts::create_token(&mut tx, user_id, &secret_hash(&token), agent_vm, now_micros()).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok((id, token))
     }
 
     /// Revokes a token, given its ID (`tok-…`) or the token itself.

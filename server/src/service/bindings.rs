@@ -5,6 +5,7 @@ use crate::store::havips::{self, NewBinding};
 use crate::store::inventory::{self, VmBrief};
 use crate::store::{StoreError, TenantTx};
 use app::domain::limits::BindingLimits;
+use app::domain::vrid::VridsAround;
 use app::domain::{AppError, ErrorCode};
 use sqlx::AnyConnection;
 
@@ -39,15 +40,17 @@ fn free_slot(taken: &[i64], limit: usize) -> Option<i64> {
     (0..limit as i64).find(|slot| !taken.contains(slot))
 }
 
-/// Binds one VM, taking the lowest free slot on both sides (R9, R10).
+/// Binds one VM, taking the lowest free slot on both sides (R9, R10), with the HAVIP's VRID.
 pub async fn bind(
     tx: &mut TenantTx,
-    tenant_id: &str,
     havip_id: &str,
     vm: &VmBrief,
+    vrid: i64,
     limits: BindingLimits,
     now: i64,
 ) -> Result<(), StoreError> {
+    let tenant_id = tx.tenant_id().to_owned();
+    let tenant_id = tenant_id.as_str();
     let havip_slots = havips::havip_slots(tx, tenant_id, havip_id).await?;
     let havip_slot = free_slot(&havip_slots, limits.vms_per_havip).ok_or_else(|| {
         AppError::with_detail(
@@ -64,7 +67,7 @@ pub async fn bind(
         )
     })?;
     let binding =
-        NewBinding { havip_id: havip_id.to_owned(), vm_id: vm.id.clone(), havip_slot, vm_slot, created_at: now };
+        NewBinding { havip_id: havip_id.to_owned(), vm_id: vm.id.clone(), havip_slot, vm_slot, vrid, created_at: now };
     havips::insert_bindings(tx, &[binding]).await
 }
 
@@ -76,6 +79,7 @@ pub async fn plan_new_bindings(
     tenant_id: &str,
     havip_id: &str,
     vms: &[VmBrief],
+    vrid: i64,
     limits: BindingLimits,
     now: i64,
 ) -> Result<Vec<NewBinding>, StoreError> {
@@ -95,18 +99,63 @@ pub async fn plan_new_bindings(
             vm_id: vm.id.clone(),
             havip_slot: havip_slot as i64,
             vm_slot,
+            vrid,
             created_at: now,
         });
     }
     Ok(rows)
 }
 
-/// The HAVIP's new master: the current one if it is still bound, else the first bound VM.
-pub fn master_after(current: Option<&str>, bound: &[String]) -> Option<String> {
-    match current {
-        Some(master) if bound.iter().any(|id| id == master) => Some(master.to_owned()),
-        _ => bound.first().cloned(),
+
+/// The VMs' other HAVIPs took every VRID: five HAVIPs per VM and three VMs per HAVIP make that
+/// impossible with the default limits.
+pub fn no_free_vrid() -> AppError {
+    AppError::with_detail(ErrorCode::VridAlreadyUsed, "every virtual_router_id is used by the VMs' other HAVIPs")
+}
+
+impl super::Backend {
+    /// Gives a VRID to each HAVIP made before VRIDs existed, once, when a server starts: the
+    /// lowest free of its subnet and its VMs, oldest HAVIP first (R17).
+    pub async fn assign_missing_vrids(&self) -> Result<usize, AppError> {
+        let mut assigned = 0;
+        loop {
+            let missing = {
+                let mut conn = self.db.reader().await?;
+                havips::without_vrid(&mut conn, 500).await?
+            };
+            if missing.is_empty() {
+                return Ok(assigned);
+            }
+            for (tenant, havip_id, subnet_id) in missing {
+                let mut tx = TenantTx::begin(&self.db, &tenant).await?;
+                let vm_ids: Vec<String> =
+                    havips::bound_vms(&mut tx, &tenant, &havip_id).await?.into_iter().map(|vm| vm.id).collect();
+                let around = vrids_around(&mut tx, &tenant, &havip_id, &subnet_id, &vm_ids).await?;
+                let vrid = around.lowest_free().ok_or_else(no_free_vrid)?;
+                havips::set_vrid(&mut tx, &havip_id, vrid).await?;
+                havips::set_bindings_vrid(&mut tx, &havip_id, vrid).await?;
+                tx.commit().await?;
+                assigned += 1;
+            }
+        }
     }
+}
+
+
+/// The VRIDs around a HAVIP that is to be bound to `vm_ids`, in its subnet (R17).
+pub async fn vrids_around(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    havip_id: &str,
+    subnet_id: &str,
+    vm_ids: &[String],
+) -> Result<VridsAround, StoreError> {
+    let in_subnet = havips::vrids_in_subnet(conn, tenant_id, subnet_id, havip_id).await?;
+    Ok(VridsAround {
+        sharing_a_vm: havips::vrids_on_vms(conn, tenant_id, vm_ids, havip_id).await?,
+        subnet_havips: in_subnet.len(),
+        in_subnet,
+    })
 }
 
 #[cfg(test)]
@@ -114,12 +163,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn slots_and_master() {
+    fn the_lowest_free_slot() {
         assert_eq!(free_slot(&[0, 2], 3), Some(1));
         assert_eq!(free_slot(&[0, 1, 2], 3), None);
-        let bound = vec!["vm-b".to_owned(), "vm-c".to_owned()];
-        assert_eq!(master_after(Some("vm-c"), &bound).as_deref(), Some("vm-c"));
-        assert_eq!(master_after(Some("vm-a"), &bound).as_deref(), Some("vm-b"));
-        assert_eq!(master_after(None, &[]), None);
     }
 }

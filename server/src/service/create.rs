@@ -1,13 +1,14 @@
 //! Creating a HAVIP (R1–R10, R15): one transaction writes the HAVIP in `creating`, its
 //! bindings and its job; the worker does the rest.
 
-use super::bindings::{check_vms, plan_new_bindings};
+use super::bindings::{check_vms, no_free_vrid, plan_new_bindings, vrids_around};
 use super::{Backend, search_text, with_retries};
 use crate::db::{new_id, now_micros};
 use crate::store::havips::{self, NewHavipRow};
 use crate::store::jobs::{self, JobKind};
 use crate::store::{StoreError, TenantTx, UniqueTarget, idempotency, inventory, oplog};
 use app::domain::caller::Caller;
+use app::domain::ha::HavipHa;
 use app::domain::havip::Havip;
 use app::domain::havip::{SubnetRef, VmRef, VpcRef};
 use app::domain::ids::IdKind;
@@ -37,6 +38,7 @@ impl Backend {
         let new = request.validate(self.settings.limits)?;
         let request_hash = hex::encode(Sha256::digest(serde_json::to_vec(&request).unwrap_or_default()));
         let ip_given = new.ip.is_some();
+        let vrid_given = new.vrid.is_some();
         with_retries(
             || self.try_create(caller, &new, idempotency_key.as_deref(), &request_hash),
             |target| match target {
@@ -47,6 +49,9 @@ impl Backend {
                 | UniqueTarget::HavipSlot
                 | UniqueTarget::IdempotencyKey => None,
                 UniqueTarget::Binding => Some(AppError::new(ErrorCode::VmDuplicate)),
+                // A create that shares a VM took the VRID first (R17).
+                UniqueTarget::VmVrid if vrid_given => Some(AppError::new(ErrorCode::VridAlreadyUsed)),
+                UniqueTarget::VmVrid => None,
                 UniqueTarget::Other => Some(AppError::internal()),
             },
         )
@@ -122,7 +127,12 @@ impl Backend {
             None => range.lowest_free(&inventory::used_addresses(&mut tx, tenant, &subnet.id).await?)?,
         };
         let vms = check_vms(&mut tx, tenant, &vpc.id, new.vms.ids()).await?;
-        let bindings = plan_new_bindings(&mut tx, tenant, &id, &vms, self.settings.limits, now).await?;
+        let around = vrids_around(&mut tx, tenant, &id, &subnet.id, new.vms.ids()).await?;
+        let vrid = match new.vrid {
+            Some(vrid) => around.allows(vrid)?,
+            None => around.lowest_free().ok_or_else(no_free_vrid)?,
+        };
+        let bindings = plan_new_bindings(&mut tx, tenant, &id, &vms, vrid, self.settings.limits, now).await?;
         let ip_text = ip.to_string();
         let row = NewHavipRow {
             id: id.clone(),
@@ -134,7 +144,7 @@ impl Backend {
             ip,
             status: HavipStatus::Creating,
             status_reason: None,
-            master_vm_id: vms.first().map(|vm| vm.id.clone()),
+            vrid,
             search_text: search_text(
                 new.name.as_str(),
                 new.remark.as_str(),
@@ -163,7 +173,10 @@ impl Backend {
                 gateway: subnet.gateway.clone(),
             },
             vms: vms.iter().map(|vm| VmRef { id: vm.id.clone(), name: vm.name.clone(), ip: vm.ip.clone() }).collect(),
-            master_vm_id: vms.first().map(|vm| vm.id.clone()),
+            master_vm_id: None,
+            vrid,
+            config_revision: 1,
+            ha: HavipHa::default(),
             project,
             created_at: Timestamp::from_micros(now),
             updated_at: Timestamp::from_micros(now),

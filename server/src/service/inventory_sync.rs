@@ -88,8 +88,7 @@ impl Backend {
         all_written(inventory::upsert_vpcs(&mut tx, &vpcs, now).await?, vpcs.len(), "VPCs")?;
         all_written(inventory::upsert_subnets(&mut tx, &plan.subnets, now).await?, plan.subnets.len(), "subnets")?;
         // Bindings go before their VMs move to another VPC or leave.
-        let mut affected = inventory::delete_bindings_of_vms(&mut tx, &plan.unbind_vms).await?;
-        let unbound_havips = sorted(affected.clone());
+        let unbound_havips = sorted(inventory::delete_bindings_of_vms(&mut tx, &plan.unbind_vms).await?);
         let vms: Vec<VmRecord> = plan
             .vms
             .iter()
@@ -109,9 +108,9 @@ impl Backend {
         inventory::delete_vpcs(&mut tx, &plan.remove_vpcs).await?;
 
         // HAVIPs whose VMs are renamed need their search text again; those that lost VMs their
-        // master and version too.
-        affected.extend(havips::ids_bound_to(&mut tx, tenant_id, &plan.renamed_vms).await?);
-        refresh_derived(&mut tx, &sorted(affected), now).await?;
+        // configuration revision and HA state too.
+        let renamed = havips::ids_bound_to(&mut tx, tenant_id, &plan.renamed_vms).await?;
+        refresh_derived(&mut tx, &unbound_havips, &renamed, now, &self.metrics).await?;
 
         let report = SyncReport {
             vpcs: vpcs.len(),

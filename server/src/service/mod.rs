@@ -7,6 +7,7 @@ pub mod bindings;
 pub mod create;
 pub mod delete;
 pub mod export;
+pub mod ha;
 pub mod inventory;
 pub mod inventory_sync;
 pub mod list_cache;
@@ -33,6 +34,8 @@ pub struct Backend {
     pub metrics: Arc<Metrics>,
     pub worker_bell: Arc<Notify>,
     pub list_cache: list_cache::ListCache,
+    /// What this process remembers of the agents (see `ha::memory`).
+    pub agents: ha::memory::AgentMemory,
     login_limiter: login_limiter::LoginLimiter,
     /// Password checks (argon2) that may run at once: one per core.
     password_checks: tokio::sync::Semaphore,
@@ -53,6 +56,7 @@ impl Backend {
             metrics,
             worker_bell: Arc::new(Notify::new()),
             list_cache: Default::default(),
+            agents: Default::default(),
             login_limiter,
             password_checks: tokio::sync::Semaphore::new(cores),
         }

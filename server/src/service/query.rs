@@ -2,9 +2,10 @@
 
 use super::Backend;
 use super::list_cache::CachedPage;
-use crate::store::{havips, jobs, revisions};
+use crate::store::{ha, havips, jobs, revisions};
 use app::domain::AppError;
 use app::domain::caller::Caller;
+use app::domain::ha::Health;
 use app::domain::havip::{Havip, HavipPage};
 use app::domain::ids::{IdKind, is_well_formed};
 use app::domain::list_query::ListQuery;
@@ -54,5 +55,11 @@ impl Backend {
     pub async fn pending_jobs(&self) -> Result<i64, AppError> {
         let mut conn = self.db.reader().await?;
         Ok(jobs::pending_count(&mut conn).await?)
+    }
+
+    /// HAVIPs by health and silent agents, in every tenant (for `/metrics`).
+    pub async fn ha_figures(&self) -> Result<(Vec<(Health, i64)>, i64), AppError> {
+        let mut conn = self.db.reader().await?;
+        Ok((ha::health_counts(&mut conn).await?, ha::silent_agents(&mut conn).await?))
     }
 }

@@ -4,7 +4,7 @@
 use super::Backend;
 use super::accounts::{new_api_token, secret_hash};
 use crate::db::now_micros;
-use crate::store::{StoreError, accounts, oplog};
+use crate::store::{StoreError, accounts, inventory, oplog};
 use app::domain::caller::Caller;
 use app::domain::time::Timestamp;
 use app::domain::tokens::{ApiToken, NewApiToken};
@@ -31,7 +31,7 @@ impl Backend {
         let now = now_micros();
         let result: Result<String, StoreError> = async {
             let mut tx = self.db.begin().await?;
-            let id = accounts::create_token(&mut tx, &caller.user_id, &secret_hash(&token), now).await?;
+            let id = accounts::create_token(&mut tx, &caller.user_id, &secret_hash(&token), None, now).await?;
             let entry = oplog::Entry { action: "token.create", resource_id: Some(&id), outcome: "ok", detail: None };
             oplog::record(&mut tx, caller, entry, now).await?;
             tx.commit().await?;
@@ -64,5 +64,35 @@ impl Backend {
             }
             false => Err(AppError::with_detail(ErrorCode::NotFound, "no such live token")),
         }
+    }
+}
+
+impl Backend {
+    /// Makes an agent token for a VM of the caller's tenant (`havip agent` on that VM sends its
+    /// reports with it). Like other tokens, only from a signed-in session.
+    pub async fn create_agent_token(&self, caller: &Caller, vm_id: &str) -> Result<NewApiToken, AppError> {
+        if caller.by_token {
+            return Err(AppError::with_detail(ErrorCode::Forbidden, "tokens are made from a signed-in session"));
+        }
+        let known = {
+            let mut conn = self.db.reader().await?;
+            !inventory::find_vms(&mut conn, &caller.tenant_id, &[vm_id.to_owned()]).await?.is_empty()
+        };
+        if !known {
+            return Err(AppError::not_found());
+        }
+        let token = new_api_token();
+        let now = now_micros();
+        let id = async {
+            let mut tx = self.db.begin().await?;
+            let id = accounts::create_token(&mut tx, &caller.user_id, &secret_hash(&token), Some(vm_id), now).await?;
+            let detail = Some(format!("agent token for {vm_id}"));
+            let entry = oplog::Entry { action: "token.create", resource_id: Some(&id), outcome: "ok", detail };
+            oplog::record(&mut tx, caller, entry, now).await?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(id)
+        }
+        .await?;
+        Ok(NewApiToken { id, token, created_at: Timestamp::from_micros(now) })
     }
 }

@@ -2,12 +2,15 @@
 //! a stale version refused (R14). Every write takes the HAVIP's row lock first, so concurrent
 //! changes of one HAVIP apply one after the other and the last whole set wins, never a mix.
 
-use super::bindings::{bind, check_vms, master_after};
+use super::bindings::{bind, check_vms, no_free_vrid, vrids_around};
+use super::ha::state::{Seen, record, rederive};
 use super::{Backend, search_text, with_retries};
 use crate::db::now_micros;
+use crate::metrics::Metrics;
 use crate::store::havips::{self, HavipFields, LockedHavip};
 use crate::store::{StoreError, TenantTx, UniqueTarget, inventory, oplog};
 use app::domain::caller::Caller;
+use app::domain::ha::HaChange;
 use app::domain::havip::Havip;
 use app::domain::ids::{IdKind, is_well_formed};
 use app::domain::input::{HavipChanges, UpdateHavipRequest};
@@ -113,14 +116,15 @@ impl Backend {
             .into());
         }
         let now = now_micros();
-        match binding {
-            BindingChange::Keep => {}
+        // The VMs to bind, and the VRID they are bound with (a new one if the current one is a
+        // VRID of another HAVIP on one of them, R17).
+        let mut vrid = current.vrid;
+        let adding = match binding {
+            BindingChange::Keep => Vec::new(),
             BindingChange::Replace(ids) => {
                 let vms = check_vms(&mut tx, tenant, &current.vpc_id, ids).await?;
                 havips::remove_bindings(&mut tx, id).await?;
-                for vm in &vms {
-                    bind(&mut tx, tenant, id, vm, limits, now).await?;
-                }
+                vms
             }
             BindingChange::Attach(vm_id) => {
                 let vms = check_vms(&mut tx, tenant, &current.vpc_id, &[(*vm_id).to_owned()]).await?;
@@ -129,7 +133,7 @@ impl Backend {
                         AppError::with_detail(ErrorCode::VmDuplicate, format!("{vm_id} is bound already")).into()
                     );
                 }
-                bind(&mut tx, tenant, id, &vms[0], limits, now).await?;
+                vms
             }
             BindingChange::Detach(vm_id) => {
                 if !havips::remove_binding(&mut tx, id, vm_id).await? {
@@ -137,9 +141,29 @@ impl Backend {
                         AppError::with_detail(ErrorCode::NotFound, format!("{vm_id} is not bound to {id}")).into()
                     );
                 }
+                Vec::new()
+            }
+        };
+        if !adding.is_empty() {
+            let mut target: Vec<String> =
+                havips::bound_vms(&mut tx, tenant, id).await?.into_iter().map(|vm| vm.id).collect();
+            target.extend(adding.iter().map(|vm| vm.id.clone()));
+            let around = vrids_around(&mut tx, tenant, id, &current.subnet_id, &target).await?;
+            if !around.keeps(vrid) {
+                vrid = around.lowest_free().ok_or_else(no_free_vrid)?;
+                havips::set_bindings_vrid(&mut tx, id, vrid).await?;
+                let change = HaChange::VridChanged { from: current.vrid, to: vrid };
+                record(&mut tx, id, &change, Seen { source: "server", agent_at: None, now }).await?;
+            }
+            for vm in &adding {
+                bind(&mut tx, id, vm, vrid, limits, now).await?;
             }
         }
-        write_fields(&mut tx, id, &current, changes, now).await?;
+        let config_changed = !matches!(binding, BindingChange::Keep);
+        write_fields(&mut tx, id, &current, changes, vrid, config_changed, now).await?;
+        if config_changed {
+            rederive(&mut tx, &[id.to_owned()], Seen { source: "server", agent_at: None, now }, &self.metrics).await?;
+        }
         oplog::record(
             &mut tx,
             caller,
@@ -153,34 +177,45 @@ impl Backend {
     }
 }
 
-/// Writes name, remark, master and search text as they are after the change, and bumps the
-/// version (every write does, so a client's version goes stale whatever changed).
+/// Writes name, remark, search text and VRID as they are after the change, moves the
+/// configuration revision when the VMs changed, and bumps the version (every write does, so a
+/// client's version goes stale whatever changed).
 async fn write_fields(
     tx: &mut TenantTx,
     id: &str,
     current: &LockedHavip,
     changes: &HavipChanges,
+    vrid: i64,
+    config_changed: bool,
     now: i64,
 ) -> Result<(), StoreError> {
     let name = changes.name.as_ref().map_or(current.name.as_str(), |n| n.as_str());
     let remark = changes.remark.as_ref().map_or(current.remark.as_str(), |r| r.as_str());
     let tenant = tx.tenant_id().to_owned();
     let vms = havips::bound_vms(tx, &tenant, id).await?;
-    let bound: Vec<String> = vms.iter().map(|vm| vm.id.clone()).collect();
-    let master = master_after(current.master_vm_id.as_deref(), &bound);
     let search = search_text(name, remark, id, &current.ip, vms.iter().map(|vm| vm.name.as_str()));
-    let fields = HavipFields { name, remark, master_vm_id: master.as_deref(), search_text: &search };
+    let fields = HavipFields { name, remark, search_text: &search, vrid, config_changed };
     havips::update_fields(tx, id, fields, now).await
 }
 
-/// Recomputes master and search text of HAVIPs whose VMs changed outside a HAVIP write (an
-/// inventory sync renamed or removed them).
-pub async fn refresh_derived(tx: &mut TenantTx, ids: &[String], now: i64) -> Result<(), StoreError> {
+/// Brings up to date the HAVIPs whose VMs changed outside a HAVIP write (an inventory sync):
+/// the search text of those whose VMs were renamed; for those that lost VMs, the
+/// configuration revision and the HA state too.
+pub async fn refresh_derived(
+    tx: &mut TenantTx,
+    unbound: &[String],
+    renamed: &[String],
+    now: i64,
+    metrics: &Metrics,
+) -> Result<(), StoreError> {
+    let mut ids: Vec<&String> = unbound.iter().chain(renamed).collect();
+    ids.sort();
+    ids.dedup();
     for id in ids {
         if let Some(current) = havips::lock(tx, id).await? {
             let unchanged = HavipChanges { name: None, remark: None, vms: None, version: None };
-            write_fields(tx, id, &current, &unchanged, now).await?;
+            write_fields(tx, id, &current, &unchanged, current.vrid, unbound.contains(id), now).await?;
         }
     }
-    Ok(())
+    rederive(tx, unbound, Seen { source: "server", agent_at: None, now }, metrics).await
 }

@@ -60,9 +60,12 @@ pub struct UserRecord {
     pub profile: UserProfile,
     /// The tenant's data revision as this lookup saw it (see `store::revisions`).
     pub tenant_revision: i64,
+    /// The VM an agent token speaks for (none for sessions and users' tokens).
+    pub agent_vm: Option<String>,
 }
 
-const SELECT_USER: &str = "SELECT u.id, u.tenant_id, u.password_hash, u.username, t.name, u.role, t.revision FROM users u JOIN tenants t ON t.id = u.tenant_id";
+const USER_COLUMNS: &str = "u.id, u.tenant_id, u.password_hash, u.username, t.name, u.role, t.revision";
+const USERS: &str = "users u JOIN tenants t ON t.id = u.tenant_id";
 
 fn user_from_row(row: &sqlx::any::AnyRow) -> Result<UserRecord, StoreError> {
     let role: String = col(row, 5)?;
@@ -76,11 +79,15 @@ fn user_from_row(row: &sqlx::any::AnyRow) -> Result<UserRecord, StoreError> {
             role: Role::parse(&role).unwrap_or(Role::Member),
         },
         tenant_revision: col(row, 6)?,
+        agent_vm: None,
     })
 }
 
 pub async fn user_by_name(conn: &mut AnyConnection, username: &str) -> Result<Option<UserRecord>, StoreError> {
-    let row = sqlx::query(&format!("{SELECT_USER} WHERE u.username = $1")).bind(username).fetch_optional(conn).await?;
+    let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM {USERS} WHERE u.username = $1"))
+        .bind(username)
+        .fetch_optional(conn)
+        .await?;
     row.as_ref().map(user_from_row).transpose()
 }
 
@@ -156,17 +163,20 @@ pub async fn delete_expired_sessions(conn: &mut AnyConnection, now: i64, idle_si
     Ok(done.rows_affected())
 }
 
+/// Makes a token of the user; with `agent_vm`, an agent token that speaks for that VM only.
 pub async fn create_token(
     conn: &mut AnyConnection,
     user_id: &str,
     token_hash: &str,
+    agent_vm: Option<&str>,
     now: i64,
 ) -> Result<String, StoreError> {
     let id = new_id(IdKind::Token);
-    sqlx::query("INSERT INTO api_tokens (id, user_id, token_hash, created_at) VALUES ($1, $2, $3, $4)")
+    sqlx::query("INSERT INTO api_tokens (id, user_id, token_hash, vm_id, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(&id)
         .bind(user_id)
         .bind(token_hash)
+        .bind(agent_vm)
         .bind(now)
         .execute(conn)
         .await?;
@@ -175,12 +185,13 @@ pub async fn create_token(
 
 pub async fn token_user(conn: &mut AnyConnection, token_hash: &str) -> Result<Option<UserRecord>, StoreError> {
     let row = sqlx::query(&format!(
-        "{SELECT_USER} JOIN api_tokens k ON k.user_id = u.id WHERE k.token_hash = $1 AND k.revoked_at IS NULL"
+        "SELECT {USER_COLUMNS}, k.vm_id FROM {USERS} JOIN api_tokens k ON k.user_id = u.id \
+         WHERE k.token_hash = $1 AND k.revoked_at IS NULL"
     ))
     .bind(token_hash)
     .fetch_optional(conn)
     .await?;
-    row.as_ref().map(user_from_row).transpose()
+    row.map(|row| Ok(UserRecord { agent_vm: col(&row, 7)?, ..user_from_row(&row)? })).transpose()
 }
 
 /// Revokes a token by its ID or its hash; false when there was no such live token.
@@ -221,4 +232,21 @@ pub async fn revoke_token_of_user(
             .execute(conn)
             .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// The tenant a VM belongs to (for the host's CLI, which speaks for no tenant).
+pub async fn tenant_of_vm(conn: &mut AnyConnection, vm_id: &str) -> Result<Option<String>, StoreError> {
+    let row = sqlx::query("SELECT tenant_id FROM vms WHERE id = $1").bind(vm_id).fetch_optional(conn).await?;
+    row.map(|r| col(&r, 0)).transpose()
+}
+
+/// The tenant's first admin.
+pub async fn first_admin(conn: &mut AnyConnection, tenant_id: &str) -> Result<Option<UserRecord>, StoreError> {
+    let row = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS} FROM {USERS} WHERE u.tenant_id = $1 AND u.role = 'admin' ORDER BY u.created_at, u.id LIMIT 1"
+    ))
+    .bind(tenant_id)
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(user_from_row).transpose()
 }

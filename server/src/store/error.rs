@@ -34,6 +34,8 @@ pub enum UniqueTarget {
     Binding,
     /// idempotency_keys' primary key.
     IdempotencyKey,
+    /// bindings_vm_vrid_unique: R17, one VRID per VM.
+    VmVrid,
     Other,
 }
 
@@ -60,6 +62,8 @@ impl StoreError {
                     UniqueTarget::Binding
                 } else if says("idempotency_keys_pkey", "idempotency_keys.tenant_id") {
                     UniqueTarget::IdempotencyKey
+                } else if says("bindings_vm_vrid_unique", "havip_bindings.vm_id, havip_bindings.vrid") {
+                    UniqueTarget::VmVrid
                 } else {
                     UniqueTarget::Other
                 })

@@ -2,6 +2,7 @@
 
 use super::{Sql, StoreError, TenantTx};
 use crate::db::{Dialect, col};
+use app::domain::ha::{AgentPresence, HavipHa, Health, VmHa, VmView, VrrpState, derive};
 use app::domain::havip::{Havip, ProjectRef, SubnetRef, VmRef, VpcRef};
 use app::domain::inventory::HavipPlace;
 use app::domain::ipv4::Ipv4;
@@ -13,7 +14,8 @@ use sqlx::any::AnyRow;
 use std::collections::HashMap;
 
 const SELECT_HAVIP: &str = "SELECT h.id, h.name, h.remark, h.status, h.status_reason, h.ip, h.master_vm_id, \
-     h.created_at, h.updated_at, h.version, v.id, v.name, v.cidr, s.id, s.name, s.cidr, s.gateway, p.id, p.name \
+     h.created_at, h.updated_at, h.version, v.id, v.name, v.cidr, s.id, s.name, s.cidr, s.gateway, p.id, p.name, \
+     h.vrid, h.config_revision, h.health \
      FROM havips h JOIN vpcs v ON v.id = h.vpc_id JOIN subnets s ON s.id = h.subnet_id \
      JOIN projects p ON p.id = h.project_id";
 
@@ -22,8 +24,15 @@ pub fn status_from_db(status: &str) -> Result<HavipStatus, StoreError> {
     HavipStatus::parse(status).ok_or_else(|| StoreError::Config(format!("unknown status {status:?} in the database")))
 }
 
+/// A health as the database stores it.
+pub fn health_from_db(health: &str) -> Result<Health, StoreError> {
+    Health::parse(health).ok_or_else(|| StoreError::Config(format!("unknown health {health:?} in the database")))
+}
+
 fn havip_from_row(row: &AnyRow) -> Result<Havip, StoreError> {
     let status: String = col(row, 3)?;
+    let health: String = col(row, 21)?;
+    let master_vm_id: Option<String> = col(row, 6)?;
     Ok(Havip {
         id: col(row, 0)?,
         name: col(row, 1)?,
@@ -31,7 +40,10 @@ fn havip_from_row(row: &AnyRow) -> Result<Havip, StoreError> {
         status: status_from_db(&status)?,
         status_reason: col(row, 4)?,
         ip: col(row, 5)?,
-        master_vm_id: col(row, 6)?,
+        ha: HavipHa { health: health_from_db(&health)?, master_vm_id: master_vm_id.clone(), ..HavipHa::default() },
+        master_vm_id,
+        vrid: col(row, 19)?,
+        config_revision: col(row, 20)?,
         created_at: Timestamp::from_micros(col(row, 7)?),
         updated_at: Timestamp::from_micros(col(row, 8)?),
         version: col(row, 9)?,
@@ -42,30 +54,90 @@ fn havip_from_row(row: &AnyRow) -> Result<Havip, StoreError> {
     })
 }
 
-/// Fills in the bound VMs of many HAVIPs (of one tenant) with one query, never one per row.
+/// The bound VMs of HAVIPs of one tenant in binding order (the order of their keepalived
+/// priorities), each with what its agent reported: one query, never one per HAVIP.
+const BOUND_VMS: &str = "SELECT b.havip_id, m.id, m.name, m.private_ip, b.holds_vip, b.vrrp_state, \
+     b.running_revision, a.last_report_at, a.silent, a.keepalived_running \
+     FROM havip_bindings b JOIN vms m ON m.id = b.vm_id LEFT JOIN vm_agents a ON a.vm_id = b.vm_id \
+     WHERE b.tenant_id = ";
+
+/// A bound VM with its part in the HA state.
+#[derive(Clone, Debug)]
+pub struct BoundVm {
+    pub vm: VmRef,
+    pub ha: VmHa,
+}
+
+impl BoundVm {
+    /// The VM as the health rules see it.
+    pub fn view(&self) -> VmView {
+        VmView {
+            vm_id: self.vm.id.clone(),
+            agent: self.ha.agent,
+            holds_vip: self.ha.holds_vip.unwrap_or(false),
+            vrrp_state: self.ha.vrrp_state,
+            keepalived_running: self.ha.keepalived_running.unwrap_or(false),
+        }
+    }
+}
+
+fn bound_vm_from_row(row: &AnyRow) -> Result<BoundVm, StoreError> {
+    let holds: Option<i64> = col(row, 4)?;
+    let state: Option<String> = col(row, 5)?;
+    let last_report_at: Option<i64> = col(row, 7)?;
+    let silent: Option<i64> = col(row, 8)?;
+    let running: Option<i64> = col(row, 9)?;
+    let id: String = col(row, 1)?;
+    Ok(BoundVm {
+        ha: VmHa {
+            id: id.clone(),
+            agent: match silent {
+                None => AgentPresence::None,
+                Some(0) => AgentPresence::Reporting,
+                Some(_) => AgentPresence::Silent,
+            },
+            vrrp_state: state.as_deref().and_then(VrrpState::parse),
+            holds_vip: holds.map(|h| h != 0),
+            keepalived_running: running.map(|r| r != 0),
+            last_report_at: last_report_at.map(Timestamp::from_micros),
+            config_revision: col(row, 6)?,
+        },
+        vm: VmRef { id, name: col(row, 2)?, ip: col(row, 3)? },
+    })
+}
+
+/// The bound VMs of the HAVIPs, by HAVIP, in binding order.
+pub async fn bound_vms_of(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    havip_ids: &[String],
+) -> Result<HashMap<String, Vec<BoundVm>>, StoreError> {
+    let mut by_havip: HashMap<String, Vec<BoundVm>> = HashMap::new();
+    for chunk in havip_ids.chunks(ROWS_PER_STATEMENT) {
+        let mut sql = Sql::new(BOUND_VMS);
+        sql.bind(tenant_id.to_owned())
+            .push(" AND b.havip_id IN (")
+            .bind_list(chunk)
+            .push(") ORDER BY b.havip_id, b.created_at, b.havip_slot");
+        for row in sql.fetch_all(conn).await? {
+            by_havip.entry(col(&row, 0)?).or_default().push(bound_vm_from_row(&row)?);
+        }
+    }
+    Ok(by_havip)
+}
+
+/// Fills in the bound VMs and their HA state of many HAVIPs (of one tenant).
 async fn load_vms(conn: &mut AnyConnection, tenant_id: &str, havips: &mut [Havip]) -> Result<(), StoreError> {
     if havips.is_empty() {
         return Ok(());
     }
     let ids: Vec<String> = havips.iter().map(|h| h.id.clone()).collect();
-    let mut sql = Sql::new(
-        "SELECT b.havip_id, m.id, m.name, m.private_ip FROM havip_bindings b JOIN vms m ON m.id = b.vm_id \
-         WHERE b.tenant_id = ",
-    );
-    sql.bind(tenant_id.to_owned())
-        .push(" AND b.havip_id IN (")
-        .bind_list(&ids)
-        .push(") ORDER BY b.havip_id, b.havip_slot");
-    let mut by_havip: HashMap<String, Vec<VmRef>> = HashMap::new();
-    for row in sql.fetch_all(conn).await? {
-        by_havip.entry(col(&row, 0)?).or_default().push(VmRef {
-            id: col(&row, 1)?,
-            name: col(&row, 2)?,
-            ip: col(&row, 3)?,
-        });
-    }
+    let mut by_havip = bound_vms_of(conn, tenant_id, &ids).await?;
     for havip in havips {
-        havip.vms = by_havip.remove(&havip.id).unwrap_or_default();
+        let bound = by_havip.remove(&havip.id).unwrap_or_default();
+        let views: Vec<VmView> = bound.iter().map(BoundVm::view).collect();
+        havip.ha.holders = derive(&views).holders;
+        (havip.vms, havip.ha.vms) = bound.into_iter().map(|b| (b.vm, b.ha)).unzip();
     }
     Ok(())
 }
@@ -85,6 +157,10 @@ fn push_filters(sql: &mut Sql, dialect: Dialect, tenant_id: &str, query: &ListQu
     if !query.statuses.is_empty() {
         let statuses: Vec<String> = query.statuses.iter().map(|s| s.as_str().to_owned()).collect();
         sql.push(" AND h.status IN (").bind_list(&statuses).push(")");
+    }
+    if !query.healths.is_empty() {
+        let healths: Vec<String> = query.healths.iter().map(|h| h.as_str().to_owned()).collect();
+        sql.push(" AND h.health IN (").bind_list(&healths).push(")");
     }
     for (column, value) in
         [("h.vpc_id", &query.vpc_id), ("h.subnet_id", &query.subnet_id), ("h.project_id", &query.project_id)]
@@ -174,7 +250,7 @@ pub struct NewHavipRow {
     pub ip: Ipv4,
     pub status: HavipStatus,
     pub status_reason: Option<String>,
-    pub master_vm_id: Option<String>,
+    pub vrid: i64,
     pub search_text: String,
     pub created_at: i64,
 }
@@ -188,7 +264,7 @@ pub async fn insert(tx: &mut TenantTx, rows: &[NewHavipRow]) -> Result<(), Store
         let (conn, tenant_id) = tx.split();
         let mut sql = Sql::new(
             "INSERT INTO havips (id, tenant_id, project_id, name, remark, vpc_id, subnet_id, ip, ip_num, status, \
-             status_reason, master_vm_id, search_text, created_at, updated_at, version) VALUES ",
+             status_reason, vrid, search_text, created_at, updated_at, version) VALUES ",
         );
         for (i, row) in chunk.iter().enumerate() {
             sql.push(if i == 0 { "(" } else { ", (" });
@@ -197,7 +273,7 @@ pub async fn insert(tx: &mut TenantTx, rows: &[NewHavipRow]) -> Result<(), Store
             }
             sql.bind(row.ip.to_string()).push(", ").bind(i64::from(row.ip.to_u32())).push(", ");
             sql.bind(row.status.as_str().to_owned()).push(", ").bind(row.status_reason.clone()).push(", ");
-            sql.bind(row.master_vm_id.clone()).push(", ");
+            sql.bind(row.vrid).push(", ");
             sql.bind(row.search_text.clone()).push(", ").bind(row.created_at).push(", ").bind(row.created_at);
             sql.push(", 1)");
         }
@@ -214,7 +290,8 @@ pub struct LockedHavip {
     pub name: String,
     pub remark: String,
     pub ip: String,
-    pub master_vm_id: Option<String>,
+    pub subnet_id: String,
+    pub vrid: i64,
 }
 
 /// Takes the HAVIP's row lock (Postgres; SQLite's write transaction already excludes other
@@ -223,7 +300,7 @@ pub async fn lock(tx: &mut TenantTx, id: &str) -> Result<Option<LockedHavip>, St
     let (conn, tenant_id) = tx.split();
     let row = sqlx::query(
         "UPDATE havips SET version = version WHERE tenant_id = $1 AND id = $2 \
-         RETURNING status, version, vpc_id, name, remark, ip, master_vm_id",
+         RETURNING status, version, vpc_id, name, remark, ip, subnet_id, vrid",
     )
     .bind(tenant_id)
     .bind(id)
@@ -238,7 +315,8 @@ pub async fn lock(tx: &mut TenantTx, id: &str) -> Result<Option<LockedHavip>, St
             name: col(&row, 3)?,
             remark: col(&row, 4)?,
             ip: col(&row, 5)?,
-            master_vm_id: col(&row, 6)?,
+            subnet_id: col(&row, 6)?,
+            vrid: col(&row, 7)?,
         })
     })
     .transpose()
@@ -248,21 +326,25 @@ pub async fn lock(tx: &mut TenantTx, id: &str) -> Result<Option<LockedHavip>, St
 pub struct HavipFields<'a> {
     pub name: &'a str,
     pub remark: &'a str,
-    pub master_vm_id: Option<&'a str>,
     pub search_text: &'a str,
+    pub vrid: i64,
+    /// Whether the keepalived configuration changed (VMs or VRID): its revision moves.
+    pub config_changed: bool,
 }
 
 /// Writes the editable and derived fields, and bumps the version.
 pub async fn update_fields(tx: &mut TenantTx, id: &str, fields: HavipFields<'_>, now: i64) -> Result<(), StoreError> {
     let (conn, tenant_id) = tx.split();
     sqlx::query(
-        "UPDATE havips SET name = $1, remark = $2, master_vm_id = $3, search_text = $4, updated_at = $5, \
-         version = version + 1 WHERE tenant_id = $6 AND id = $7",
+        "UPDATE havips SET name = $1, remark = $2, search_text = $3, vrid = $4, \
+         config_revision = config_revision + $5, updated_at = $6, version = version + 1 \
+         WHERE tenant_id = $7 AND id = $8",
     )
     .bind(fields.name)
     .bind(fields.remark)
-    .bind(fields.master_vm_id)
     .bind(fields.search_text)
+    .bind(fields.vrid)
+    .bind(i64::from(fields.config_changed))
     .bind(now)
     .bind(tenant_id)
     .bind(id)
@@ -391,12 +473,13 @@ pub async fn vm_slots(
     sql.fetch_all(conn).await?.iter().map(|row| Ok((col(row, 0)?, col(row, 1)?))).collect()
 }
 
-/// A binding to insert, with the slots it takes on either side.
+/// A binding to insert, with the slots it takes on either side and its HAVIP's VRID.
 pub struct NewBinding {
     pub havip_id: String,
     pub vm_id: String,
     pub havip_slot: i64,
     pub vm_slot: i64,
+    pub vrid: i64,
     pub created_at: i64,
 }
 
@@ -405,12 +488,13 @@ pub async fn insert_bindings(tx: &mut TenantTx, rows: &[NewBinding]) -> Result<(
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let (conn, tenant_id) = tx.split();
         let mut sql = Sql::new(
-            "INSERT INTO havip_bindings (havip_id, vm_id, tenant_id, havip_slot, vm_slot, created_at) VALUES ",
+            "INSERT INTO havip_bindings (havip_id, vm_id, tenant_id, havip_slot, vm_slot, vrid, created_at) VALUES ",
         );
         for (i, row) in chunk.iter().enumerate() {
             sql.push(if i == 0 { "(" } else { ", (" });
             sql.bind(row.havip_id.clone()).push(", ").bind(row.vm_id.clone()).push(", ").bind(tenant_id.to_owned());
-            sql.push(", ").bind(row.havip_slot).push(", ").bind(row.vm_slot).push(", ").bind(row.created_at).push(")");
+            sql.push(", ").bind(row.havip_slot).push(", ").bind(row.vm_slot).push(", ").bind(row.vrid);
+            sql.push(", ").bind(row.created_at).push(")");
         }
         sql.fetch_all(conn).await?;
     }
@@ -441,6 +525,74 @@ pub async fn backdate(tx: &mut TenantTx, id: &str, created_at: i64) -> Result<()
         .bind(created_at)
         .bind(tenant_id)
         .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The VRIDs of the HAVIPs bound to any of the VMs, except `except`'s own.
+pub async fn vrids_on_vms(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    vm_ids: &[String],
+    except: &str,
+) -> Result<Vec<i64>, StoreError> {
+    if vm_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new("SELECT DISTINCT vrid FROM havip_bindings WHERE tenant_id = ");
+    sql.bind(tenant_id.to_owned()).push(" AND havip_id <> ").bind(except.to_owned());
+    sql.push(" AND vm_id IN (").bind_list(vm_ids).push(")");
+    sql.fetch_all(conn).await?.iter().map(|row| col(row, 0)).collect()
+}
+
+/// The VRIDs of the subnet's HAVIPs other than `except`.
+pub async fn vrids_in_subnet(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    subnet_id: &str,
+    except: &str,
+) -> Result<Vec<i64>, StoreError> {
+    let rows = sqlx::query("SELECT vrid FROM havips WHERE tenant_id = $1 AND subnet_id = $2 AND id <> $3")
+        .bind(tenant_id)
+        .bind(subnet_id)
+        .bind(except)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(|row| col(row, 0)).collect()
+}
+
+/// Gives a HAVIP's bindings its (new) VRID.
+pub async fn set_bindings_vrid(tx: &mut TenantTx, havip_id: &str, vrid: i64) -> Result<(), StoreError> {
+    let (conn, tenant_id) = tx.split();
+    sqlx::query("UPDATE havip_bindings SET vrid = $1 WHERE tenant_id = $2 AND havip_id = $3")
+        .bind(vrid)
+        .bind(tenant_id)
+        .bind(havip_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// HAVIPs of every tenant without a VRID (made before VRIDs existed), oldest first:
+/// (tenant, HAVIP, subnet).
+pub async fn without_vrid(conn: &mut AnyConnection, limit: i64) -> Result<Vec<(String, String, String)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT tenant_id, id, subnet_id FROM havips WHERE vrid = 0 ORDER BY tenant_id, created_at, id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(|r| Ok((col(r, 0)?, col(r, 1)?, col(r, 2)?))).collect()
+}
+
+/// Gives a HAVIP its VRID (its bindings take it with `set_bindings_vrid`).
+pub async fn set_vrid(tx: &mut TenantTx, havip_id: &str, vrid: i64) -> Result<(), StoreError> {
+    let (conn, tenant_id) = tx.split();
+    sqlx::query("UPDATE havips SET vrid = $1 WHERE tenant_id = $2 AND id = $3")
+        .bind(vrid)
+        .bind(tenant_id)
+        .bind(havip_id)
         .execute(conn)
         .await?;
     Ok(())

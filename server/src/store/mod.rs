@@ -6,6 +6,7 @@
 pub mod accounts;
 mod error;
 pub mod export;
+pub mod ha;
 pub mod havips;
 pub mod idempotency;
 pub mod inventory;

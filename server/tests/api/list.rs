@@ -149,7 +149,8 @@ both_stores!(get_answers_one_and_404_for_unknown_or_foreign, |app: TestApp| asyn
     let got: Value = tenant.get(&format!("/havips/{id}")).await.json().await.expect("json");
     assert_eq!(got["remark"], "<script>x</script>", "stored as written");
     assert_eq!(got["vms"][0]["id"], vm.as_str());
-    assert_eq!(got["master_vm_id"], vm.as_str());
+    assert_eq!(got["master_vm_id"], Value::Null, "no agent has reported: no master");
+    assert_eq!((got["ha"]["health"].clone(), got["vrid"].clone()), (json!("unknown"), json!(1)));
     assert_eq!(got["subnet"]["gateway"], "10.1.1.1");
     assert!(got["created_at"].as_str().is_some_and(|t| t.ends_with('Z')), "RFC 3339 UTC");
     assert_error(tenant.get("/havips/havip-doesnotexist1").await, 404, "NotFound").await;

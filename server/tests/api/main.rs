@@ -9,6 +9,7 @@ mod create_rules;
 mod edit_delete;
 mod export;
 mod fuzz;
+mod ha;
 mod identity_cache;
 mod lifecycle;
 mod list;

@@ -40,7 +40,7 @@ async fn havip_row(
         ip: Ipv4::parse(ip).expect("ip"),
         status: HavipStatus::Creating,
         status_reason: None,
-        master_vm_id: None,
+        vrid: 0,
         search_text: name.to_owned(),
         created_at: now_micros(),
     }
@@ -65,6 +65,7 @@ fn binding(havip_id: &str, vm_id: &str) -> NewBinding {
         vm_id: vm_id.to_owned(),
         havip_slot: 0,
         vm_slot: 0,
+        vrid: 0,
         created_at: now_micros(),
     }
 }
@@ -96,7 +97,7 @@ both_stores!(havip_rows_round_trip, |app: TestApp| async move {
             .expect("set"),
         "only from the status it is in"
     );
-    let fields = HavipFields { name: "renamed", remark: "r", master_vm_id: None, search_text: "renamed" };
+    let fields = HavipFields { name: "renamed", remark: "r", search_text: "renamed", vrid: 0, config_changed: false };
     havips::update_fields(&mut tx, &id, fields, now_micros()).await.expect("update");
     tx.commit().await.expect("commit");
     let mut conn = app.backend.db.read.acquire().await.expect("conn");
@@ -188,7 +189,7 @@ both_stores!(a_vm_moved_to_another_vpc_leaves_its_havips, |app: TestApp| async m
     let havip = tenant.create(tenant.create_body("moving", &vms[..1])).await;
     let id = havip["id"].as_str().expect("id");
     let before = tenant.settled(id).await.expect("settled");
-    assert_eq!(before["master_vm_id"], vms[0].as_str());
+    assert_eq!(before["vms"][0]["id"], vms[0].as_str());
     let vm_name = tenant.inventory.vms.iter().find(|vm| vm.id == vms[0]).expect("vm").name.clone();
     assert_eq!(tenant.list(&format!("q={vm_name}")).await["total"], 1);
     // The VM, same ID and name, is now in the other VPC's subnet.
@@ -220,7 +221,7 @@ both_stores!(inventory_sync_replaces_and_unbinds, |app: TestApp| async move {
     assert_eq!(report.removed_vms, vec![vms[0].clone()]);
     let after: serde_json::Value = tenant.get(&format!("/havips/{id}")).await.json().await.expect("json");
     assert_eq!(after["vms"].as_array().map(Vec::len), Some(1), "the removed VM lost its binding: {after}");
-    assert_eq!(after["master_vm_id"], vms[1].as_str(), "a new master");
+    assert!(after["config_revision"].as_i64() > havip["config_revision"].as_i64(), "its configuration moved");
     assert_eq!(tenant.list("q=renamed-vm").await["total"], 1, "search follows the VM's new name");
     // A subnet that HAVIPs use cannot leave.
     let mut without_subnet = document.clone();
@@ -252,7 +253,7 @@ both_stores!(every_statement_keeps_to_its_tenant, |app: TestApp| async move {
     assert!(
         !havips::set_status(&mut tx, &id, HavipStatus::Creating, HavipStatus::Failed, None, now).await.expect("set")
     );
-    let fields = HavipFields { name: "taken", remark: "", master_vm_id: None, search_text: "taken" };
+    let fields = HavipFields { name: "taken", remark: "", search_text: "taken", vrid: 0, config_changed: false };
     havips::update_fields(&mut tx, &id, fields, now).await.expect("update");
     assert!(!havips::remove_binding(&mut tx, &id, &vm).await.expect("unbind"));
     havips::remove_bindings(&mut tx, &id).await.expect("unbind all");

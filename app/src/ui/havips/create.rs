@@ -168,6 +168,7 @@ fn CreateForm(inventory: Inventory, on_close: Callback<()>) -> impl IntoView {
             ip: text(ip),
             vm_ids: Some(vm_ids.get_untracked()),
             project_id: Some(untrack(project_id)).filter(|p| !p.is_empty()),
+            vrid: None,
         };
         // Confirming the same request again (its answer was lost) reuses its key, so the server
         // answers the first create instead of making a second HAVIP; a changed request is a new

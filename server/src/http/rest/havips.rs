@@ -5,6 +5,7 @@ use crate::http::AppState;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::identity::AuthenticatedCaller;
 use app::api::error::{ErrorBody, ErrorResponse};
+use app::domain::ha::Health;
 use app::domain::havip::{Havip, HavipPage};
 use app::domain::input::{AttachVmRequest, BatchDeleteRequest, CreateHavipRequest, UpdateHavipRequest};
 use app::domain::list_query::{ListQuery, SortKey, SortOrder};
@@ -39,6 +40,9 @@ pub struct ListParams {
     /// Only HAVIPs in these statuses; repeat the parameter for several
     #[param(style = Form, explode)]
     status: Option<Vec<HavipStatus>>,
+    /// Only HAVIPs in these healths of their HA state; repeat the parameter for several
+    #[param(style = Form, explode)]
+    health: Option<Vec<Health>>,
     #[param(pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     vpc_id: Option<String>,
     #[param(pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]

@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1` (product.md §5). Handlers are thin: they read the request and
 //! call the same backend operations as the console.
 
+pub mod ha;
 pub mod havips;
 pub mod inventory;
 mod json;
@@ -20,6 +21,11 @@ pub fn routes() -> Router<AppState> {
         .route("/havips/{id}", get(havips::get).patch(havips::update).delete(havips::delete))
         .route("/havips/{id}/vms", post(havips::attach_vm))
         .route("/havips/{id}/vms/{vm_id}", axum::routing::delete(havips::detach_vm))
+        .route("/havips/{id}/keepalived.conf", get(ha::keepalived_config))
+        .route("/havips/{id}/events", get(ha::events))
+        .route("/agent/reports", post(ha::report))
+        .route("/agent/assignments", get(ha::assignments))
+        .route("/vms/{vm_id}/agent-tokens", post(ha::create_agent_token))
         .route("/vpcs", get(inventory::vpcs))
         .route("/subnets", get(inventory::subnets))
         .route("/vms", get(inventory::vms))
