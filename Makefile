@@ -1,16 +1,19 @@
 # The two commands of the README: `make run` and `make test`. Both install what is missing.
-.PHONY: run test setup build build-debug test-rust test-e2e lint bench watch clean
+.PHONY: run test setup build build-debug test-rust test-e2e test-fuzz lint bench watch clean
 
 CARGO ?= cargo
 
 run: setup build
 	./target/release/havip serve --demo
 
+# Everything is built first; then the suites, which need nothing from each other, run side by
+# side (each prints its own output when it ends).
 test:
-	./scripts/setup.sh --browser
+	./scripts/setup.sh --tests
 	./scripts/build-site.sh debug
 	$(CARGO) build -p server
-	$(MAKE) test-rust test-e2e
+	$(CARGO) test --workspace --exclude frontend --no-run
+	$(MAKE) -j3 --output-sync=target test-rust test-e2e test-fuzz
 
 setup:
 	./scripts/setup.sh
@@ -27,9 +30,13 @@ test-rust:
 test-e2e:
 	cd end2end && npx playwright test
 
+# Property-based fuzzing of the REST API from its OpenAPI document (Schemathesis), both stores.
+test-fuzz:
+	./scripts/fuzz-api.sh
+
 # The speed budgets of quality.md on the scale data set (release build, a few minutes).
 bench:
-	./scripts/setup.sh --browser
+	./scripts/setup.sh --tests
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q wrk >/dev/null; } || { echo "make bench needs wrk: sudo apt-get install -y wrk"; exit 1; }
 	./scripts/build-site.sh release
 	$(CARGO) bench -p server --bench budgets

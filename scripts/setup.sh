@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need and is missing: the WebAssembly target, the
 # wasm-bindgen CLI of the version pinned in Cargo.toml, the npm packages (Playwright, binaryen
-# for wasm-opt) and, for the tests, Debian's Chromium. Says clearly what it cannot install.
+# for wasm-opt) and, with --tests, Debian's Chromium and keepalived (the API fuzzer installs
+# itself into .venv). Says clearly what it cannot install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want_browser=${1:-}
+want_tests=${1:-}
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 fail() { printf '\033[31merror: %s\033[0m\n' "$*" >&2; exit 1; }
 
@@ -31,11 +32,18 @@ if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ end2end/package-lock.json -n
   (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-if [ "$want_browser" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
+# Debian packages the tests need: Chromium for the browser tests, keepalived for the HA tests.
+need_package() {
+  local package=$1 binary=$2 why=$3
+  [ -x "$binary" ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    say "installing Debian's Chromium for the browser tests"
-    apt-get install -y -q chromium >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }
+    say "installing Debian's $package for $why"
+    apt-get install -y -q "$package" >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q "$package" >/dev/null; }
   else
-    fail "the browser tests need /usr/bin/chromium: run 'sudo apt-get install -y chromium' (this script installs it only as root)"
+    fail "$why need $binary: run 'sudo apt-get install -y $package' (this script installs it only as root)"
   fi
+}
+if [ "$want_tests" = "--tests" ]; then
+  need_package chromium /usr/bin/chromium "the browser tests"
+  need_package keepalived /usr/sbin/keepalived "the HA tests"
 fi

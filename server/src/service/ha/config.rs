@@ -99,6 +99,9 @@ impl Backend {
 /// `before`, as `next_before` gave it: the time and ID of the last event of a page.
 fn parse_cursor(text: &str) -> Result<(i64, String), AppError> {
     let bad = || AppError::invalid_parameter(Field::Before, "before must be a next_before the API gave");
+    if text.len() > 100 {
+        return Err(bad());
+    }
     let (at, id) = text.split_once(':').ok_or_else(bad)?;
     let at = at.parse::<i64>().map_err(|_| bad())?;
     let fits = !id.is_empty()
