@@ -10,7 +10,7 @@
 # Bounds: --max-examples test cases per operation and pass; --max-time seconds per store, for
 # which Schemathesis repeats its fuzzing and stateful passes (about 2.5 minutes for both).
 # Knobs (environment): FUZZ_STORES ("sqlite postgres"), FUZZ_MAX_EXAMPLES (25),
-# FUZZ_MAX_TIME (seconds per store, 75), FUZZ_WORKERS (1), FUZZ_SEED (random; printed).
+# FUZZ_MAX_TIME (seconds per store, 75), FUZZ_WORKERS (1), FUZZ_SEED (20261204, or random).
 # One worker: on two cores it sends more requests than two (the server needs the other core),
 # and Python 3.11's ast module is not thread-safe (CPython gh-106905): Hypothesis, parsing
 # its filters' sources from two workers at once, sometimes dies with "AST constructor

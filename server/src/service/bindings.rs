@@ -106,7 +106,6 @@ pub async fn plan_new_bindings(
     Ok(rows)
 }
 
-
 /// The VMs' other HAVIPs took every VRID: five HAVIPs per VM and three VMs per HAVIP make that
 /// impossible with the default limits.
 pub fn no_free_vrid() -> AppError {
@@ -140,7 +139,6 @@ impl super::Backend {
         }
     }
 }
-
 
 /// The VRIDs around a HAVIP that is to be bound to `vm_ids`, in its subnet (R17).
 pub async fn vrids_around(
