@@ -23,10 +23,7 @@ impl Outbox {
     }
 
     pub fn push(&mut self, report: AgentReport) {
-        if let Some(last) = self.reports.back_mut()
-            && same(last, &report)
-        {
-            *last = report;
+        if self.reports.back().is_some_and(|last| same(last, &report)) {
             return;
         }
         if self.reports.len() == self.capacity {
@@ -76,16 +73,16 @@ mod tests {
     }
 
     #[test]
-    fn keeps_changes_in_order_and_one_of_each_run() {
+    fn keeps_each_change_with_the_time_it_was_seen() {
         let mut outbox = Outbox::new(8);
         outbox.push(report(1, true));
         outbox.push(report(2, true));
         outbox.push(report(3, false));
         outbox.push(report(4, false));
         assert_eq!(outbox.waiting(), 2);
-        assert_eq!(outbox.front().map(|r| r.seq), Some(2), "the newest of the first run");
+        assert_eq!(outbox.front().map(|r| r.seq), Some(1), "the first of a run: when the change was seen");
         outbox.pop();
-        assert_eq!(outbox.front().map(|r| (r.seq, r.havips[0].holds_vip)), Some((4, false)));
+        assert_eq!(outbox.front().map(|r| (r.seq, r.havips[0].holds_vip)), Some((3, false)));
     }
 
     #[test]
@@ -95,6 +92,6 @@ mod tests {
             outbox.push(report(seq, seq % 2 == 0));
         }
         assert_eq!(outbox.waiting(), 2);
-        assert_eq!(outbox.front().map(|r| r.seq), Some(2));
+        assert_eq!(outbox.front().map(|r| r.seq), Some(2), "the oldest went");
     }
 }
