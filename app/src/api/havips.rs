@@ -15,6 +15,18 @@ pub async fn list_havips(query: ListQuery) -> Result<HavipPage, AppError> {
     as_caller(|console, caller| async move { console.list_havips(&caller, query.normalized()?).await }).await
 }
 
+#[server(prefix = "/api/fn", endpoint = "havip", input = StrictJson)]
+pub async fn load_havip(id: String) -> Result<Havip, AppError> {
+    as_caller(|console, caller| async move { console.havip(&caller, &id).await }).await
+}
+
+/// The tenant's revision, which every change to its HAVIPs moves (an agent's report of a
+/// failover too): the page asks for it to learn, cheaply, that what it shows is out of date.
+#[server(prefix = "/api/fn", endpoint = "tenant_revision", input = StrictJson)]
+pub async fn load_tenant_revision() -> Result<i64, AppError> {
+    as_caller(|console, caller| async move { console.tenant_revision(&caller).await }).await
+}
+
 #[server(prefix = "/api/fn", endpoint = "inventory", input = StrictJson)]
 pub async fn load_inventory() -> Result<Inventory, AppError> {
     as_caller(|console, caller| async move { console.inventory(&caller).await }).await

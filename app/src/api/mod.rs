@@ -2,6 +2,7 @@
 //! the [`port::Console`] port. The REST API in the `server` crate calls the same port methods.
 
 pub mod error;
+pub mod ha;
 pub mod havips;
 #[cfg(feature = "ssr")]
 pub mod port;

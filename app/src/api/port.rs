@@ -2,6 +2,7 @@
 //! [`Console`] and provides a [`RequestContext`] to every server function and page render.
 
 use crate::domain::caller::Caller;
+use crate::domain::ha::HavipEventPage;
 use crate::domain::havip::{Havip, HavipPage};
 use crate::domain::input::{BatchItemResult, CreateHavipRequest, UpdateHavipRequest};
 use crate::domain::inventory::{Inventory, Vm};
@@ -14,6 +15,24 @@ use std::sync::Arc;
 #[async_trait::async_trait]
 pub trait Console: Send + Sync + 'static {
     async fn list_havips(&self, caller: &Caller, query: ListQuery) -> Result<HavipPage, AppError>;
+    async fn havip(&self, caller: &Caller, id: &str) -> Result<Havip, AppError>;
+    /// A page of a HAVIP's history, newest first; `before` is the `next_before` of the last page.
+    async fn havip_events(&self, caller: &Caller, id: &str, before: Option<String>)
+    -> Result<HavipEventPage, AppError>;
+    /// The keepalived configuration of one bound VM, for its interface (`eth0` by default).
+    async fn keepalived_config(
+        &self,
+        caller: &Caller,
+        id: &str,
+        vm_id: &str,
+        interface: Option<String>,
+    ) -> Result<String, AppError>;
+    /// Makes an agent token for a VM of the caller's tenant (its secret shown this once).
+    async fn create_agent_token(&self, caller: &Caller, vm_id: &str) -> Result<NewApiToken, AppError>;
+    /// How many of the caller's HAVIPs are in a split brain or without a master.
+    async fn ha_alarms(&self, caller: &Caller) -> Result<u64, AppError>;
+    /// The caller's tenant revision, which moves with every change to its HAVIPs.
+    async fn tenant_revision(&self, caller: &Caller) -> Result<i64, AppError>;
     async fn inventory(&self, caller: &Caller) -> Result<Inventory, AppError>;
     /// The VMs of one VPC, with how many HAVIPs each carries.
     async fn vms(&self, caller: &Caller, vpc_id: &str) -> Result<Vec<Vm>, AppError>;

@@ -1,9 +1,11 @@
 //! The console's port ([`app::api::port::Console`]) served by the backend operations.
 
 use super::Backend;
+use super::ha::ConfigRequest;
 use app::api::port::Console;
 use app::domain::AppError;
 use app::domain::caller::Caller;
+use app::domain::ha::HavipEventPage;
 use app::domain::havip::{Havip, HavipPage};
 use app::domain::input::{BatchItemResult, CreateHavipRequest, UpdateHavipRequest};
 use app::domain::inventory::{Inventory, Vm};
@@ -14,6 +16,42 @@ use app::domain::tokens::{ApiToken, NewApiToken};
 impl Console for Backend {
     async fn list_havips(&self, caller: &Caller, query: ListQuery) -> Result<HavipPage, AppError> {
         Backend::list_havips(self, caller, query).await
+    }
+
+    async fn havip(&self, caller: &Caller, id: &str) -> Result<Havip, AppError> {
+        Backend::havip(self, caller, id).await
+    }
+
+    async fn havip_events(
+        &self,
+        caller: &Caller,
+        id: &str,
+        before: Option<String>,
+    ) -> Result<HavipEventPage, AppError> {
+        Backend::havip_events(self, caller, id, None, before.as_deref()).await
+    }
+
+    async fn keepalived_config(
+        &self,
+        caller: &Caller,
+        id: &str,
+        vm_id: &str,
+        interface: Option<String>,
+    ) -> Result<String, AppError> {
+        let request = ConfigRequest { vm_id: vm_id.to_owned(), interface, ..ConfigRequest::default() };
+        Backend::keepalived_config(self, caller, id, &request).await
+    }
+
+    async fn create_agent_token(&self, caller: &Caller, vm_id: &str) -> Result<NewApiToken, AppError> {
+        Backend::create_agent_token(self, caller, vm_id).await
+    }
+
+    async fn ha_alarms(&self, caller: &Caller) -> Result<u64, AppError> {
+        Backend::ha_alarms(self, caller).await
+    }
+
+    async fn tenant_revision(&self, caller: &Caller) -> Result<i64, AppError> {
+        Backend::tenant_revision(self, caller).await
     }
 
     async fn inventory(&self, caller: &Caller) -> Result<Inventory, AppError> {

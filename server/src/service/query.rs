@@ -12,7 +12,7 @@ use app::domain::list_query::ListQuery;
 
 impl Backend {
     /// One HAVIP of the caller's tenant; another tenant's ID is as unknown as a made-up one.
-    pub async fn get_havip(&self, caller: &Caller, id: &str) -> Result<Havip, AppError> {
+    pub async fn havip(&self, caller: &Caller, id: &str) -> Result<Havip, AppError> {
         if !is_well_formed(IdKind::Havip, id) {
             return Err(AppError::not_found());
         }
@@ -49,6 +49,19 @@ impl Backend {
                 Ok(revisions::current(&mut conn, &caller.tenant_id).await?)
             }
         }
+    }
+
+    /// The revision of the caller's tenant as authentication read it, with the user: the console
+    /// polls it to learn that something changed, so it costs no database round trip.
+    pub async fn tenant_revision(&self, caller: &Caller) -> Result<i64, AppError> {
+        self.revision(caller).await
+    }
+
+    /// How many of the caller's HAVIPs need attention: in a split brain or without a master.
+    pub async fn ha_alarms(&self, caller: &Caller) -> Result<u64, AppError> {
+        let mut conn = self.db.reader().await?;
+        let count = havips::alarm_count(&mut conn, &caller.tenant_id).await?;
+        Ok(u64::try_from(count).unwrap_or_default())
     }
 
     /// How many jobs wait for a worker, in every tenant (for `/metrics`).

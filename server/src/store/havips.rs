@@ -401,6 +401,15 @@ pub async fn ip_taken(
     Ok(row.is_some())
 }
 
+/// How many of the tenant's HAVIPs are in a health that alarms (split brain, no master): the
+/// console's banner asks on every load, so it counts through the `havips_tenant_health` index.
+pub async fn alarm_count(conn: &mut AnyConnection, tenant_id: &str) -> Result<i64, StoreError> {
+    let alarms: Vec<String> = Health::ALL.into_iter().filter(|h| h.is_alarm()).map(|h| h.as_str().to_owned()).collect();
+    let mut sql = Sql::new("SELECT COUNT(*) FROM havips WHERE tenant_id = ");
+    sql.bind(tenant_id.to_owned()).push(" AND health IN (").bind_list(&alarms).push(")");
+    col(&sql.fetch_one(conn).await?, 0)
+}
+
 /// Where each HAVIP of the tenant is (for an inventory sync's rules).
 pub async fn places(conn: &mut AnyConnection, tenant_id: &str) -> Result<Vec<HavipPlace>, StoreError> {
     let rows = sqlx::query("SELECT id, subnet_id, ip_num FROM havips WHERE tenant_id = $1")

@@ -5,6 +5,7 @@ mod support;
 
 mod api_contract;
 mod concurrency;
+mod console_ha;
 mod create_rules;
 mod edit_delete;
 mod export;

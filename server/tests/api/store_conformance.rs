@@ -4,13 +4,14 @@
 use crate::both_stores;
 use crate::support::{TestApp, standard_inventory, unique};
 use app::domain::caller::Role;
+use app::domain::ha::Health;
 use app::domain::ipv4::Ipv4;
 use app::domain::list_query::ListQuery;
 use app::domain::status::HavipStatus;
 use server::db::{new_id, now_micros};
 use server::store::havips::{self, HavipFields, NewBinding, NewHavipRow};
 use server::store::jobs::{self, JobKind};
-use server::store::{TenantTx, UniqueTarget, accounts, idempotency, inventory};
+use server::store::{TenantTx, UniqueTarget, accounts, ha, idempotency, inventory};
 
 /// A tenant with the standard inventory, straight through the store.
 async fn seeded(app: &TestApp) -> (String, app::domain::inventory::InventoryDocument) {
@@ -103,6 +104,21 @@ both_stores!(havip_rows_round_trip, |app: TestApp| async move {
     let mut conn = app.backend.db.read.acquire().await.expect("conn");
     let havip = havips::get(&mut conn, &tenant, &id).await.expect("get").expect("found");
     assert_eq!((havip.name.as_str(), havip.status, havip.version), ("renamed", HavipStatus::Available, 3));
+});
+
+both_stores!(alarms_are_split_brains_and_no_masters_of_the_tenant, |app: TestApp| async move {
+    let (owner, doc) = seeded(&app).await;
+    let (stranger, _) = seeded(&app).await;
+    let healths = [Health::SplitBrain, Health::NoMaster, Health::Healthy, Health::Degraded, Health::Unknown];
+    for (i, health) in healths.into_iter().enumerate() {
+        let id = insert_havip(&app, &owner, &doc, &format!("10.1.1.{}", 90 + i)).await;
+        let mut tx = TenantTx::begin(&app.backend.db, &owner).await.expect("begin");
+        ha::set_ha(&mut tx, &id, health, None, None).await.expect("set health");
+        tx.commit().await.expect("commit");
+    }
+    let mut conn = app.backend.db.reader().await.expect("conn");
+    assert_eq!(havips::alarm_count(&mut conn, &owner).await.expect("count"), 2);
+    assert_eq!(havips::alarm_count(&mut conn, &stranger).await.expect("count"), 0, "scoped by tenant");
 });
 
 both_stores!(unique_indexes_refuse_and_are_named, |app: TestApp| async move {

@@ -85,7 +85,7 @@ pub async fn get(
     AuthenticatedCaller(caller): AuthenticatedCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Havip>> {
-    Ok(Json(state.backend.get_havip(&caller, &id).await?))
+    Ok(Json(state.backend.havip(&caller, &id).await?))
 }
 
 /// Create a HAVIP; it starts `creating` and settles by itself. Honours `Idempotency-Key`.

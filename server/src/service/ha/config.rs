@@ -39,7 +39,7 @@ impl Backend {
         if caller.agent_vm.as_deref().is_some_and(|own| own != request.vm_id) {
             return Err(AppError::with_detail(ErrorCode::Forbidden, "an agent reads its own VM's configuration only"));
         }
-        let havip = self.get_havip(caller, havip_id).await?;
+        let havip = self.havip(caller, havip_id).await?;
         let Some(vm_index) = havip.vms.iter().position(|vm| vm.id == request.vm_id) else {
             return Err(AppError::with_detail(
                 ErrorCode::VmNotBound,
@@ -85,7 +85,7 @@ impl Backend {
             ));
         }
         let before = before.map(parse_cursor).transpose()?;
-        self.get_havip(caller, havip_id).await?;
+        self.havip(caller, havip_id).await?;
         let mut conn = self.db.reader().await?;
         let mut items = ha::events(&mut conn, &caller.tenant_id, havip_id, limit + 1, before).await?;
         let next_before = (items.len() > limit as usize).then(|| {
