@@ -1,5 +1,6 @@
 //! The VIP 管理 page: the list with its toolbar, and the dialogs that change HAVIPs.
 
+mod check_filter;
 mod create;
 mod delete;
 mod download;

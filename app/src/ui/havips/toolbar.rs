@@ -1,10 +1,11 @@
 //! The toolbar: 新建, 删除 and 下载 on the left; search and filters on the right.
 
+use super::check_filter::CheckFilter;
 use super::download::DownloadButton;
 use super::{Dialog, PageState};
 use crate::domain::list_query::ListQuery;
 use crate::domain::status::HavipStatus;
-use crate::i18n::fill;
+use crate::i18n::{Lang, fill};
 use crate::ui::I18n;
 use leptos::prelude::*;
 use std::time::Duration;
@@ -49,12 +50,16 @@ pub fn Toolbar() -> impl IntoView {
                 <DownloadButton />
             </div>
             <div class="toolbar-right">
-                <StatusFilter />
+                <CheckFilter label=i18n.t(|t| t.filter_status) options=&HavipStatus::ALL name_of=Lang::status chosen=statuses />
                 <InventoryFilters />
                 <SearchBox />
             </div>
         </div>
     }
+}
+
+fn statuses(query: &mut ListQuery) -> &mut Vec<HavipStatus> {
+    &mut query.statuses
 }
 
 #[component]
@@ -105,52 +110,6 @@ fn SearchBox() -> impl IntoView {
                 on:keydown=move |ev| if ev.key() == "Enter" { generation.update_value(|g| *g += 1); run() }
             />
         </div>
-    }
-}
-
-#[component]
-fn StatusFilter() -> impl IntoView {
-    let i18n = I18n::get();
-    let state = PageState::get();
-    let toggle = move |status: HavipStatus, on: bool| {
-        let mut query = state.current_query();
-        query.statuses.retain(|s| *s != status);
-        if on {
-            query.statuses.push(status);
-        }
-        query.page = 1;
-        if let Ok(query) = query.normalized() {
-            state.show(query, false);
-        }
-    };
-    view! {
-        <details class="dropdown">
-            <summary class="btn" role="button" aria-haspopup="true" class:filter-on=move || !state.current_query().statuses.is_empty()>
-                {i18n.t(|t| t.filter_status)}
-                {move || {
-                    let n = state.current_query().statuses.len();
-                    (n > 0).then(|| format!(" ({n})"))
-                }}
-            </summary>
-            <fieldset class="dropdown-menu">
-                <legend class="sr-only">{i18n.t(|t| t.filter_status)}</legend>
-                {HavipStatus::ALL
-                    .into_iter()
-                    .map(|status| {
-                        view! {
-                            <label class="check">
-                                <input
-                                    type="checkbox"
-                                    prop:checked=move || state.current_query().statuses.contains(&status)
-                                    on:change=move |ev| toggle(status, event_target_checked(&ev))
-                                />
-                                {move || i18n.lang.get().status(status)}
-                            </label>
-                        }
-                    })
-                    .collect_view()}
-            </fieldset>
-        </details>
     }
 }
 
