@@ -132,7 +132,7 @@ export async function settled(page: Page, id: string) {
 export const row = (page: Page, name: string) => page.getByRole('row').filter({ has: page.getByText(name, { exact: true }) });
 
 /** The list's columns in the order of the page (product.md §4); the first is the selection box. */
-const COLUMNS = ['', '名称/备注', '资源ID', '状态', 'VPC/子网', 'IP 地址', '关联虚拟机', '项目组', '创建时间', '操作'] as const;
+const COLUMNS = ['', '名称/备注', '资源ID', '状态', 'VPC/子网', 'IP 地址', '关联虚拟机', '主节点', '项目组', '创建时间', '操作'] as const;
 
 /** One cell of a row, by its column's (Chinese) header. */
 export const cell = (tableRow: Locator, column: (typeof COLUMNS)[number]) => tableRow.getByRole('cell').nth(COLUMNS.indexOf(column));

@@ -11,7 +11,7 @@ test('the page loads, shows the demo HAVIPs and hydrates', async ({ page }) => {
   await login(page);
   await expect(page.getByRole('heading', { name: '高可用VIP' })).toBeVisible();
   const headers = page.getByRole('columnheader');
-  await expect(headers).toHaveText(['', /名称\/备注/, '资源ID', '状态', 'VPC/子网', /IP 地址/, '关联虚拟机', '项目组', /创建时间/, '操作']);
+  await expect(headers).toHaveText(['', /名称\/备注/, '资源ID', '状态', 'VPC/子网', /IP 地址/, '关联虚拟机', '主节点', '项目组', /创建时间/, '操作']);
   await expect(row(page, 'grafana-vip')).toBeVisible();
   // The remark is text, never markup.
   await expect(row(page, 'grafana-vip')).toContainText('<b>看板</b>');

@@ -5,6 +5,7 @@ mod en;
 mod zh;
 
 use crate::domain::ErrorCode;
+use crate::domain::ha::Health;
 use crate::domain::status::HavipStatus;
 use serde::{Deserialize, Serialize};
 
@@ -65,6 +66,17 @@ impl Lang {
         }
     }
 
+    pub fn health(self, health: Health) -> &'static str {
+        let t = self.texts();
+        match health {
+            Health::Healthy => t.health_healthy,
+            Health::Degraded => t.health_degraded,
+            Health::SplitBrain => t.health_split_brain,
+            Health::NoMaster => t.health_no_master,
+            Health::Unknown => t.health_unknown,
+        }
+    }
+
     pub fn error(self, code: ErrorCode) -> &'static str {
         match self {
             Lang::Zh => zh::error_message(code),
@@ -118,6 +130,7 @@ pub struct Texts {
     pub search_label: &'static str,
     pub search_placeholder: &'static str,
     pub filter_status: &'static str,
+    pub filter_health: &'static str,
     pub filter_vpc: &'static str,
     pub filter_subnet: &'static str,
     pub filter_project: &'static str,
@@ -138,6 +151,7 @@ pub struct Texts {
     pub col_network: &'static str,
     pub col_ip: &'static str,
     pub col_vms: &'static str,
+    pub col_master: &'static str,
     pub col_project: &'static str,
     pub col_created: &'static str,
     pub col_actions: &'static str,
@@ -151,6 +165,14 @@ pub struct Texts {
     pub status_available: &'static str,
     pub status_failed: &'static str,
     pub status_deleting: &'static str,
+
+    pub health_healthy: &'static str,
+    pub health_degraded: &'static str,
+    pub health_split_brain: &'static str,
+    pub health_no_master: &'static str,
+    pub health_unknown: &'static str,
+    /// Why the 主节点 column shows no master: no agent reports from the bound VMs.
+    pub no_agent_hint: &'static str,
 
     pub edit: &'static str,
     pub select_all: &'static str,

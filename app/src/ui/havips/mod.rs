@@ -6,6 +6,7 @@ mod delete;
 mod download;
 mod edit;
 mod form;
+mod ha_cell;
 mod pager;
 mod table;
 mod toolbar;
@@ -113,8 +114,8 @@ impl PageState {
     }
 }
 
-const LIST_KEYS: [&str; 10] =
-    ["q", "status", "vpc_id", "subnet_id", "project_id", "vm_id", "sort", "order", "page", "page_size"];
+const LIST_KEYS: [&str; 11] =
+    ["q", "status", "health", "vpc_id", "subnet_id", "project_id", "vm_id", "sort", "order", "page", "page_size"];
 
 fn query_from_url(params: &ParamsMap) -> Result<ListQuery, AppError> {
     let pairs: Vec<(&str, String)> = LIST_KEYS

@@ -1,5 +1,7 @@
-//! The HAVIP table: the seed's columns in order, sortable headers, selection and row actions.
+//! The HAVIP table: the seed's columns in order and the observed master, sortable headers,
+//! selection and row actions.
 
+use super::ha_cell::MasterCell;
 use super::{Dialog, PageState};
 use crate::domain::AppError;
 use crate::domain::havip::Havip;
@@ -10,7 +12,7 @@ use crate::ui::widgets::status_badge::StatusBadge;
 use crate::ui::{Clock, I18n};
 use leptos::prelude::*;
 
-const COLUMNS: usize = 10;
+const COLUMNS: usize = 11;
 
 #[component]
 pub fn HavipTable() -> impl IntoView {
@@ -35,6 +37,7 @@ pub fn HavipTable() -> impl IntoView {
                         <th>{i18n.t(|t| t.col_network)}</th>
                         <SortHeader key=SortKey::Ip label=i18n.t(|t| t.col_ip) />
                         <th>{i18n.t(|t| t.col_vms)}</th>
+                        <th>{i18n.t(|t| t.col_master)}</th>
                         <th>{i18n.t(|t| t.col_project)}</th>
                         <SortHeader key=SortKey::CreatedAt label=i18n.t(|t| t.col_created) />
                         <th class="col-actions">{i18n.t(|t| t.col_actions)}</th>
@@ -244,6 +247,7 @@ fn HavipRow(havip: Havip) -> impl IntoView {
                         .into_any()
                 }}
             </td>
+            <MasterCell ha=havip.ha.clone() vms=havip.vms.clone() />
             <td>{havip.project.name.clone()}</td>
             <td class="nowrap" title=havip.created_at.rfc3339()>
                 {

@@ -3,6 +3,7 @@
 use super::check_filter::CheckFilter;
 use super::download::DownloadButton;
 use super::{Dialog, PageState};
+use crate::domain::ha::Health;
 use crate::domain::list_query::ListQuery;
 use crate::domain::status::HavipStatus;
 use crate::i18n::{Lang, fill};
@@ -51,6 +52,7 @@ pub fn Toolbar() -> impl IntoView {
             </div>
             <div class="toolbar-right">
                 <CheckFilter label=i18n.t(|t| t.filter_status) options=&HavipStatus::ALL name_of=Lang::status chosen=statuses />
+                <CheckFilter label=i18n.t(|t| t.filter_health) options=&Health::ALL name_of=Lang::health chosen=healths />
                 <InventoryFilters />
                 <SearchBox />
             </div>
@@ -60,6 +62,10 @@ pub fn Toolbar() -> impl IntoView {
 
 fn statuses(query: &mut ListQuery) -> &mut Vec<HavipStatus> {
     &mut query.statuses
+}
+
+fn healths(query: &mut ListQuery) -> &mut Vec<Health> {
+    &mut query.healths
 }
 
 #[component]
@@ -126,6 +132,7 @@ fn InventoryFilters() -> impl IntoView {
     let any_filter = move || {
         let q = state.current_query();
         !q.statuses.is_empty()
+            || !q.healths.is_empty()
             || q.vpc_id.is_some()
             || q.subnet_id.is_some()
             || q.project_id.is_some()

@@ -1,0 +1,42 @@
+//! The 主节点 cell of the list: the VM that holds the address as the agents observe it, with a
+//! dot for how the failover stands; a split brain or a HAVIP without a master as a red badge,
+//! since then the address answers twice or not at all. `data-health` carries the health.
+
+use crate::domain::ha::{HavipHa, Health};
+use crate::domain::havip::VmRef;
+use crate::ui::I18n;
+use leptos::prelude::*;
+
+#[component]
+pub fn MasterCell(ha: HavipHa, vms: Vec<VmRef>) -> impl IntoView {
+    let i18n = I18n::get();
+    let health = ha.health;
+    let label = move || i18n.lang.get().health(health);
+    let content = match (health, ha.master_vm_id) {
+        (Health::Healthy | Health::Degraded, Some(master)) => view! {
+            <span class=format!("health-dot health-{}", health.as_str()) role="img" aria-label=label title=label></span>
+            {vm_name(&vms, &master)}
+        }
+        .into_any(),
+        (Health::SplitBrain, _) => {
+            let holders = ha.holders.iter().map(|id| vm_name(&vms, id)).collect::<Vec<_>>().join(", ");
+            view! {
+                <span class="badge badge-alarm">{label}</span>
+                <div class="holders">{holders}</div>
+            }
+            .into_any()
+        }
+        (Health::NoMaster, _) => view! { <span class="badge badge-alarm">{label}</span> }.into_any(),
+        // Nothing observed: no guess. With VMs bound, what is missing is their agents.
+        _ => {
+            let hint = (!vms.is_empty()).then(|| i18n.t(|t| t.no_agent_hint));
+            view! { <span class="muted" title=hint>"—"</span> }.into_any()
+        }
+    };
+    view! { <td class="col-master" data-health=health.as_str()>{content}</td> }
+}
+
+/// A bound VM's name; its ID if the HAVIP no longer has it.
+pub fn vm_name(vms: &[VmRef], id: &str) -> String {
+    vms.iter().find(|vm| vm.id == id).map_or_else(|| id.to_owned(), |vm| vm.name.clone())
+}

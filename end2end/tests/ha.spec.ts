@@ -1,0 +1,110 @@
+// Live HA state in the console (spec ha-state.md, "The console"): the 主节点 column and the
+// health filter. The HA state is seeded the way agents make it: reports through the REST API,
+// each sent with the agent token that the CLI makes for its VM.
+
+import { expect, test, type APIRequestContext } from '@playwright/test';
+import { havipCli } from '../global-setup';
+import { base, cell, createSettled, freshTenant, login, reload, row, type Tenant } from './helpers';
+
+/** The agent of one VM: its token and the sequence numbers of its reports. */
+class Agent {
+  private seq = 0;
+
+  private constructor(
+    private readonly request: APIRequestContext,
+    private readonly token: string,
+  ) {}
+
+  /** An agent token for the VM, made by `havip token create --agent` (its last line is the secret). */
+  static of(request: APIRequestContext, vmId: string): Agent {
+    const printed = havipCli(['token', 'create', '--agent', '--vm', vmId]).trim().split('\n');
+    return new Agent(request, printed[printed.length - 1]);
+  }
+
+  /** Reports whether the VM holds each HAVIP's address (keepalived MASTER if it does, else BACKUP). */
+  async report(holds: Record<string, boolean>) {
+    this.seq += 1;
+    const response = await this.request.post(`${base()}/api/v1/agent/reports`, {
+      headers: { Authorization: `Bearer ${this.token}` },
+      data: {
+        seq: this.seq,
+        observed_at: new Date().toISOString(),
+        // A long interval: the agent stays "reporting" for three of them, longer than any test.
+        interval_ms: 60_000,
+        keepalived_running: true,
+        havips: Object.entries(holds).map(([havip_id, held]) => ({
+          havip_id,
+          holds_vip: held,
+          vrrp_state: held ? 'MASTER' : 'BACKUP',
+        })),
+      },
+    });
+    expect(response.status(), await response.text()).toBe(200);
+  }
+}
+
+/** Creates available HAVIPs in the tenant's front subnet, each bound to the VMs of `vms` (indexes). */
+async function havips(page: Parameters<typeof createSettled>[0], tenant: Tenant, bound: Record<string, number[]>) {
+  const made = await createSettled(
+    page,
+    Object.entries(bound).map(([name, vms]) => ({ name, vpc_id: tenant.vpc, subnet_id: tenant.subnet, vm_ids: vms.map((i) => tenant.vms[i].id) })),
+  );
+  return Object.fromEntries(made.map((havip: { name: string; id: string }) => [havip.name, havip.id]));
+}
+
+test('the 主节点 column shows the observed master with its dot, and a split brain names both VMs', async ({ page, request }) => {
+  const tenant = freshTenant();
+  await login(page, tenant.username, tenant.password);
+  const ids = await havips(page, tenant, { 'ha-one': [0, 1], 'ha-split': [2, 3] });
+  await reload(page);
+  // Before any agent reports, no master is guessed: a dash, with a hint to install the agent.
+  const one = cell(row(page, 'ha-one'), '主节点');
+  await expect(one).toHaveAttribute('data-health', 'unknown');
+  await expect(one).toHaveText('—');
+  await expect(one.getByText('—')).toHaveAttribute('title', /安装 Agent/);
+
+  const agents = tenant.vms.slice(0, 4).map((vm) => Agent.of(request, vm.id));
+  await agents[0].report({ [ids['ha-one']]: true });
+  await agents[1].report({ [ids['ha-one']]: false });
+  await agents[2].report({ [ids['ha-split']]: true });
+  await agents[3].report({ [ids['ha-split']]: true });
+  await reload(page);
+
+  await expect(one).toHaveAttribute('data-health', 'healthy');
+  await expect(one).toHaveText(tenant.vms[0].name);
+  await expect(one.getByRole('img', { name: '正常' })).toBeVisible();
+  await expect(cell(row(page, 'ha-one'), '关联虚拟机').getByText(tenant.vms[0].name)).toContainText('主');
+
+  const split = cell(row(page, 'ha-split'), '主节点');
+  await expect(split).toHaveAttribute('data-health', 'split_brain');
+  await expect(split).toContainText('脑裂');
+  await expect(split).toContainText(tenant.vms[2].name);
+  await expect(split).toContainText(tenant.vms[3].name);
+});
+
+test('the health filter shows the HAVIPs of the chosen healths, and 清除筛选 clears it', async ({ page, request }) => {
+  const tenant = freshTenant();
+  await login(page, tenant.username, tenant.password);
+  const ids = await havips(page, tenant, { calm: [0, 1], torn: [2, 3], quiet: [] });
+  const agents = tenant.vms.slice(0, 4).map((vm) => Agent.of(request, vm.id));
+  await agents[0].report({ [ids.calm]: true });
+  await agents[1].report({ [ids.calm]: false });
+  await agents[2].report({ [ids.torn]: true });
+  await agents[3].report({ [ids.torn]: true });
+  await reload(page);
+  await expect(page.getByRole('row')).toHaveCount(4);
+
+  await page.getByRole('button', { name: /^健康状态/ }).click();
+  await page.getByRole('checkbox', { name: '正常' }).check();
+  await expect(page).toHaveURL(/health=healthy/);
+  await expect(row(page, 'calm')).toBeVisible();
+  await expect(page.getByRole('row')).toHaveCount(2);
+  await page.getByRole('checkbox', { name: '未知' }).check();
+  await expect(row(page, 'quiet')).toBeVisible();
+  await expect(row(page, 'torn')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: /^健康状态 \(2\)/ })).toBeVisible();
+
+  await page.getByRole('button', { name: '清除筛选' }).click();
+  await expect(page).not.toHaveURL(/health=/);
+  await expect(page.getByRole('row')).toHaveCount(4);
+});
