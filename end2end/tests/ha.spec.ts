@@ -1,5 +1,5 @@
-// Live HA state in the console (spec ha-state.md, "The console"): the 主节点 column and the
-// health filter. The HA state is seeded the way agents make it: reports through the REST API,
+// Live HA state in the console (spec ha-state.md, "The console"): the 主节点 column, the
+// health filter and the alarm banner. The HA state is seeded the way agents make it: reports through the REST API,
 // each sent with the agent token that the CLI makes for its VM.
 
 import { expect, test, type APIRequestContext } from '@playwright/test';
@@ -107,4 +107,32 @@ test('the health filter shows the HAVIPs of the chosen healths, and 清除筛选
   await page.getByRole('button', { name: '清除筛选' }).click();
   await expect(page).not.toHaveURL(/health=/);
   await expect(page.getByRole('row')).toHaveCount(4);
+});
+
+test('the banner counts the HAVIPs in a split brain or without a master, and its button shows only them', async ({ page, request }) => {
+  const tenant = freshTenant();
+  await login(page, tenant.username, tenant.password);
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  const ids = await havips(page, tenant, { calm: [0, 1], torn: [2, 3], lost: [4] });
+  const agents = tenant.vms.slice(0, 5).map((vm) => Agent.of(request, vm.id));
+  await agents[0].report({ [ids.calm]: true });
+  await agents[1].report({ [ids.calm]: false });
+  await agents[2].report({ [ids.torn]: true });
+  await agents[3].report({ [ids.torn]: true });
+  // Its only VM reports that it does not hold the address: no master once the grace is over.
+  await agents[4].report({ [ids.lost]: false });
+  await expect
+    .poll(async () => (await (await page.request.get(`${base()}/api/v1/havips/${ids.lost}`)).json()).ha.health)
+    .toBe('no_master');
+  await reload(page);
+
+  const banner = page.getByRole('alert').filter({ hasText: '异常' });
+  await expect(banner).toHaveText(/2 个高可用VIP 异常/);
+  await banner.getByRole('button', { name: '查看' }).click();
+  await expect(page).toHaveURL(/health=split_brain&health=no_master/);
+  await expect(row(page, 'torn')).toBeVisible();
+  await expect(row(page, 'lost')).toBeVisible();
+  await expect(cell(row(page, 'lost'), '主节点')).toHaveText('无主节点');
+  await expect(row(page, 'calm')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: /^健康状态 \(2\)/ })).toBeVisible();
 });

@@ -1,5 +1,6 @@
 //! The VIP 管理 page: the list with its toolbar, and the dialogs that change HAVIPs.
 
+mod alarm_banner;
 mod check_filter;
 mod create;
 mod delete;
@@ -15,6 +16,7 @@ mod vm_picker;
 use super::I18n;
 use super::frame::ConsoleFrame;
 use super::session_end::{follow_session_end, to_login_if_session_ended};
+use crate::api::ha::load_ha_alarms;
 use crate::api::havips::{list_havips, load_inventory};
 use crate::domain::AppError;
 use crate::domain::havip::{Havip, HavipPage};
@@ -42,6 +44,8 @@ struct PageState {
     query: Memo<Result<ListQuery, AppError>>,
     page: Resource<Result<HavipPage, AppError>>,
     inventory: Resource<Result<Inventory, AppError>>,
+    /// How many of the tenant's HAVIPs need attention (the banner's count), loaded with the rows.
+    alarms: Resource<Result<u64, AppError>>,
     selected: RwSignal<HashSet<String>>,
     dialog: RwSignal<Dialog>,
     reload: RwSignal<u64>,
@@ -74,7 +78,8 @@ impl PageState {
         );
     }
 
-    /// Fetches the rows again (after a change, or while some are still settling).
+    /// Fetches the rows again, and the banner's count (after a change, or while some rows are
+    /// still settling).
     fn refresh(self) {
         self.reload.update(|n| *n += 1);
     }
@@ -144,10 +149,12 @@ pub fn HavipsPage() -> impl IntoView {
         },
     );
     let inventory = Resource::new(|| (), |_| load_inventory());
+    let alarms = Resource::new(move || reload.get(), |_| load_ha_alarms());
     let state = PageState {
         query,
         page,
         inventory,
+        alarms,
         selected: RwSignal::new(HashSet::new()),
         dialog: RwSignal::new(Dialog::Closed),
         reload,
@@ -192,6 +199,7 @@ pub fn HavipsPage() -> impl IntoView {
                 <h1>{i18n.t(|t| t.page_title)}</h1>
                 <p class="page-intro">{i18n.t(|t| t.page_intro)}</p>
             </div>
+            <alarm_banner::AlarmBanner />
             <section class="panel">
                 <toolbar::Toolbar />
                 <table::HavipTable />
