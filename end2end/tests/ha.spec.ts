@@ -1,5 +1,5 @@
 // Live HA state in the console (spec ha-state.md, "The console"): the 主节点 column, the
-// health filter and the alarm banner. The HA state is seeded the way agents make it: reports through the REST API,
+// health filter, the alarm banner, and changes that appear without a reload. The HA state is seeded the way agents make it: reports through the REST API,
 // each sent with the agent token that the CLI makes for its VM.
 
 import { expect, test, type APIRequestContext } from '@playwright/test';
@@ -135,4 +135,28 @@ test('the banner counts the HAVIPs in a split brain or without a master, and its
   await expect(cell(row(page, 'lost'), '主节点')).toHaveText('无主节点');
   await expect(row(page, 'calm')).toHaveCount(0);
   await expect(page.getByRole('button', { name: /^健康状态 \(2\)/ })).toBeVisible();
+});
+
+test('a failover reported while the page is open shows within 3 s, without a reload', async ({ page, request }) => {
+  const tenant = freshTenant();
+  await login(page, tenant.username, tenant.password);
+  const ids = await havips(page, tenant, { live: [0, 1] });
+  const [first, second] = tenant.vms.slice(0, 2).map((vm) => Agent.of(request, vm.id));
+  await first.report({ [ids.live]: true });
+  await second.report({ [ids.live]: false });
+  await reload(page);
+  const master = cell(row(page, 'live'), '主节点');
+  await expect(master).toHaveText(tenant.vms[0].name);
+  // A reload would lose this.
+  await page.evaluate(() => Object.assign(window, { sameDocument: true }));
+
+  await second.report({ [ids.live]: true });
+  await first.report({ [ids.live]: false });
+  await expect(master).toHaveText(tenant.vms[1].name, { timeout: 3_000 });
+
+  // The first takes the address again while the second keeps it: the banner appears too.
+  await first.report({ [ids.live]: true });
+  await expect(master).toHaveAttribute('data-health', 'split_brain', { timeout: 3_000 });
+  await expect(page.getByRole('alert').filter({ hasText: '1 个高可用VIP 异常' })).toBeVisible({ timeout: 3_000 });
+  expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
 });

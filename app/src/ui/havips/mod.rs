@@ -8,6 +8,7 @@ mod download;
 mod edit;
 mod form;
 mod ha_cell;
+mod live;
 mod pager;
 mod table;
 mod toolbar;
@@ -192,6 +193,9 @@ pub fn HavipsPage() -> impl IntoView {
         state.rows.set(items);
     });
     follow_session_end(move || inventory.get().and_then(Result::err));
+    let rendered_revision = live::rendered_revision();
+    #[cfg(feature = "hydrate")]
+    live::follow_tenant_changes(state, rendered_revision);
 
     view! {
         <ConsoleFrame>
@@ -200,7 +204,8 @@ pub fn HavipsPage() -> impl IntoView {
                 <p class="page-intro">{i18n.t(|t| t.page_intro)}</p>
             </div>
             <alarm_banner::AlarmBanner />
-            <section class="panel">
+            // The revision the rows were rendered at, for the live updates (see live.rs).
+            <section class="panel" data-tenant-revision=rendered_revision>
                 <toolbar::Toolbar />
                 <table::HavipTable />
                 <pager::Pager />
