@@ -1,8 +1,8 @@
 // Live HA state in the console (spec ha-state.md, "The console"): the 主节点 column, the
-// health filter, the alarm banner, and changes that appear without a reload. The HA state is seeded the way agents make it: reports through the REST API,
+// health filter, the alarm banner, changes that appear without a reload, and the detail drawer. The HA state is seeded the way agents make it: reports through the REST API,
 // each sent with the agent token that the CLI makes for its VM.
 
-import { expect, test, type APIRequestContext } from '@playwright/test';
+import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import { havipCli } from '../global-setup';
 import { base, cell, createSettled, freshTenant, login, reload, row, type Tenant } from './helpers';
 
@@ -21,8 +21,11 @@ class Agent {
     return new Agent(request, printed[printed.length - 1]);
   }
 
-  /** Reports whether the VM holds each HAVIP's address (keepalived MASTER if it does, else BACKUP). */
-  async report(holds: Record<string, boolean>) {
+  /**
+   * Reports whether the VM holds each HAVIP's address (keepalived MASTER if it does, else
+   * BACKUP), and, if given, the configuration revision its keepalived runs.
+   */
+  async report(holds: Record<string, boolean>, configRevision?: number) {
     this.seq += 1;
     const response = await this.request.post(`${base()}/api/v1/agent/reports`, {
       headers: { Authorization: `Bearer ${this.token}` },
@@ -36,6 +39,7 @@ class Agent {
           havip_id,
           holds_vip: held,
           vrrp_state: held ? 'MASTER' : 'BACKUP',
+          config_revision: configRevision ?? null,
         })),
       },
     });
@@ -44,7 +48,7 @@ class Agent {
 }
 
 /** Creates available HAVIPs in the tenant's front subnet, each bound to the VMs of `vms` (indexes). */
-async function havips(page: Parameters<typeof createSettled>[0], tenant: Tenant, bound: Record<string, number[]>) {
+async function havips(page: Page, tenant: Tenant, bound: Record<string, number[]>) {
   const made = await createSettled(
     page,
     Object.entries(bound).map(([name, vms]) => ({ name, vpc_id: tenant.vpc, subnet_id: tenant.subnet, vm_ids: vms.map((i) => tenant.vms[i].id) })),
@@ -159,4 +163,77 @@ test('a failover reported while the page is open shows within 3 s, without a rel
   await expect(master).toHaveAttribute('data-health', 'split_brain', { timeout: 3_000 });
   await expect(page.getByRole('alert').filter({ hasText: '1 个高可用VIP 异常' })).toBeVisible({ timeout: 3_000 });
   expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
+});
+
+/** Opens a HAVIP's detail drawer from its name in the list. */
+async function openDrawer(page: Page, name: string) {
+  await row(page, name).getByRole('button', { name, exact: true }).click();
+  const drawer = page.getByRole('dialog', { name });
+  await expect(drawer).toBeVisible();
+  return drawer;
+}
+
+test('the detail drawer shows each bound VM as its agent reports it, and Esc closes it', async ({ page, request }) => {
+  const tenant = freshTenant();
+  await login(page, tenant.username, tenant.password);
+  const ids = await havips(page, tenant, { detail: [0, 1, 2] });
+  const revision = (await (await page.request.get(`${base()}/api/v1/havips/${ids.detail}`)).json()).config_revision;
+  const [first, second] = tenant.vms.slice(0, 2).map((vm) => Agent.of(request, vm.id));
+  await first.report({ [ids.detail]: true }, revision);
+  // The second runs a configuration from before the last change of the HAVIP's VMs.
+  await second.report({ [ids.detail]: false }, revision - 1);
+  await reload(page);
+
+  const drawer = await openDrawer(page, 'detail');
+  const overview = drawer.getByRole('tab', { name: '概览' });
+  await expect(overview).toHaveAttribute('aria-selected', 'true');
+  await expect(overview).toBeFocused();
+  // The third VM has no agent: the HAVIP is degraded, its master the first.
+  await expect(drawer.getByRole('definition').filter({ hasText: '降级' })).toBeVisible();
+  await expect(drawer.getByRole('definition').filter({ hasText: tenant.vms[0].name })).toBeVisible();
+  const vmRow = (i: number) => drawer.getByRole('row').filter({ hasText: tenant.vms[i].name });
+  await expect(vmRow(0).getByRole('cell')).toHaveText([tenant.vms[0].name, tenant.vms[0].ip, '上报中', 'MASTER', '是', '运行中', /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/, String(revision), '安装 Agent']);
+  await expect(vmRow(1)).toContainText('BACKUP');
+  await expect(vmRow(1)).toContainText('配置已过期');
+  await expect(vmRow(0)).not.toContainText('配置已过期');
+  await expect(vmRow(2).getByRole('cell').nth(2)).toHaveText('未安装');
+  await expect(vmRow(2).getByRole('cell').nth(3)).toHaveText('—');
+
+  await page.keyboard.press('Escape');
+  await expect(drawer).toBeHidden();
+  await expect(row(page, 'detail').getByRole('button', { name: 'detail', exact: true })).toBeFocused();
+  // The 详情 action opens it too.
+  await cell(row(page, 'detail'), '操作').getByRole('button', { name: '详情 detail' }).click();
+  await expect(page.getByRole('dialog', { name: 'detail' })).toBeVisible();
+});
+
+test('安装 Agent shows the one-line install once, with a token that reports for its VM', async ({ page, request }) => {
+  const tenant = freshTenant();
+  await login(page, tenant.username, tenant.password);
+  const ids = await havips(page, tenant, { installed: [0, 1] });
+  await reload(page);
+  let drawer = await openDrawer(page, 'installed');
+  const vmRow = drawer.getByRole('row').filter({ hasText: tenant.vms[1].name });
+  await expect(vmRow).toContainText('未安装');
+  await drawer.getByRole('button', { name: `安装 Agent ${tenant.vms[1].name}` }).click();
+  const line = drawer.getByText(/^HAVIP_AGENT_TOKEN=/);
+  const server = base().replace(/[.]/g, '\\.');
+  await expect(line).toHaveText(new RegExp(`^HAVIP_AGENT_TOKEN=\\S+ havip agent --server ${server} --state-dir /run/havip-agent$`));
+  await expect(drawer.getByRole('button', { name: '复制 密钥' })).toBeVisible();
+
+  // The token is an agent token of that VM: its report counts, and the drawer shows it live.
+  const token = (await line.textContent())!.match(/^HAVIP_AGENT_TOKEN=(\S+)/)![1];
+  const report = await request.post(`${base()}/api/v1/agent/reports`, {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { seq: 1, observed_at: new Date().toISOString(), interval_ms: 60_000, keepalived_running: true, havips: [{ havip_id: ids.installed, holds_vip: true, vrrp_state: 'MASTER' }] },
+  });
+  expect(report.status(), await report.text()).toBe(200);
+  await expect(vmRow).toContainText('上报中', { timeout: 3_000 });
+  await expect(line).toBeVisible();
+
+  // Shown once: the drawer opened again does not have it.
+  await page.keyboard.press('Escape');
+  drawer = await openDrawer(page, 'installed');
+  await expect(drawer.getByRole('row').filter({ hasText: tenant.vms[1].name })).toContainText('MASTER');
+  await expect(drawer.getByText(/HAVIP_AGENT_TOKEN=/)).toHaveCount(0);
 });

@@ -178,6 +178,27 @@ pub struct Texts {
     pub alarms_many: &'static str,
     pub show_alarms: &'static str,
 
+    /// The detail drawer (详情) and its 概览 tab.
+    pub details: &'static str,
+    pub tab_overview: &'static str,
+    pub config_revision: &'static str,
+    pub vm: &'static str,
+    pub vrrp_state: &'static str,
+    pub holds_vip: &'static str,
+    pub last_report: &'static str,
+    pub running_config: &'static str,
+    pub agent_reporting: &'static str,
+    pub agent_silent: &'static str,
+    pub agent_none: &'static str,
+    pub yes: &'static str,
+    pub no: &'static str,
+    pub running: &'static str,
+    pub not_running: &'static str,
+    pub config_out_of_date: &'static str,
+    pub install_agent: &'static str,
+    /// Above the one-line install of an agent, shown once: `{vm}`.
+    pub install_intro: &'static str,
+
     pub edit: &'static str,
     pub select_all: &'static str,
     pub select_row: &'static str,

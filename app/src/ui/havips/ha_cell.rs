@@ -19,7 +19,7 @@ pub fn MasterCell(ha: HavipHa, vms: Vec<VmRef>) -> impl IntoView {
         }
         .into_any(),
         (Health::SplitBrain, _) => {
-            let holders = ha.holders.iter().map(|id| vm_name(&vms, id)).collect::<Vec<_>>().join(", ");
+            let holders = ha.holders.iter().map(|id| view! { <div>{vm_name(&vms, id)}</div> }).collect_view();
             view! {
                 <span class="badge badge-alarm">{label}</span>
                 <div class="holders">{holders}</div>
@@ -34,6 +34,23 @@ pub fn MasterCell(ha: HavipHa, vms: Vec<VmRef>) -> impl IntoView {
         }
     };
     view! { <td class="col-master" data-health=health.as_str()>{content}</td> }
+}
+
+/// A health in words, coloured as in the list: a dot for a master that holds, a red badge for an
+/// alarm, muted when nothing is known.
+#[component]
+pub fn HealthLabel(health: Health) -> impl IntoView {
+    let i18n = I18n::get();
+    let label = move || i18n.lang.get().health(health);
+    match health {
+        Health::Healthy | Health::Degraded => view! {
+            <span class=format!("health-dot health-{}", health.as_str()) aria-hidden="true"></span>
+            {label}
+        }
+        .into_any(),
+        Health::SplitBrain | Health::NoMaster => view! { <span class="badge badge-alarm">{label}</span> }.into_any(),
+        Health::Unknown => view! { <span class="muted">{label}</span> }.into_any(),
+    }
 }
 
 /// A bound VM's name; its ID if the HAVIP no longer has it.

@@ -5,6 +5,7 @@ mod check_filter;
 mod create;
 mod delete;
 mod download;
+mod drawer;
 mod edit;
 mod form;
 mod ha_cell;
@@ -37,6 +38,8 @@ enum Dialog {
     Create,
     Edit(Box<Havip>),
     Delete(Vec<Havip>),
+    /// The detail drawer, from the row's copy of the HAVIP.
+    Details(Box<Havip>),
 }
 
 /// What the page's parts share: the view in the URL, the data, the selection, the dialog.
@@ -215,6 +218,7 @@ pub fn HavipsPage() -> impl IntoView {
                 Dialog::Create => view! { <create::CreateDialog /> }.into_any(),
                 Dialog::Edit(havip) => view! { <edit::EditDialog havip=*havip /> }.into_any(),
                 Dialog::Delete(havips) => view! { <delete::DeleteDialog havips /> }.into_any(),
+                Dialog::Details(havip) => view! { <drawer::DetailDrawer havip=*havip /> }.into_any(),
             }}
         </ConsoleFrame>
     }

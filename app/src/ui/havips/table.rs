@@ -187,6 +187,8 @@ fn HavipRow(havip: Havip) -> impl IntoView {
     let open_edit = move |_| state.dialog.set(Dialog::Edit(Box::new(edit_target.clone())));
     let delete_target = havip.clone();
     let open_delete = move |_| state.dialog.set(Dialog::Delete(vec![delete_target.clone()]));
+    let details_target = havip.clone();
+    let open_details = move |_| state.dialog.set(Dialog::Details(Box::new(details_target.clone())));
     let master = havip.master_vm_id.clone();
     view! {
         <tr class:selected=selected_class data-id=id.clone()>
@@ -205,7 +207,10 @@ fn HavipRow(havip: Havip) -> impl IntoView {
             </td>
             <td class="col-name">
                 <div class="name-line">
-                    <span class="name">{havip.name.clone()}</span>
+                    // The ID lets the drawer give the focus back after the list reloaded under it.
+                    <button type="button" class="name name-link" id=format!("name-{id}") on:click=open_details.clone()>
+                        {havip.name.clone()}
+                    </button>
                     <button
                         type="button"
                         class="icon-btn edit-inline"
@@ -260,6 +265,15 @@ fn HavipRow(havip: Havip) -> impl IntoView {
                 }
             </td>
             <td class="col-actions">
+                <button
+                    type="button"
+                    class="btn-link"
+                    id=format!("details-{id}")
+                    aria-label=i18n.about(|t| t.details, name.clone())
+                    on:click=open_details
+                >
+                    {i18n.t(|t| t.details)}
+                </button>
                 <button
                     type="button"
                     class="btn-link"

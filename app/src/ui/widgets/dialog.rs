@@ -1,6 +1,7 @@
-//! A centred modal dialog: a title, the content, and the buttons at the bottom right.
-//! Escape closes it; focus moves into it on open, stays inside it while it is open (a modal
-//! dialog), and goes back to where it was on close.
+//! A modal dialog: centred, with a title, the content, and the buttons at the bottom right; or,
+//! as a drawer, a panel along the right edge for the detail of a row. Escape closes it; focus
+//! moves into it on open, stays inside it while it is open (a modal dialog), and goes back to
+//! where it was on close.
 
 use leptos::html;
 use leptos::prelude::*;
@@ -11,6 +12,9 @@ pub fn Dialog(
     #[prop(into)] on_close: Callback<()>,
     children: Children,
     #[prop(optional, into)] wide: bool,
+    /// A panel along the right edge, the full height of the window, rather than a centred box.
+    #[prop(optional)]
+    drawer: bool,
 ) -> impl IntoView {
     let panel = NodeRef::<html::Div>::new();
     let title_id = "dialog-title";
@@ -39,14 +43,14 @@ pub fn Dialog(
         let opener = send_wrapper::SendWrapper::new(opener);
         on_cleanup(move || {
             keys.remove();
-            if let Some(opener) = opener.take() {
+            if let Some(opener) = opener.take().map(found_again) {
                 let _ = opener.focus();
             }
         });
     }
     view! {
-        <div class="dialog-backdrop">
-            <div class="dialog" class:dialog-wide=wide role="dialog" aria-modal="true" aria-labelledby=title_id tabindex="-1" node_ref=panel>
+        <div class="dialog-backdrop" class:drawer-backdrop=drawer>
+            <div class="dialog" class:dialog-wide=wide class:drawer=drawer role="dialog" aria-modal="true" aria-labelledby=title_id tabindex="-1" node_ref=panel>
                 <div class="dialog-header">
                     <h2 id=title_id>{move || title.get()}</h2>
                     <button type="button" class="icon-btn" aria-label=move || crate::ui::I18n::get().texts().close_dialog on:click=move |_| on_close.run(())>
@@ -59,18 +63,33 @@ pub fn Dialog(
     }
 }
 
-/// Moves the focus to the dialog's first field; in a dialog without fields, to the first button
-/// of its footer that destroys nothing (取消 of a delete confirmation, so that Enter does not
-/// delete at once); or to the panel itself while there is none yet, so that the keyboard starts
-/// inside the dialog.
+/// The element that opened the dialog, or, when that was rendered anew while the dialog was
+/// open (the list reloads under an open drawer), the element that took its place: the one with
+/// its ID.
+#[cfg(feature = "hydrate")]
+fn found_again(opener: web_sys::HtmlElement) -> web_sys::HtmlElement {
+    use wasm_bindgen::JsCast;
+    if opener.is_connected() || opener.id().is_empty() {
+        return opener;
+    }
+    document()
+        .get_element_by_id(&opener.id())
+        .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok())
+        .unwrap_or(opener)
+}
+
+/// Moves the focus to the dialog's chosen tab or first field; in a dialog without either, to the
+/// first button of its footer that destroys nothing (取消 of a delete confirmation, so that Enter
+/// does not delete at once); or to the panel itself while there is none yet, so that the
+/// keyboard starts inside the dialog.
 #[cfg(feature = "hydrate")]
 fn focus_first_field(panel: &web_sys::HtmlDivElement) {
     use wasm_bindgen::JsCast;
-    // One query: fields come before the footer in the document, so a field wins.
+    // One query: tabs and fields come before the footer in the document, so they win.
     let first = panel
         .query_selector(
-            "input:not([disabled]), select:not([disabled]), textarea:not([disabled]), \
-             .dialog-footer button:not(.btn-danger):not([disabled])",
+            "[role='tab'][aria-selected='true'], input:not([disabled]), select:not([disabled]), \
+             textarea:not([disabled]), .dialog-footer button:not(.btn-danger):not([disabled])",
         )
         .ok()
         .flatten()
