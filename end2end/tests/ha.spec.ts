@@ -22,24 +22,24 @@ class Agent {
   }
 
   /**
-   * Reports whether the VM holds each HAVIP's address (keepalived MASTER if it does, else
-   * BACKUP), and, if given, the configuration revision its keepalived runs.
+   * Reports whether the VM holds each HAVIP's address; keepalived's state is MASTER if it does,
+   * else BACKUP, unless `vrrpState` says otherwise. `observedAt` is the agent's clock (now).
    */
-  async report(holds: Record<string, boolean>, configRevision?: number) {
+  async report(holds: Record<string, boolean>, options: { configRevision?: number; vrrpState?: string; observedAt?: string } = {}) {
     this.seq += 1;
     const response = await this.request.post(`${base()}/api/v1/agent/reports`, {
       headers: { Authorization: `Bearer ${this.token}` },
       data: {
         seq: this.seq,
-        observed_at: new Date().toISOString(),
+        observed_at: options.observedAt ?? new Date().toISOString(),
         // A long interval: the agent stays "reporting" for three of them, longer than any test.
         interval_ms: 60_000,
         keepalived_running: true,
         havips: Object.entries(holds).map(([havip_id, held]) => ({
           havip_id,
           holds_vip: held,
-          vrrp_state: held ? 'MASTER' : 'BACKUP',
-          config_revision: configRevision ?? null,
+          vrrp_state: options.vrrpState ?? (held ? 'MASTER' : 'BACKUP'),
+          config_revision: options.configRevision ?? null,
         })),
       },
     });
@@ -179,9 +179,9 @@ test('the detail drawer shows each bound VM as its agent reports it, and Esc clo
   const ids = await havips(page, tenant, { detail: [0, 1, 2] });
   const revision = (await (await page.request.get(`${base()}/api/v1/havips/${ids.detail}`)).json()).config_revision;
   const [first, second] = tenant.vms.slice(0, 2).map((vm) => Agent.of(request, vm.id));
-  await first.report({ [ids.detail]: true }, revision);
+  await first.report({ [ids.detail]: true }, { configRevision: revision });
   // The second runs a configuration from before the last change of the HAVIP's VMs.
-  await second.report({ [ids.detail]: false }, revision - 1);
+  await second.report({ [ids.detail]: false }, { configRevision: revision - 1 });
   await reload(page);
 
   const drawer = await openDrawer(page, 'detail');
@@ -236,4 +236,47 @@ test('安装 Agent shows the one-line install once, with a token that reports fo
   drawer = await openDrawer(page, 'installed');
   await expect(drawer.getByRole('row').filter({ hasText: tenant.vms[1].name })).toContainText('MASTER');
   await expect(drawer.getByText(/HAVIP_AGENT_TOKEN=/)).toHaveCount(0);
+});
+
+test.describe('in China (UTC+8)', () => {
+  test.use({ timezoneId: 'Asia/Shanghai' });
+
+  test('the 事件 tab tells the history in words, newest first, at the agent\'s time, and loads more', async ({ page, request }) => {
+    const tenant = freshTenant();
+    await login(page, tenant.username, tenant.password);
+    const ids = await havips(page, tenant, { story: [0, 1] });
+    const [first, second] = tenant.vms.slice(0, 2).map((vm) => Agent.of(request, vm.id));
+    await first.report({ [ids.story]: true });
+    // More than a page of history: keepalived of the second VM goes in and out of FAULT.
+    for (let i = 0; i < 30; i++) {
+      await second.report({ [ids.story]: false }, { vrrpState: 'FAULT' });
+      await second.report({ [ids.story]: false }, { vrrpState: 'BACKUP' });
+    }
+    // A failover, seen by the agents at a time of their own (10:04:05 in China).
+    const seenAt = '2026-01-02T02:04:05Z';
+    await second.report({ [ids.story]: true }, { observedAt: seenAt });
+    await first.report({ [ids.story]: false }, { observedAt: seenAt });
+    await reload(page);
+
+    const drawer = await openDrawer(page, 'story');
+    await drawer.getByRole('tab', { name: '事件' }).click();
+    const events = drawer.getByRole('listitem');
+    const [a, b] = [tenant.vms[0].name, tenant.vms[1].name];
+    // Newest first: the failover is among the first (its report also made a VRRP event, at the same time).
+    const failover = events.filter({ hasText: `主节点由 ${a} 切换为 ${b}` });
+    await expect(failover).toContainText('2026-01-02 10:04:05');
+    await expect(failover).toContainText('Agent 时间');
+    await expect(events.first().or(events.nth(1)).or(events.nth(2)).filter({ hasText: '主节点由' })).toBeVisible();
+    await expect(events.filter({ hasText: `脑裂开始：${b}、${a} 同时持有 VIP` }).or(events.filter({ hasText: `脑裂开始：${a}、${b} 同时持有 VIP` }))).toBeVisible();
+    await expect(events.filter({ hasText: '脑裂结束' })).toBeVisible();
+    await expect(events.filter({ hasText: `${b} 的 VRRP 状态为 FAULT` }).first()).toBeVisible();
+    await expect(events).toHaveCount(50);
+    await expect(events.filter({ hasText: '创建' })).toHaveCount(0);
+
+    await drawer.getByRole('button', { name: '加载更多' }).click();
+    await expect(events.last()).toContainText('创建');
+    await expect(events.last()).toContainText('服务器时间');
+    await expect(events.last()).toContainText(tenant.username);
+    await expect(drawer.getByRole('button', { name: '加载更多' })).toHaveCount(0);
+  });
 });

@@ -199,6 +199,34 @@ pub struct Texts {
     /// Above the one-line install of an agent, shown once: `{vm}`.
     pub install_intro: &'static str,
 
+    /// The 事件 tab: the history in words (`{vm}`, `{from}`, `{to}`, `{vms}`, `{state}`, `{reason}`).
+    pub tab_events: &'static str,
+    pub no_events: &'static str,
+    pub load_more: &'static str,
+    /// Whose clock an event's time is.
+    pub agent_time: &'static str,
+    pub server_time: &'static str,
+    pub source_server: &'static str,
+    /// Between the names of a list of VMs.
+    pub list_separator: &'static str,
+    pub event_master_changed: &'static str,
+    pub event_master_now: &'static str,
+    pub event_split_brain_started: &'static str,
+    pub event_split_brain_ended: &'static str,
+    pub event_no_master_started: &'static str,
+    pub event_agent_lost: &'static str,
+    pub event_agent_back: &'static str,
+    pub event_vrrp_state: &'static str,
+    pub event_vrid_changed: &'static str,
+    pub event_created: &'static str,
+    pub event_provisioned: &'static str,
+    pub event_create_failed: &'static str,
+    pub event_edited: &'static str,
+    pub event_attached: &'static str,
+    pub event_detached: &'static str,
+    pub event_deleted: &'static str,
+    pub event_delete_failed: &'static str,
+
     pub edit: &'static str,
     pub select_all: &'static str,
     pub select_row: &'static str,

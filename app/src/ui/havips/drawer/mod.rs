@@ -2,6 +2,7 @@
 //! It starts from the row's copy of the HAVIP and loads it afresh whenever the list does (after
 //! a change, and when the tenant's revision moves: see live.rs), so a failover shows here too.
 
+mod events;
 mod overview;
 
 use super::{Dialog as DialogState, PageState};
@@ -16,20 +17,23 @@ use leptos::prelude::*;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Tab {
     Overview,
+    Events,
 }
 
 impl Tab {
-    const ALL: [Tab; 1] = [Tab::Overview];
+    const ALL: [Tab; 2] = [Tab::Overview, Tab::Events];
 
     fn key(self) -> &'static str {
         match self {
             Tab::Overview => "overview",
+            Tab::Events => "events",
         }
     }
 
     fn label(self) -> fn(&'static crate::i18n::Texts) -> &'static str {
         match self {
             Tab::Overview => |t| t.tab_overview,
+            Tab::Events => |t| t.tab_events,
         }
     }
 }
@@ -66,6 +70,7 @@ pub fn DetailDrawer(havip: Havip) -> impl IntoView {
                     aria-labelledby=move || format!("drawer-tab-{}", tab.get().key())>
                     {move || match tab.get() {
                         Tab::Overview => view! { <overview::Overview havip /> }.into_any(),
+                        Tab::Events => view! { <events::Events havip /> }.into_any(),
                     }}
                 </div>
             </div>
