@@ -3,6 +3,7 @@
 // each sent with the agent token that the CLI makes for its VM.
 
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
 import { havipCli } from '../global-setup';
 import { base, cell, createSettled, freshTenant, login, reload, row, type Tenant } from './helpers';
 
@@ -236,6 +237,40 @@ test('安装 Agent shows the one-line install once, with a token that reports fo
   drawer = await openDrawer(page, 'installed');
   await expect(drawer.getByRole('row').filter({ hasText: tenant.vms[1].name })).toContainText('MASTER');
   await expect(drawer.getByText(/HAVIP_AGENT_TOKEN=/)).toHaveCount(0);
+});
+
+test('the 配置 tab gives the chosen VM its file, one peer per line, to copy or download', async ({ page, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const tenant = freshTenant();
+  await login(page, tenant.username, tenant.password);
+  const ids = await havips(page, tenant, { conf: [0, 1, 2] });
+  await reload(page);
+  const drawer = await openDrawer(page, 'conf');
+  await drawer.getByRole('tab', { name: '配置' }).click();
+  const [first, second, third] = tenant.vms;
+  await drawer.getByRole('combobox', { name: '虚拟机' }).selectOption({ label: `${second.name} (${second.ip})` });
+  const fileName = `keepalived-${ids.conf}-${second.id}.conf`;
+  const file = drawer.getByRole('figure', { name: fileName });
+  await expect(file).toContainText(`unicast_src_ip ${second.ip}`);
+  // keepalived misreads several peers on one line: each is on a line of its own.
+  await expect(file).toContainText(new RegExp(`unicast_peer \\{\\n\\s+${first.ip}\\n\\s+${third.ip}\\n\\s+\\}`));
+  await expect(file).toContainText('interface eth0');
+
+  // The server checks the interface name; its refusal shows on the field.
+  const iface = drawer.getByRole('textbox', { name: '网卡' });
+  await iface.fill('eth0; reboot');
+  await expect(iface).toHaveAttribute('aria-invalid', 'true');
+  await expect(drawer.getByText('网卡名须为 1–15 个字母、数字、“.”、“_” 或 “-”')).toBeVisible();
+  await iface.fill('ens3');
+  await expect(iface).toHaveAttribute('aria-invalid', 'false');
+  await expect(file).toContainText('interface ens3');
+
+  await file.getByRole('button', { name: '复制' }).click();
+  await expect(page.getByRole('status').getByText('已复制')).toBeVisible();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toContain('dev ens3');
+  const [download] = await Promise.all([page.waitForEvent('download'), file.getByRole('button', { name: '下载' }).click()]);
+  expect(download.suggestedFilename()).toBe(fileName);
+  expect(readFileSync(await download.path(), 'utf8')).toContain(`unicast_src_ip ${second.ip}`);
 });
 
 test.describe('in China (UTC+8)', () => {

@@ -119,6 +119,12 @@ pub static TEXTS: Texts = Texts {
     event_deleted: "Deleted",
     event_delete_failed: "Deletion failed: {reason}",
 
+    tab_config: "Configuration",
+    config_intro: "The keepalived configuration of the chosen VM: save it as /etc/keepalived/keepalived.conf on that VM, and fetch it again when the HAVIP's VMs change.",
+    interface: "Interface",
+    interface_hint: "The VM's interface on the HAVIP's subnet, e.g. eth0",
+    config_refused: "No configuration could be made: {why}",
+
     edit: "Edit",
     select_all: "Select all on this page",
     select_row: "Select {name}",

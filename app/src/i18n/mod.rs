@@ -227,6 +227,14 @@ pub struct Texts {
     pub event_deleted: &'static str,
     pub event_delete_failed: &'static str,
 
+    /// The 配置 tab: a bound VM's keepalived configuration.
+    pub tab_config: &'static str,
+    pub config_intro: &'static str,
+    pub interface: &'static str,
+    pub interface_hint: &'static str,
+    /// When no file could be made: `{why}`.
+    pub config_refused: &'static str,
+
     pub edit: &'static str,
     pub select_all: &'static str,
     pub select_row: &'static str,

@@ -119,6 +119,12 @@ pub static TEXTS: Texts = Texts {
     event_deleted: "删除",
     event_delete_failed: "删除失败：{reason}",
 
+    tab_config: "配置",
+    config_intro: "为所选虚拟机生成的 keepalived 配置：保存为该虚拟机上的 /etc/keepalived/keepalived.conf。关联虚拟机变化后请重新获取。",
+    interface: "网卡",
+    interface_hint: "虚拟机在该子网上的网卡名，如 eth0",
+    config_refused: "无法生成配置：{why}",
+
     edit: "编辑",
     select_all: "选择本页全部",
     select_row: "选择 {name}",

@@ -1,7 +1,8 @@
 //! 下载: the Excel file of all the tenant's HAVIPs. The file is fetched by the page rather than
 //! by a plain link, so that the button can say it is being prepared (a large tenant's file takes
 //! a few seconds), a refusal shows as a message rather than a broken file, and a session that
-//! ended leads to the login page as everywhere else in the console.
+//! ended leads to the login page as everywhere else in the console. Files the page makes itself
+//! (a keepalived configuration) go to the downloads the same way.
 
 use crate::domain::AppError;
 use crate::ui::I18n;
@@ -69,10 +70,32 @@ async fn save_file_from(url: &str) -> Result<(), AppError> {
         .ok()
         .and_then(|b| b.dyn_into().ok())
         .ok_or_else(unreachable)?;
-    let href = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| unreachable())?;
-    let link = document().create_element("a").map_err(|_| unreachable())?;
+    hand_to_downloads(&blob, &file_name).ok_or_else(unreachable)
+}
+
+/// Hands text the page made (a keepalived configuration) to the browser's downloads as a file.
+#[cfg(feature = "hydrate")]
+pub fn save_text_file(text: &str, file_name: &str) {
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/plain;charset=utf-8");
+    let parts = web_sys::js_sys::Array::of1(&text.into());
+    if let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) {
+        hand_to_downloads(&blob, file_name);
+    }
+}
+
+/// The server never runs the click.
+#[cfg(not(feature = "hydrate"))]
+pub fn save_text_file(_text: &str, _file_name: &str) {}
+
+/// Downloads the blob under the name; None if the browser would not give it an address.
+#[cfg(feature = "hydrate")]
+fn hand_to_downloads(blob: &web_sys::Blob, file_name: &str) -> Option<()> {
+    use wasm_bindgen::JsCast;
+    let href = web_sys::Url::create_object_url_with_blob(blob).ok()?;
+    let link = document().create_element("a").ok()?;
     let _ = link.set_attribute("href", &href);
-    let _ = link.set_attribute("download", &file_name);
+    let _ = link.set_attribute("download", file_name);
     // Some browsers download only from a link in the page, and read the file after the click
     // returns: the link goes in for the click, the file's address lives on for a while.
     if let (Some(body), Ok(link)) = (document().body(), link.dyn_into::<web_sys::HtmlElement>()) {
@@ -86,7 +109,7 @@ async fn save_file_from(url: &str) -> Result<(), AppError> {
         },
         KEEP_FILE_ADDRESS,
     );
-    Ok(())
+    Some(())
 }
 
 /// The server never runs the click.

@@ -10,18 +10,7 @@ use leptos::prelude::*;
 pub fn Copyable(text: String, #[prop(optional)] secret: bool) -> impl IntoView {
     let i18n = I18n::get();
     let copied = text.clone();
-    let copy = move |_| {
-        let text = copied.clone();
-        let toasts = Toasts::get();
-        leptos::task::spawn_local(async move {
-            if copy_to_clipboard(&text).await {
-                let said = if secret { String::new() } else { format!(" {text}") };
-                toasts.show(ToastKind::Info, format!("{}{said}", i18n.texts().copied));
-            } else {
-                toasts.show(ToastKind::Error, i18n.texts().copy_failed.to_owned());
-            }
-        });
-    };
+    let copy = move |_| copy_and_tell(copied.clone(), !secret);
     view! {
         <span class="mono">
             {text.clone()}
@@ -34,6 +23,21 @@ pub fn Copyable(text: String, #[prop(optional)] secret: bool) -> impl IntoView {
             </button>
         </span>
     }
+}
+
+/// Copies `text`, and says in a toast that it did (repeating the text if `repeat`: an ID, not a
+/// secret or a whole file) or that it could not.
+pub fn copy_and_tell(text: String, repeat: bool) {
+    let i18n = I18n::get();
+    let toasts = Toasts::get();
+    leptos::task::spawn_local(async move {
+        if copy_to_clipboard(&text).await {
+            let said = if repeat { format!(" {text}") } else { String::new() };
+            toasts.show(ToastKind::Info, format!("{}{said}", i18n.texts().copied));
+        } else {
+            toasts.show(ToastKind::Error, i18n.texts().copy_failed.to_owned());
+        }
+    });
 }
 
 /// Copies through the Clipboard API where the page has it (HTTPS or localhost). A console served

@@ -2,6 +2,7 @@
 //! It starts from the row's copy of the HAVIP and loads it afresh whenever the list does (after
 //! a change, and when the tenant's revision moves: see live.rs), so a failover shows here too.
 
+mod config;
 mod events;
 mod overview;
 
@@ -18,15 +19,17 @@ use leptos::prelude::*;
 enum Tab {
     Overview,
     Events,
+    Config,
 }
 
 impl Tab {
-    const ALL: [Tab; 2] = [Tab::Overview, Tab::Events];
+    const ALL: [Tab; 3] = [Tab::Overview, Tab::Events, Tab::Config];
 
     fn key(self) -> &'static str {
         match self {
             Tab::Overview => "overview",
             Tab::Events => "events",
+            Tab::Config => "config",
         }
     }
 
@@ -34,6 +37,7 @@ impl Tab {
         match self {
             Tab::Overview => |t| t.tab_overview,
             Tab::Events => |t| t.tab_events,
+            Tab::Config => |t| t.tab_config,
         }
     }
 }
@@ -71,6 +75,7 @@ pub fn DetailDrawer(havip: Havip) -> impl IntoView {
                     {move || match tab.get() {
                         Tab::Overview => view! { <overview::Overview havip /> }.into_any(),
                         Tab::Events => view! { <events::Events havip /> }.into_any(),
+                        Tab::Config => view! { <config::Config havip /> }.into_any(),
                     }}
                 </div>
             </div>
