@@ -273,6 +273,45 @@ test('the 配置 tab gives the chosen VM its file, one peer per line, to copy or
   expect(readFileSync(await download.path(), 'utf8')).toContain(`unicast_src_ip ${second.ip}`);
 });
 
+test('in English: the column, the filter, the banner and the drawer', async ({ page, request }) => {
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  page.on('console', (message) => ['error', 'warning'].includes(message.type()) && problems.push(message.text()));
+  const tenant = freshTenant();
+  await login(page, tenant.username, tenant.password);
+  await page.getByRole('button', { name: 'English' }).click();
+  const ids = await havips(page, tenant, { steady: [0, 1], torn: [2, 3] });
+  const agents = tenant.vms.slice(0, 4).map((vm) => Agent.of(request, vm.id));
+  await agents[0].report({ [ids.steady]: true });
+  await agents[1].report({ [ids.steady]: false });
+  await agents[2].report({ [ids.torn]: true });
+  await agents[3].report({ [ids.torn]: true });
+  await reload(page);
+
+  await expect(page.getByRole('columnheader', { name: 'Master' })).toBeVisible();
+  const torn = row(page, 'torn');
+  await expect(cell(torn, '主节点')).toContainText('Split brain');
+  await expect(row(page, 'steady').getByRole('img', { name: 'Healthy' })).toBeVisible();
+  const banner = page.getByRole('alert').filter({ hasText: 'need' });
+  await expect(banner).toHaveText(/1 HAVIP needs attention/);
+  await banner.getByRole('button', { name: 'Show them' }).click();
+  await expect(page).toHaveURL(/health=split_brain&health=no_master/);
+  await expect(page.getByRole('button', { name: /^Health \(2\)/ })).toBeVisible();
+  await expect(row(page, 'steady')).toHaveCount(0);
+
+  await torn.getByRole('button', { name: 'Details torn' }).click();
+  const drawer = page.getByRole('dialog', { name: 'torn' });
+  await expect(drawer.getByRole('tab')).toHaveText(['Overview', 'Events', 'Configuration']);
+  await expect(drawer.getByRole('row').filter({ hasText: tenant.vms[2].name })).toContainText('Reporting');
+  await expect(drawer.getByRole('button', { name: `Install agent ${tenant.vms[2].name}` })).toBeVisible();
+  await drawer.getByRole('tab', { name: 'Events' }).click();
+  await expect(drawer.getByRole('listitem').filter({ hasText: `Split brain began on ${tenant.vms[2].name}, ${tenant.vms[3].name}` })).toBeVisible();
+  await drawer.getByRole('tab', { name: 'Configuration' }).click();
+  await expect(drawer.getByRole('textbox', { name: 'Interface' })).toHaveValue('eth0');
+  await expect(drawer.getByRole('figure')).toContainText('vrrp_instance');
+  expect(problems, 'no errors or warnings in the browser').toEqual([]);
+});
+
 test.describe('in China (UTC+8)', () => {
   test.use({ timezoneId: 'Asia/Shanghai' });
 
