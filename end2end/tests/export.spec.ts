@@ -45,13 +45,15 @@ test('下载 downloads every HAVIP of the tenant as .xlsx', async ({ page }) => 
   expect(name).toMatch(/\.xlsx$/);
   const [header, ...data] = rows;
   expect(data.length, 'one row per HAVIP, all pages').toBe(total);
-  expect(texts(header)).toEqual(['名称', '备注', '资源ID', '状态', 'VPC', '子网', 'IP 地址', '关联虚拟机', '项目组', '创建时间']);
+  expect(texts(header)).toEqual(['名称', '备注', '资源ID', '状态', 'VPC', '子网', 'IP 地址', '关联虚拟机', '主节点', '项目组', '创建时间']);
   expect(data.map((cells) => cells[0].text).sort()).toEqual(names);
   for (const cells of data) {
     expect(cells[3].text).toBe('可用');
+    // No agent reports in this tenant: no master is guessed.
+    expect(cells[8].text).toBe('—');
     // The creation time is a real date (a number with a date format), not text.
-    expect(cells[9].type, `${cells[9].address} is a date`).toBe(ExcelJS.ValueType.Date);
-    expect((cells[9].value as Date).getFullYear()).toBeGreaterThanOrEqual(2026);
+    expect(cells[10].type, `${cells[10].address} is a date`).toBe(ExcelJS.ValueType.Date);
+    expect((cells[10].value as Date).getFullYear()).toBeGreaterThanOrEqual(2026);
   }
   const bound = data.filter((cells) => cells[7].text.includes(tenant.vms[0].name));
   expect(bound.length).toBe(5);

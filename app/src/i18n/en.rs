@@ -71,6 +71,7 @@ pub static TEXTS: Texts = Texts {
     health_no_master: "No master",
     health_unknown: "Unknown",
     no_agent_hint: "No agent reports from the bound VMs yet: install the agent on them (Details, Install agent) to see the master",
+    health_with_vms: "{health}: {vms}",
     alarms_one: "{n} HAVIP needs attention",
     alarms_many: "{n} HAVIPs need attention",
     show_alarms: "Show them",

@@ -173,6 +173,8 @@ pub struct Texts {
     pub health_unknown: &'static str,
     /// Why the 主节点 column shows no master: no agent reports from the bound VMs.
     pub no_agent_hint: &'static str,
+    /// A health with the VMs it names, in the Excel file: `{health}`, `{vms}`.
+    pub health_with_vms: &'static str,
     /// The banner over the list: `{n}` HAVIPs in a split brain or without a master.
     pub alarms_one: &'static str,
     pub alarms_many: &'static str,

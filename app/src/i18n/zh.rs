@@ -71,6 +71,7 @@ pub static TEXTS: Texts = Texts {
     health_no_master: "无主节点",
     health_unknown: "未知",
     no_agent_hint: "绑定的虚拟机尚无 Agent 上报：在详情中为虚拟机安装 Agent 后显示主节点",
+    health_with_vms: "{health}：{vms}",
     alarms_one: "{n} 个高可用VIP 异常",
     alarms_many: "{n} 个高可用VIP 异常",
     show_alarms: "查看",

@@ -8,6 +8,7 @@ use crate::store::export::{self, ExportRow};
 use crate::store::{StoreError, inventory};
 use app::domain::AppError;
 use app::domain::caller::Caller;
+use app::domain::ha::Health;
 use app::domain::time::UtcOffset;
 use app::i18n::{Lang, fill};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
@@ -50,8 +51,8 @@ pub struct Names {
     vpcs: HashMap<String, String>,
     subnets: HashMap<String, String>,
     projects: HashMap<String, String>,
-    /// `name (ip)` of each VM.
-    vms: HashMap<String, String>,
+    /// The name and address of each VM.
+    vms: HashMap<String, (String, String)>,
 }
 
 impl Names {
@@ -64,17 +65,14 @@ impl Names {
                 .map(|s| (s.id, format!("{} ({})", s.name, s.cidr)))
                 .collect(),
             projects: inventory::projects(conn, tenant).await?.into_iter().map(|p| (p.id, p.name)).collect(),
-            vms: inventory::vm_labels(conn, tenant)
-                .await?
-                .into_iter()
-                .map(|(id, name, ip)| (id, format!("{name} ({ip})")))
-                .collect(),
+            vms: inventory::vm_labels(conn, tenant).await?.into_iter().map(|(id, name, ip)| (id, (name, ip))).collect(),
         })
     }
 
     /// The row's texts, in the order of the list's columns (the creation time apart).
-    pub fn texts(&self, row: ExportRow, lang: Lang) -> [String; 9] {
+    pub fn texts(&self, row: ExportRow, lang: Lang) -> [String; 10] {
         let name_of = |map: &HashMap<String, String>, id: String| map.get(&id).cloned().unwrap_or(id);
+        let master = self.master(&row, lang);
         [
             row.name,
             row.remark,
@@ -91,16 +89,33 @@ impl Names {
             row.ip,
             row.vm_ids
                 .iter()
-                .map(|id| self.vms.get(id).map_or(id.as_str(), String::as_str))
+                .map(|id| self.vms.get(id).map_or_else(|| id.clone(), |(name, ip)| format!("{name} ({ip})")))
                 .collect::<Vec<_>>()
                 .join(", "),
+            master,
             name_of(&self.projects, row.project_id),
         ]
+    }
+
+    /// The 主节点 column, as in the list: the master's name, or, without a single master, the
+    /// health (a split brain with the VMs that hold the address; a dash when nothing is known).
+    fn master(&self, row: &ExportRow, lang: Lang) -> String {
+        let vm_name = |id: &String| self.vms.get(id).map_or_else(|| id.clone(), |(name, _)| name.clone());
+        match (&row.master_vm_id, row.health) {
+            (Some(master), _) => vm_name(master),
+            (None, Health::SplitBrain) => {
+                let holders = row.holders.iter().map(vm_name).collect::<Vec<_>>();
+                let vms = holders.join(lang.texts().list_separator);
+                fill(lang.texts().health_with_vms, &[("health", lang.health(row.health)), ("vms", &vms)])
+            }
+            (None, Health::NoMaster) => lang.health(row.health).to_owned(),
+            (None, _) => "—".to_owned(),
+        }
     }
 }
 
 /// The list's columns, in the order of the page.
-fn headers(lang: Lang) -> [&'static str; 10] {
+fn headers(lang: Lang) -> [&'static str; 11] {
     let t = lang.texts();
     [
         t.col_name,
@@ -111,12 +126,15 @@ fn headers(lang: Lang) -> [&'static str; 10] {
         t.col_subnet,
         t.col_ip,
         t.col_vms,
+        t.col_master,
         t.col_project,
         t.col_created,
     ]
 }
 
-const WIDTHS: [f64; 10] = [24.0, 30.0, 20.0, 10.0, 18.0, 26.0, 15.0, 40.0, 14.0, 20.0];
+const WIDTHS: [f64; 11] = [24.0, 30.0, 20.0, 10.0, 18.0, 26.0, 15.0, 40.0, 24.0, 14.0, 20.0];
+/// The column of the creation time, the last.
+const CREATED_COLUMN: u16 = 10;
 
 /// Whether a spreadsheet could take the text for a formula.
 pub fn looks_like_formula(text: &str) -> bool {
@@ -163,10 +181,10 @@ pub fn write_workbook(
             }
             let created = ExcelDateTime::from_timestamp(created_at.as_unix_seconds() + zone_seconds)
                 .map_err(ExportError::Xlsx)?;
-            sheet.write_datetime_with_format(row, 9, &created, &date).map_err(ExportError::Xlsx)?;
+            sheet.write_datetime_with_format(row, CREATED_COLUMN, &created, &date).map_err(ExportError::Xlsx)?;
         }
     }
-    sheet.autofilter(0, 0, row, 9).map_err(ExportError::Xlsx)?;
+    sheet.autofilter(0, 0, row, CREATED_COLUMN).map_err(ExportError::Xlsx)?;
     workbook.save_to_writer(out).map_err(ExportError::Xlsx)?;
     Ok(row as usize)
 }

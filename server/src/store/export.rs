@@ -1,4 +1,5 @@
-//! The rows of the Excel export, in creation order, each HAVIP with its VMs' IDs. Each database
+//! The rows of the Excel export, in creation order, each HAVIP with its VMs' IDs and its observed
+//! HA state (health, master, and the VMs whose agents say they hold the address). Each database
 //! is read the way it is fastest: Postgres streams one query's rows; SQLite answers chunks of
 //! a few thousand HAVIPs as ONE JSON text each (json_group_array), because its driver hands
 //! rows over one by one through a channel, which for 100,000 rows costs more than writing
@@ -6,7 +7,8 @@
 
 use super::StoreError;
 use crate::db::{Dialect, col};
-use crate::store::havips::status_from_db;
+use crate::store::havips::{health_from_db, status_from_db};
+use app::domain::ha::Health;
 use app::domain::status::HavipStatus;
 use app::domain::time::Timestamp;
 use sqlx::AnyConnection;
@@ -24,14 +26,43 @@ pub struct ExportRow {
     pub project_id: String,
     /// The bound VMs' IDs in binding order.
     pub vm_ids: Vec<String>,
+    pub health: Health,
+    /// The VM that holds the address, when exactly one does.
+    pub master_vm_id: Option<String>,
+    /// The bound VMs whose agents report (are not silent) that they hold the address, in
+    /// binding order: two or more in a split brain.
+    pub holders: Vec<String>,
     pub created_at: Timestamp,
 }
 
 pub type RowBatches = tokio::sync::mpsc::Sender<Result<Vec<ExportRow>, app::domain::AppError>>;
 
-/// One HAVIP-and-binding pair as the chunk's JSON has it.
-type Pair =
-    (String, String, String, String, String, String, String, String, i64, Option<String>, Option<i64>, Option<String>);
+/// One HAVIP-and-binding pair as the chunk's JSON has it: the fields in the order of the query's
+/// json_array (serde reads a struct from an array in field order).
+#[derive(serde::Deserialize)]
+struct Pair {
+    id: String,
+    name: String,
+    remark: String,
+    status: String,
+    ip: String,
+    vpc_id: String,
+    subnet_id: String,
+    project_id: String,
+    created_at: i64,
+    vm_id: Option<String>,
+    havip_slot: Option<i64>,
+    status_reason: Option<String>,
+    health: String,
+    master_vm_id: Option<String>,
+    holds_vip: Option<i64>,
+    agent_silent: Option<i64>,
+}
+
+/// Whether a bound VM counts as holding the address: its agent says so and is not silent.
+fn reported_holding(holds_vip: Option<i64>, agent_silent: Option<i64>) -> bool {
+    holds_vip == Some(1) && agent_silent == Some(0)
+}
 
 /// Streams the tenant's rows in creation order into `out`, in batches of `chunk`; stops early
 /// when the receiver is gone.
@@ -56,11 +87,13 @@ async fn stream_json_chunks(
     out: &RowBatches,
 ) -> Result<(), StoreError> {
     let sql = "SELECT json_group_array(json_array(h.id, h.name, h.remark, h.status, h.ip, h.vpc_id, h.subnet_id, \
-         h.project_id, h.created_at, b.vm_id, b.havip_slot, h.status_reason)) \
-         FROM (SELECT id, name, remark, status, ip, vpc_id, subnet_id, project_id, created_at, status_reason FROM havips \
+         h.project_id, h.created_at, b.vm_id, b.havip_slot, h.status_reason, h.health, h.master_vm_id, b.holds_vip, \
+         a.silent)) \
+         FROM (SELECT id, name, remark, status, ip, vpc_id, subnet_id, project_id, created_at, status_reason, health, \
+               master_vm_id FROM havips \
                WHERE tenant_id = $1 AND (created_at > $2 OR (created_at = $2 AND id > $3)) \
                ORDER BY created_at, id LIMIT $4) h \
-         LEFT JOIN havip_bindings b ON b.havip_id = h.id";
+         LEFT JOIN havip_bindings b ON b.havip_id = h.id LEFT JOIN vm_agents a ON a.vm_id = b.vm_id";
     let mut after: (i64, String) = (i64::MIN, String::new());
     loop {
         let row = sqlx::query(sql)
@@ -97,13 +130,14 @@ async fn stream_rows(
     use futures::TryStreamExt;
     let mut rows = sqlx::query(
         "SELECT h.id, h.name, h.remark, h.status, h.ip, h.vpc_id, h.subnet_id, h.project_id, h.created_at, \
-         b.vm_id, b.havip_slot, h.status_reason FROM havips h LEFT JOIN havip_bindings b ON b.havip_id = h.id \
+         b.vm_id, b.havip_slot, h.status_reason, h.health, h.master_vm_id, b.holds_vip, a.silent \
+         FROM havips h LEFT JOIN havip_bindings b ON b.havip_id = h.id LEFT JOIN vm_agents a ON a.vm_id = b.vm_id \
          WHERE h.tenant_id = $1 ORDER BY h.created_at, h.id",
     )
     .bind(tenant_id)
     .fetch(conn);
     let mut batch: Vec<ExportRow> = Vec::with_capacity(batch_size);
-    let mut slots: Vec<(i64, String)> = Vec::new();
+    let mut slots: Vec<BoundSlot> = Vec::new();
     while let Some(row) = rows.try_next().await? {
         let id: String = col(&row, 0)?;
         if batch.last().is_none_or(|last| last.id != id) {
@@ -116,6 +150,7 @@ async fn stream_rows(
                 return Ok(());
             }
             let status: String = col(&row, 3)?;
+            let health: String = col(&row, 12)?;
             batch.push(ExportRow {
                 id,
                 name: col(&row, 1)?,
@@ -128,10 +163,14 @@ async fn stream_rows(
                 project_id: col(&row, 7)?,
                 created_at: Timestamp::from_micros(col(&row, 8)?),
                 vm_ids: Vec::new(),
+                health: health_from_db(&health)?,
+                master_vm_id: col(&row, 13)?,
+                holders: Vec::new(),
             });
         }
         if let Some(vm_id) = col::<Option<String>>(&row, 9)? {
-            slots.push((col(&row, 10)?, vm_id));
+            let holds = reported_holding(col(&row, 14)?, col(&row, 15)?);
+            slots.push(BoundSlot { slot: col(&row, 10)?, vm_id, holds });
         }
     }
     if let Some(done) = batch.last_mut() {
@@ -143,33 +182,47 @@ async fn stream_rows(
     Ok(())
 }
 
-/// Gives the row its VMs in slot order.
-fn take_vms(row: &mut ExportRow, slots: &mut Vec<(i64, String)>) {
-    slots.sort_unstable();
-    row.vm_ids = slots.drain(..).map(|(_, id)| id).collect();
+/// A bound VM of the HAVIP being read, with its binding's slot.
+struct BoundSlot {
+    slot: i64,
+    vm_id: String,
+    holds: bool,
+}
+
+/// Gives the row its VMs, and those that hold the address, in slot order.
+fn take_vms(row: &mut ExportRow, slots: &mut Vec<BoundSlot>) {
+    slots.sort_unstable_by_key(|bound| bound.slot);
+    row.holders = slots.iter().filter(|bound| bound.holds).map(|bound| bound.vm_id.clone()).collect();
+    row.vm_ids = slots.drain(..).map(|bound| bound.vm_id).collect();
 }
 
 /// Groups a chunk's pairs into rows in creation order, each with its VMs in slot order.
 fn rows_of(mut pairs: Vec<Pair>) -> Result<Vec<ExportRow>, StoreError> {
-    pairs.sort_by(|a, b| (a.8, &a.0, a.10).cmp(&(b.8, &b.0, b.10)));
+    pairs.sort_by(|a, b| (a.created_at, &a.id, a.havip_slot).cmp(&(b.created_at, &b.id, b.havip_slot)));
     let mut rows: Vec<ExportRow> = Vec::new();
-    for (id, name, remark, status, ip, vpc_id, subnet_id, project_id, created_at, vm_id, _, status_reason) in pairs {
-        if rows.last().is_none_or(|row| row.id != id) {
+    for pair in pairs {
+        if rows.last().is_none_or(|row| row.id != pair.id) {
             rows.push(ExportRow {
-                status: status_from_db(&status)?,
-                status_reason,
-                id,
-                name,
-                remark,
-                ip,
-                vpc_id,
-                subnet_id,
-                project_id,
+                status: status_from_db(&pair.status)?,
+                status_reason: pair.status_reason,
+                id: pair.id,
+                name: pair.name,
+                remark: pair.remark,
+                ip: pair.ip,
+                vpc_id: pair.vpc_id,
+                subnet_id: pair.subnet_id,
+                project_id: pair.project_id,
                 vm_ids: Vec::new(),
-                created_at: Timestamp::from_micros(created_at),
+                health: health_from_db(&pair.health)?,
+                master_vm_id: pair.master_vm_id,
+                holders: Vec::new(),
+                created_at: Timestamp::from_micros(pair.created_at),
             });
         }
-        if let (Some(vm_id), Some(row)) = (vm_id, rows.last_mut()) {
+        if let (Some(vm_id), Some(row)) = (pair.vm_id, rows.last_mut()) {
+            if reported_holding(pair.holds_vip, pair.agent_silent) {
+                row.holders.push(vm_id.clone());
+            }
             row.vm_ids.push(vm_id);
         }
     }

@@ -2,7 +2,7 @@
 //! cell by cell with the REST list; formulas stay text; 10,000 rows in one request.
 
 use crate::both_stores;
-use crate::support::{Store, TestApp};
+use crate::support::{Store, Tenant, TestApp};
 use calamine::{Data, Reader, Xlsx};
 use serde_json::{Value, json};
 use std::io::Cursor;
@@ -14,15 +14,37 @@ pub fn read_rows(bytes: &[u8]) -> Vec<Vec<String>> {
     sheet.rows().map(|row| row.iter().map(|cell| cell.to_string()).collect()).collect()
 }
 
+/// Sends an agent's report for its VM: whether it holds each HAVIP's address.
+async fn report(app: &TestApp, tenant: &Tenant, vm: &str, holds: &[(&str, bool)]) {
+    let (_, token) = app.backend.create_agent_token_at_host(vm, None).await.expect("agent token");
+    let havips: Vec<Value> = holds
+        .iter()
+        .map(|(id, held)| json!({"havip_id": id, "holds_vip": held, "vrrp_state": if *held { "MASTER" } else { "BACKUP" }}))
+        .collect();
+    // A long interval: no agent falls silent while the test runs.
+    let body = json!({"seq": 1, "observed_at": "2026-12-04T10:00:00Z", "interval_ms": 60000, "keepalived_running": true, "havips": havips});
+    assert_eq!(tenant.with_token(token).post("/agent/reports", &body).await.status(), 200);
+}
+
 both_stores!(every_cell_matches_the_list, |app: TestApp| async move {
     let tenant = app.tenant().await;
     let other = app.tenant().await;
     let vms = tenant.vms_of_subnet(&tenant.subnet(0, 0));
-    for (i, name) in ["alpha", "beta", "gamma"].iter().enumerate() {
+    let mut ids = Vec::new();
+    for (i, name) in ["alpha", "beta", "gamma", "delta"].iter().enumerate() {
         let havip = tenant.create(json!({"name": name, "remark": format!("remark {i}"), "vpc_id": tenant.vpc(0), "subnet_id": tenant.subnet(0, 0), "vm_ids": &vms[i..i + 2]})).await;
+        let id = havip["id"].as_str().expect("id").to_owned();
         // Settled, so that the file and the list see the same statuses.
-        tenant.settled(havip["id"].as_str().expect("id")).await;
+        tenant.settled(&id).await;
+        ids.push(id);
     }
+    // alpha has a master (VM 0), beta a split brain (VMs 1 and 2), gamma a master whose peer has
+    // no agent (VM 2, degraded), and no agent reports on delta's VMs (unknown). No HAVIP is left
+    // without a holder: that would turn into no_master while the test reads.
+    let (alpha, beta, gamma) = (ids[0].as_str(), ids[1].as_str(), ids[2].as_str());
+    report(&app, &tenant, &vms[0], &[(alpha, true)]).await;
+    report(&app, &tenant, &vms[1], &[(alpha, false), (beta, true)]).await;
+    report(&app, &tenant, &vms[2], &[(beta, true), (gamma, true)]).await;
     other.create(other.create_body("not-in-this-file", &[])).await;
     let response = tenant.get("/havips/export.xlsx?lang=en").await;
     assert_eq!(response.status(), 200);
@@ -38,7 +60,19 @@ both_stores!(every_cell_matches_the_list, |app: TestApp| async move {
     let header: Vec<String> = sheet.rows().next().expect("header").iter().map(|c| c.to_string()).collect();
     assert_eq!(
         header,
-        ["Name", "Remark", "Resource ID", "Status", "VPC", "Subnet", "IP address", "Bound VMs", "Project", "Created"]
+        [
+            "Name",
+            "Remark",
+            "Resource ID",
+            "Status",
+            "VPC",
+            "Subnet",
+            "IP address",
+            "Bound VMs",
+            "Master",
+            "Project",
+            "Created"
+        ]
     );
     let listed: Value = tenant.list("sort=created_at&order=asc&page_size=100").await;
     let items = listed["items"].as_array().expect("items");
@@ -72,12 +106,13 @@ both_stores!(every_cell_matches_the_list, |app: TestApp| async move {
             ),
             havip["ip"].as_str().unwrap_or_default().to_owned(),
             vms,
+            master_as_listed(havip),
             havip["project"]["name"].as_str().unwrap_or_default().to_owned(),
         ];
-        let texts: Vec<String> = row[..9].iter().map(|c| c.to_string()).collect();
+        let texts: Vec<String> = row[..10].iter().map(|c| c.to_string()).collect();
         assert_eq!(texts, expected);
         // The creation time is a real date-time cell, to the second.
-        let Data::DateTime(created) = &row[9] else { panic!("not a date cell: {:?}", row[9]) };
+        let Data::DateTime(created) = &row[10] else { panic!("not a date cell: {:?}", row[10]) };
         let listed_time =
             app::domain::time::Timestamp::parse_rfc3339(havip["created_at"].as_str().expect("time")).expect("rfc3339");
         let cell_seconds = (created.as_f64() - 25569.0) * 86400.0;
@@ -88,8 +123,15 @@ both_stores!(every_cell_matches_the_list, |app: TestApp| async move {
         );
     }
     // Times in the zone asked for (the console's zone cookie by default): China is 8 hours ahead.
+    let name_of = |vm: &str| {
+        let listed = items.iter().flat_map(|h| h["vms"].as_array().cloned().unwrap_or_default());
+        listed.into_iter().find(|v| v["id"] == vm).and_then(|v| v["name"].as_str().map(str::to_owned)).expect("a VM")
+    };
+    let masters: Vec<String> = sheet.rows().skip(1).map(|row| row[8].to_string()).collect();
+    let split = format!("Split brain: {}, {}", name_of(&vms[1]), name_of(&vms[2]));
+    assert_eq!(masters, [name_of(&vms[0]), split, name_of(&vms[2]), "—".to_owned()]);
     let seconds_of_first = |rows: &[Vec<String>]| {
-        let days: f64 = rows[1][9].parse().expect("a date cell (days since 1899-12-30)");
+        let days: f64 = rows[1][10].parse().expect("a date cell (days since 1899-12-30)");
         ((days - 25569.0) * 86400.0).round() as i64
     };
     let utc = read_rows(&tenant.get("/havips/export.xlsx").await.bytes().await.expect("bytes"));
@@ -112,7 +154,23 @@ both_stores!(every_cell_matches_the_list, |app: TestApp| async move {
     let rows = read_rows(&tenant.get("/havips/export.xlsx").await.bytes().await.expect("bytes"));
     assert_eq!(rows[0][0], "名称");
     assert!(rows[1..].iter().all(|row| row[3] == "可用"));
+    assert_eq!(rows[2][8], format!("脑裂：{}、{}", name_of(&vms[1]), name_of(&vms[2])));
 });
+
+/// What the list says of a HAVIP's master, as the file's 主节点 column should say it in English.
+fn master_as_listed(havip: &Value) -> String {
+    let vms = havip["vms"].as_array().cloned().unwrap_or_default();
+    let name = |id: &Value| vms.iter().find(|vm| vm["id"] == *id).map(|vm| vm["name"].as_str().unwrap_or_default());
+    match (havip["master_vm_id"].as_str(), havip["ha"]["health"].as_str()) {
+        (Some(_), _) => name(&havip["master_vm_id"]).unwrap_or_default().to_owned(),
+        (None, Some("split_brain")) => {
+            let holders = havip["ha"]["holders"].as_array().cloned().unwrap_or_default();
+            format!("Split brain: {}", holders.iter().filter_map(name).collect::<Vec<_>>().join(", "))
+        }
+        (None, Some("no_master")) => "No master".to_owned(),
+        _ => "—".to_owned(),
+    }
+}
 
 both_stores!(formula_text_stays_text, |app: TestApp| async move {
     let tenant = app.tenant().await;
