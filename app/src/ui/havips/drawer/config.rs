@@ -1,7 +1,8 @@
 //! 配置: the keepalived configuration of one bound VM, as the server generates it (one peer per
 //! line, the VIP with its prefix, notify through the agent). The user picks the VM and names its
 //! interface on the subnet; the server checks the name, and its refusal shows on the field. The
-//! file can be copied or downloaded as keepalived-<HAVIP>-<VM>.conf.
+//! file can be copied or downloaded as keepalived-<HAVIP>-<VM>.conf, and is asked for again when
+//! what it is made of changes (a rebind shown by a live update).
 
 use crate::api::ha::load_keepalived_config;
 use crate::domain::havip::Havip;
@@ -9,7 +10,6 @@ use crate::domain::keepalived::DEFAULT_INTERFACE;
 use crate::domain::{AppError, Field};
 use crate::i18n::fill;
 use crate::ui::I18n;
-use crate::ui::havips::PageState;
 use crate::ui::havips::download::save_text_file;
 use crate::ui::havips::form::TextField;
 use crate::ui::session_end::to_login_if_session_ended;
@@ -23,7 +23,6 @@ const TYPING_PAUSE: Duration = Duration::from_millis(300);
 #[component]
 pub fn Config(havip: Signal<Havip>) -> impl IntoView {
     let i18n = I18n::get();
-    let state = PageState::get();
     let id = StoredValue::new(havip.with_untracked(|h| h.id.clone()));
     let vms = Memo::new(move |_| havip.with(|h| h.vms.clone()));
     let chosen = RwSignal::new(vms.with_untracked(|vms| vms.first().map(|vm| vm.id.clone()).unwrap_or_default()));
@@ -50,8 +49,11 @@ pub fn Config(havip: Signal<Havip>) -> impl IntoView {
             TYPING_PAUSE,
         );
     });
+    // The file follows what it is made of (the bound VMs and the revision), not every reload: a
+    // new copy of the same text would drop what the user selected in it.
+    let made_of = Memo::new(move |_| havip.with(|h| (h.config_revision, h.vrid, h.vms.clone())));
     let file = Resource::new(
-        move || (chosen.get(), interface.get(), state.reload.get()),
+        move || (chosen.get(), interface.get(), made_of.get()),
         move |(vm_id, interface, _)| {
             let id = id.get_value();
             async move {

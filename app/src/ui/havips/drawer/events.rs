@@ -28,7 +28,11 @@ pub fn Events(havip: Signal<Havip>) -> impl IntoView {
     let newest = Resource::new(move || state.reload.get(), move |_| load_havip_events(id.get_value(), None));
     Effect::new(move |_| match newest.get() {
         Some(Ok(page)) => {
-            loaded.update(|loaded| *loaded = Some(Loaded::with_newest(loaded.take(), page)));
+            let merged = Loaded::with_newest(loaded.get_untracked(), page);
+            // The timeline redraws only when something happened.
+            if loaded.with_untracked(|loaded| loaded.as_ref() != Some(&merged)) {
+                loaded.set(Some(merged));
+            }
             problem.set(None);
         }
         Some(Err(error)) if !to_login_if_session_ended(&error) => problem.set(Some(error)),

@@ -53,7 +53,10 @@ pub fn DetailDrawer(havip: Havip) -> impl IntoView {
     let fresh = Resource::new(move || state.reload.get(), move |_| load_havip(id.clone()));
     Effect::new(move |_| match fresh.get() {
         Some(Ok(havip)) => {
-            shown.set(havip);
+            // The list reloads often while rows settle: the tabs redraw only for a change.
+            if shown.with_untracked(|shown| *shown != havip) {
+                shown.set(havip);
+            }
             problem.set(None);
         }
         // What was shown stays, and the drawer says why it is not fresh (deleted, say).
