@@ -60,13 +60,15 @@ pub fn Config(havip: Signal<Havip>) -> impl IntoView {
                 if vm_id.is_empty() {
                     return Ok(None);
                 }
-                load_keepalived_config(id, vm_id, Some(interface)).await.map(Some)
+                // The file goes with the VM it is for: the choice may have moved on meanwhile.
+                let text = load_keepalived_config(id, vm_id.clone(), Some(interface)).await?;
+                Ok(Some((vm_id, text)))
             }
         },
     );
     // The answer, read in an effect (a resource read in the view would want a suspense around
     // it, which would hide the field's error while a new file loads).
-    let answer = RwSignal::new(None::<Result<Option<String>, AppError>>);
+    let answer = RwSignal::new(None::<Result<Option<(String, String)>, AppError>>);
     Effect::new(move |_| {
         if let Some(result) = file.get() {
             if let Err(error) = &result {
@@ -103,7 +105,7 @@ pub fn Config(havip: Signal<Havip>) -> impl IntoView {
                 </div>
                 {move || match answer.get() {
                     None => view! { <p class="muted">{i18n.t(|t| t.loading)}</p> }.into_any(),
-                    Some(Ok(Some(text))) => view! { <ConfigFile havip_id=id.get_value() vm_id=chosen.get_untracked() text /> }.into_any(),
+                    Some(Ok(Some((vm_id, text)))) => view! { <ConfigFile havip_id=id.get_value() vm_id text /> }.into_any(),
                     // The field says what is wrong with the interface.
                     Some(Err(error)) if error.field == Some(Field::Interface) => ().into_any(),
                     Some(Err(error)) => view! { <Refused error /> }.into_any(),

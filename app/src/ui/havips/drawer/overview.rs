@@ -1,6 +1,6 @@
-//! 概览: how the HAVIP's failover stands, and each bound VM as its agent reports it. A VM
-//! without an agent gets 安装 Agent: an agent token for it, shown once inside the one line that
-//! starts the agent on the VM.
+//! 概览: how the HAVIP's failover stands, and each bound VM as its agent reports it. Each VM
+//! has 安装 Agent (for a first agent, or a new token for one that lost its own): an agent token
+//! for the VM, shown once inside the one line that starts the agent on it.
 
 use crate::api::ha::create_agent_token;
 use crate::domain::ha::{AgentPresence, Health, VmHa};
@@ -49,7 +49,8 @@ pub fn Overview(havip: Signal<Havip>) -> impl IntoView {
             let master = match (&havip.ha.master_vm_id, havip.ha.health) {
                 (Some(master), _) => vm_name(&havip.vms, master),
                 (None, Health::SplitBrain) => {
-                    havip.ha.holders.iter().map(|id| vm_name(&havip.vms, id)).collect::<Vec<_>>().join(", ")
+                    let holders = havip.ha.holders.iter().map(|id| vm_name(&havip.vms, id)).collect::<Vec<_>>();
+                    holders.join(i18n.texts().list_separator)
                 }
                 (None, _) => "—".to_owned(),
             };
@@ -86,6 +87,7 @@ fn VmTable(havip: Havip, installing: RwSignal<Option<String>>, on_install: Callb
         return view! { <p class="muted">{i18n.t(|t| t.no_bound_vms)}</p> }.into_any();
     }
     let current_revision = havip.config_revision;
+    // The HAVIP lists its VMs and their HA state side by side, both in binding order.
     let rows = havip
         .vms
         .into_iter()
@@ -154,7 +156,7 @@ fn VmRow(
                 {out_of_date.then(|| view! { <span class="tag tag-warn">{i18n.t(|t| t.config_out_of_date)}</span> })}
             </td>
             <td class="col-actions">
-                <button type="button" class="btn-link" aria-label=label disabled=busy.clone()
+                <button type="button" class="btn-link" aria-label=label disabled=busy
                     on:click=move |_| on_install.run(target.clone())>
                     {i18n.t(|t| t.install_agent)}
                 </button>
