@@ -1,6 +1,8 @@
 // Live HA state in the console (spec ha-state.md, "The console"): the 主节点 column, the
-// health filter, the alarm banner, changes that appear without a reload, and the detail drawer. The HA state is seeded the way agents make it: reports through the REST API,
-// each sent with the agent token that the CLI makes for its VM.
+// health filter, the alarm banner, changes that appear without a reload, and the detail drawer.
+// The HA state is seeded the way agents make it: reports through the REST API, each sent with
+// the agent token that the CLI makes for its VM. Each test works in a tenant of its own: the
+// banner counts the whole tenant, and an agent's sequence numbers belong to its VM.
 
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
@@ -48,7 +50,7 @@ class Agent {
   }
 }
 
-/** Creates available HAVIPs in the tenant's front subnet, each bound to the VMs of `vms` (indexes). */
+/** Creates available HAVIPs in the tenant's front subnet, by name, each bound to the tenant's VMs at the given indexes; answers their IDs by name. */
 async function havips(page: Page, tenant: Tenant, bound: Record<string, number[]>) {
   const made = await createSettled(
     page,
