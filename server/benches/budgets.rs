@@ -3,6 +3,8 @@
 //! budget and whether it is met. HTTP load comes from wrk (Debian's package) on loopback.
 //! Everything stops by itself within 15 minutes.
 
+mod ha;
+
 use serde_json::{Value, json};
 use server::db::Db;
 use server::service::Backend;
@@ -203,6 +205,8 @@ async fn bench_store(store: &str) -> anyhow::Result<Vec<Row>> {
         create.rps >= 200.0 && create.errors == 0 && intact,
     ));
 
+    rows.extend(ha::reports(store, &server, &backend).await?);
+    rows.extend(ha::notify_latency(store, &url, &backend, &server).await?);
     rows.extend(export(store, &server, &token, &backend).await?);
     rows.extend(hydration(store, &server.base, &session));
     drop(server);
@@ -290,14 +294,7 @@ impl Server {
             .env("RUST_LOG", "error")
             .stdout(Stdio::piped())
             .spawn()?;
-        let stdout = child.stdout.take().ok_or_else(|| anyhow::anyhow!("no stdout"))?;
-        let mut lines = BufReader::new(stdout).lines();
-        let base = loop {
-            let line = lines.next().ok_or_else(|| anyhow::anyhow!("the server exited"))??;
-            if let Some(rest) = line.strip_prefix("HAVIP Console is at ") {
-                break rest.split("/havips").next().unwrap_or_default().to_owned();
-            }
-        };
+        let base = listening_on(&mut child)?;
         Ok(Server { child, base })
     }
 
@@ -310,6 +307,18 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// The base URL a server started with a piped stdout says it listens on.
+fn listening_on(child: &mut Child) -> anyhow::Result<String> {
+    let stdout = child.stdout.take().ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+    let mut lines = BufReader::new(stdout).lines();
+    loop {
+        let line = lines.next().ok_or_else(|| anyhow::anyhow!("the server exited"))??;
+        if let Some(rest) = line.strip_prefix("HAVIP Console is at ") {
+            return Ok(rest.split("/havips").next().unwrap_or_default().to_owned());
+        }
     }
 }
 
