@@ -116,7 +116,7 @@ test('the health filter shows the HAVIPs of the chosen healths, and 清除筛选
   await expect(page.getByRole('row')).toHaveCount(4);
 });
 
-test('the banner counts the HAVIPs in a split brain or without a master, and its button shows only them', async ({ page, request }) => {
+test('the banner counts the HAVIPs in a split brain or without a master, and its button shows only the alarms', async ({ page, request }) => {
   const tenant = freshTenant();
   await login(page, tenant.username, tenant.password);
   await expect(page.getByRole('alert')).toHaveCount(0);
@@ -136,12 +136,13 @@ test('the banner counts the HAVIPs in a split brain or without a master, and its
   const banner = page.getByRole('alert').filter({ hasText: '异常' });
   await expect(banner).toHaveText(/2 个高可用VIP 异常/);
   await banner.getByRole('button', { name: '查看' }).click();
-  await expect(page).toHaveURL(/health=split_brain&health=no_master/);
+  // The alarms: a split brain, no master, and the network disagreeing (OVN driver).
+  await expect(page).toHaveURL(/health=split_brain&health=no_master&health=fabric_disagrees/);
   await expect(row(page, 'torn')).toBeVisible();
   await expect(row(page, 'lost')).toBeVisible();
   await expect(cell(row(page, 'lost'), '主节点')).toHaveText('无主节点');
   await expect(row(page, 'calm')).toHaveCount(0);
-  await expect(page.getByRole('button', { name: /^健康状态 \(2\)/ })).toBeVisible();
+  await expect(page.getByRole('button', { name: /^健康状态 \(3\)/ })).toBeVisible();
 });
 
 test('a failover reported while the page is open shows within 3 s, without a reload', async ({ page, request }) => {
@@ -297,8 +298,8 @@ test('in English: the column, the filter, the banner and the drawer', async ({ p
   const banner = page.getByRole('alert').filter({ hasText: 'need' });
   await expect(banner).toHaveText(/1 HAVIP needs attention/);
   await banner.getByRole('button', { name: 'Show them' }).click();
-  await expect(page).toHaveURL(/health=split_brain&health=no_master/);
-  await expect(page.getByRole('button', { name: /^Health \(2\)/ })).toBeVisible();
+  await expect(page).toHaveURL(/health=split_brain&health=no_master&health=fabric_disagrees/);
+  await expect(page.getByRole('button', { name: /^Health \(3\)/ })).toBeVisible();
   await expect(row(page, 'steady')).toHaveCount(0);
 
   await torn.getByRole('button', { name: 'Details torn' }).click();

@@ -1,12 +1,15 @@
 //! The command line: `havip serve` and the admin subcommands. Every flag has an environment
 //! variable, so the same settings work in a unit file or a container.
 
+use crate::ovn::remote::{Remote, TlsFiles};
+use crate::ovn::{Ovn, OvnSettings};
 use crate::settings::{CookieSecurity, Settings};
 use crate::trusted_proxies::TrustedProxies;
 use crate::worker::driver::Driver;
 use app::domain::limits::BindingLimits;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Parser, Debug)]
@@ -137,12 +140,15 @@ pub struct ServeArgs {
     /// Where the built WebAssembly, JavaScript and CSS are (`pkg/` inside it).
     #[arg(long, env = "HAVIP_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
-    /// Network driver: noop, or command (runs --driver-command for each operation).
+    /// Network driver: noop; command (runs --driver-command for each operation); or ovn (a
+    /// virtual port per HAVIP in OVN, and the master as the fabric sees it).
     #[arg(long, env = "HAVIP_DRIVER", default_value = "noop")]
     pub driver: DriverKind,
     /// The program the command driver runs; it gets the operation as JSON on standard input.
     #[arg(long, env = "HAVIP_DRIVER_COMMAND", required_if_eq("driver", "command"))]
     pub driver_command: Option<PathBuf>,
+    #[command(flatten)]
+    pub ovn: OvnArgs,
     /// At most this many VMs per HAVIP (R9).
     #[arg(long, env = "HAVIP_MAX_VMS_PER_HAVIP", default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub max_vms_per_havip: u16,
@@ -182,21 +188,70 @@ pub struct ServeArgs {
 pub enum DriverKind {
     Noop,
     Command,
+    Ovn,
+}
+
+/// Where the OVN driver finds OVN, written as OVN's own tools take it.
+#[derive(Args, Debug)]
+pub struct OvnArgs {
+    /// OVN's Northbound database: unix:PATH, tcp:HOST:PORT or ssl:HOST:PORT (like ovn-nbctl --db).
+    #[arg(long, env = "HAVIP_OVN_NB_DB", required_if_eq("driver", "ovn"), value_parser = parse_remote)]
+    pub ovn_nb_db: Option<Remote>,
+    /// OVN's Southbound database, where the fabric says which VM it sends a VIP's traffic to.
+    #[arg(long, env = "HAVIP_OVN_SB_DB", required_if_eq("driver", "ovn"), value_parser = parse_remote)]
+    pub ovn_sb_db: Option<Remote>,
+    /// For ssl: remotes, the client's private key (PEM; OVN's -p/--private-key).
+    #[arg(long, env = "HAVIP_OVN_PRIVATE_KEY")]
+    pub ovn_private_key: Option<PathBuf>,
+    /// For ssl: remotes, the client's certificate (PEM; OVN's -c/--certificate).
+    #[arg(long, env = "HAVIP_OVN_CERTIFICATE")]
+    pub ovn_certificate: Option<PathBuf>,
+    /// For ssl: remotes, the CA certificate the servers' certificates are checked against
+    /// (PEM; OVN's -C/--ca-cert).
+    #[arg(long, env = "HAVIP_OVN_CA_CERT")]
+    pub ovn_ca_cert: Option<PathBuf>,
+    /// Seconds between two comparisons of OVN Northbound with the HAVIPs (one runs at start).
+    #[arg(long, env = "HAVIP_OVN_RECONCILE_SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    pub ovn_reconcile_secs: u64,
+}
+
+fn parse_remote(text: &str) -> Result<Remote, String> {
+    text.parse()
+}
+
+impl OvnArgs {
+    fn settings(&self) -> anyhow::Result<OvnSettings> {
+        let (Some(northbound), Some(southbound)) = (self.ovn_nb_db.clone(), self.ovn_sb_db.clone()) else {
+            anyhow::bail!("--driver ovn needs --ovn-nb-db and --ovn-sb-db");
+        };
+        let tls = match (&self.ovn_private_key, &self.ovn_certificate, &self.ovn_ca_cert) {
+            (Some(key), Some(certificate), Some(ca)) => {
+                Some(TlsFiles { private_key: key.clone(), certificate: certificate.clone(), ca_cert: ca.clone() })
+            }
+            (None, None, None) => None,
+            _ => anyhow::bail!("--ovn-private-key, --ovn-certificate and --ovn-ca-cert go together"),
+        };
+        let reconcile_every = Duration::from_secs(self.ovn_reconcile_secs);
+        Ok(OvnSettings { northbound, southbound, tls, reconcile_every })
+    }
 }
 
 impl ServeArgs {
-    pub fn settings(&self) -> Settings {
-        Settings {
+    /// The settings; an OVN driver whose TLS files cannot be read stops here, naming the file.
+    pub fn settings(&self) -> anyhow::Result<Settings> {
+        let driver = match (self.driver, &self.driver_command) {
+            (DriverKind::Command, Some(program)) => Driver::Command(program.clone()),
+            (DriverKind::Ovn, _) => Driver::Ovn(Arc::new(Ovn::new(self.ovn.settings()?).map_err(anyhow::Error::msg)?)),
+            _ => Driver::Noop,
+        };
+        Ok(Settings {
             database_url: self.database.url(),
             max_connections: self.database.db_max_connections,
             limits: BindingLimits {
                 vms_per_havip: usize::from(self.max_vms_per_havip),
                 havips_per_vm: usize::from(self.max_havips_per_vm),
             },
-            driver: match (self.driver, &self.driver_command) {
-                (DriverKind::Command, Some(program)) => Driver::Command(program.clone()),
-                _ => Driver::Noop,
-            },
+            driver,
             job_lease: Duration::from_secs(self.job_lease_secs),
             session_idle: Duration::from_secs(self.session_idle_minutes * 60),
             session_max_age: Duration::from_secs(self.session_max_hours * 3600),
@@ -207,7 +262,7 @@ impl ServeArgs {
             identity_cache_for: Duration::from_millis(self.identity_cache_ms),
             trusted_proxies: self.trusted_proxies.clone(),
             site_root: self.site_root.clone(),
-        }
+        })
     }
 }
 

@@ -7,6 +7,7 @@ pub mod db;
 pub mod demo;
 pub mod http;
 pub mod metrics;
+pub mod ovn;
 pub mod seed;
 pub mod service;
 pub mod settings;

@@ -129,7 +129,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let shutdown = shutdown_signal()?;
-    let settings = args.settings();
+    let settings = args.settings()?;
     let wasm = settings.site_root.join("pkg/havip.wasm");
     if !wasm.exists() {
         tracing::warn!("{} is missing: the page will not hydrate (build it with `make build`)", wasm.display());

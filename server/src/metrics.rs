@@ -91,6 +91,14 @@ pub struct Metrics {
     split_brains: Counter,
     havips_by_health: Family<HealthLabel, Gauge>,
     agents_silent: Gauge,
+    fabric_monitor_breaks: Counter,
+    reconcile_repairs: Family<RepairLabel, Counter>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RepairLabel {
+    /// `restored`, `updated` or `removed`.
+    pub repair: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -121,6 +129,8 @@ impl Metrics {
             split_brains: Counter::default(),
             havips_by_health: Family::default(),
             agents_silent: Gauge::default(),
+            fabric_monitor_breaks: Counter::default(),
+            reconcile_repairs: Family::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -160,6 +170,16 @@ impl Metrics {
             "Agents not heard for three of their intervals",
             metrics.agents_silent.clone(),
         );
+        registry.register(
+            "fabric_monitor_breaks",
+            "Times the OVN driver's Southbound monitor broke and was opened again",
+            metrics.fabric_monitor_breaks.clone(),
+        );
+        registry.register(
+            "reconcile_repairs",
+            "Virtual ports in OVN that reconciliation restored, updated or removed",
+            metrics.reconcile_repairs.clone(),
+        );
         // Both series exist from the start, so a rate over them never begins with a gap.
         for answered_by in ["memory", "database"] {
             let _series = metrics.authentications.get_or_create(&AnsweredBy { answered_by });
@@ -188,6 +208,14 @@ impl Metrics {
 
     pub fn agent_report(&self) {
         self.agent_reports.inc();
+    }
+
+    pub fn fabric_monitor_broke(&self) {
+        self.fabric_monitor_breaks.inc();
+    }
+
+    pub fn reconcile_repaired(&self, repair: &'static str) {
+        self.reconcile_repairs.get_or_create(&RepairLabel { repair }).inc();
     }
 
     /// A change of a HAVIP's HA state was recorded.

@@ -86,6 +86,7 @@ pub async fn populate(backend: &Backend, tenant_id: &str, layout: Layout) -> Res
                 name: format!("subnet-{v}-{s}"),
                 cidr: format!("{}/{SUBNET_PREFIX}", Ipv4::from_u32(network)),
                 gateway: Ipv4::from_u32(network + 1).to_string(),
+                ovn_switch: None,
             });
             for m in 0..layout.vms_per_subnet {
                 vm_rows.push(VmRecord {
@@ -96,6 +97,7 @@ pub async fn populate(backend: &Backend, tenant_id: &str, layout: Layout) -> Res
                     subnet_id: subnet_id.clone(),
                     ip: Ipv4::from_u32(network + 10 + m as u32),
                     state: "running".to_owned(),
+                    ovn_port: None,
                 });
             }
         }

@@ -2,9 +2,11 @@
 
 use crate::db::{Db, Dialect, change_feed};
 use crate::http::{AppState, router};
+use crate::ovn::{fabric, reconcile};
 use crate::service::Backend;
 use crate::settings::Settings;
 use crate::worker::Worker;
+use crate::worker::driver::Driver;
 use leptos::config::{Env, LeptosOptions};
 use std::future::Future;
 use std::net::SocketAddr;
@@ -53,7 +55,8 @@ impl Application {
     /// finish, stops the worker after its current jobs, and closes the database.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let backend = self.state.backend.clone();
-        let (stop_worker, worker_stopped) = watch::channel(false);
+        // Tells the worker and the OVN driver's tasks to finish.
+        let (stop_worker, stopping) = watch::channel(false);
         let worker = Worker::new(
             backend.db.clone(),
             backend.settings.driver.clone(),
@@ -61,9 +64,17 @@ impl Application {
             backend.worker_bell.clone(),
             backend.metrics.clone(),
         );
-        let worker = tokio::spawn(worker.run(worker_stopped));
+        let worker = tokio::spawn(worker.run(stopping.clone()));
         let housekeeping = tokio::spawn(purge_sessions_now_and_then(backend.clone()));
         let ha_sweeper = tokio::spawn(crate::service::ha::sweeper::sweep_now_and_then(backend.clone()));
+        // The OVN driver watches the fabric and reconciles Northbound for as long as it serves.
+        let ovn_tasks = match &backend.settings.driver {
+            Driver::Ovn(ovn) => vec![
+                tokio::spawn(fabric::run(ovn.southbound.clone(), backend.clone(), stopping.clone())),
+                tokio::spawn(reconcile::run(ovn.clone(), backend.clone(), stopping.clone())),
+            ],
+            _ => Vec::new(),
+        };
         // Other processes sharing a Postgres database announce their writes; SQLite needs no
         // feed (one server per file, other writers bounded by the cache's freshness).
         let change_feed = (backend.db.dialect == Dialect::Postgres && !backend.settings.identity_cache_for.is_zero())
@@ -80,6 +91,9 @@ impl Application {
         tracing::info!("no longer accepting requests; stopping the worker");
         let _ = stop_worker.send(true);
         let _ = worker.await;
+        for task in ovn_tasks {
+            let _ = task.await;
+        }
         housekeeping.abort();
         ha_sweeper.abort();
         if let Some(feed) = change_feed {

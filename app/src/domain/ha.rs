@@ -22,11 +22,20 @@ pub enum Health {
     NoMaster,
     /// No bound VM reports (no agent installed, or all silent).
     Unknown,
+    /// The network sends the VIP's traffic to another VM than the one whose agent holds it (or
+    /// to a VM while no agent holds it): the OVN driver's fabric and the agents disagree.
+    FabricDisagrees,
 }
 
 impl Health {
-    pub const ALL: [Health; 5] =
-        [Health::Healthy, Health::Degraded, Health::SplitBrain, Health::NoMaster, Health::Unknown];
+    pub const ALL: [Health; 6] = [
+        Health::Healthy,
+        Health::Degraded,
+        Health::SplitBrain,
+        Health::NoMaster,
+        Health::FabricDisagrees,
+        Health::Unknown,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -35,6 +44,7 @@ impl Health {
             Health::SplitBrain => "split_brain",
             Health::NoMaster => "no_master",
             Health::Unknown => "unknown",
+            Health::FabricDisagrees => "fabric_disagrees",
         }
     }
 
@@ -42,9 +52,17 @@ impl Health {
         Health::ALL.into_iter().find(|h| h.as_str() == text)
     }
 
-    /// Whether the tenant should be alarmed: the address answers twice or not at all.
+    /// Whether the tenant should be alarmed: the address answers twice, not at all, or not
+    /// where keepalived put it.
     pub fn is_alarm(self) -> bool {
-        matches!(self, Health::SplitBrain | Health::NoMaster)
+        matches!(self, Health::SplitBrain | Health::NoMaster | Health::FabricDisagrees)
+    }
+
+    /// Whether the health counts only once it lasted a moment: during a graceful failover
+    /// nobody holds the VIP for about 0.4 s, and the agents and the fabric learn of the new
+    /// master a few milliseconds apart. Neither is an alarm.
+    pub fn needs_grace(self) -> bool {
+        matches!(self, Health::NoMaster | Health::FabricDisagrees)
     }
 }
 
@@ -100,19 +118,23 @@ pub struct VmView {
     pub keepalived_running: bool,
 }
 
-/// What follows for a HAVIP from its VMs' reports.
+/// What follows for a HAVIP from its VMs' reports and the fabric.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Derived {
     pub health: Health,
-    /// The one holder, when exactly one VM holds the VIP.
+    /// The one holder, when exactly one VM holds the VIP; with no agent reporting, the VM the
+    /// fabric sends the traffic to.
     pub master: Option<String>,
     /// Every reporting VM that holds the VIP, in binding order.
     pub holders: Vec<String>,
+    /// The bound VM the fabric sends the traffic to.
+    pub fabric_master: Option<String>,
 }
 
-/// The health of a HAVIP bound to `vms` (in binding order). Only VMs whose agent reports count:
-/// what a silent one last said may no longer be true.
-pub fn derive(vms: &[VmView]) -> Derived {
+/// The health of a HAVIP bound to `vms` (in binding order), and what the fabric says when one
+/// watches the HAVIP. Only VMs whose agent reports count: what a silent one last said may no
+/// longer be true.
+pub fn derive(vms: &[VmView], fabric: Option<&FabricHa>) -> Derived {
     let reporting: Vec<&VmView> = vms.iter().filter(|vm| vm.agent == AgentPresence::Reporting).collect();
     let holders: Vec<String> = reporting.iter().filter(|vm| vm.holds_vip).map(|vm| vm.vm_id.clone()).collect();
     let all_well = reporting.len() == vms.len()
@@ -125,7 +147,31 @@ pub fn derive(vms: &[VmView]) -> Derived {
         (false, _) => Health::SplitBrain,
     };
     let master = (holders.len() == 1).then(|| holders[0].clone());
-    Derived { health, master, holders }
+    let Some(fabric) = fabric else { return Derived { health, master, holders, fabric_master: None } };
+    let fabric_master = fabric.master_vm_id.clone();
+    let (health, master) = match health {
+        Health::Healthy | Health::Degraded if fabric_master != master => (Health::FabricDisagrees, master),
+        Health::NoMaster if fabric_master.is_some() => (Health::FabricDisagrees, None),
+        // No agent: the network's word is all there is.
+        Health::Unknown => (Health::Unknown, fabric_master.clone()),
+        // A split brain stays one: the fabric follows one holder, the other still answers.
+        other => (other, master),
+    };
+    Derived { health, master, holders, fabric_master }
+}
+
+/// What the network says of a HAVIP: OVN's Southbound `virtual_parent` of its virtual port.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct FabricHa {
+    /// The bound VM the network sends the VIP's traffic to: the last to announce the VIP (null
+    /// before any did, or when the port OVN names is of no bound VM).
+    pub master_vm_id: Option<String>,
+    /// The logical switch port OVN names.
+    pub parent_port: Option<String>,
+    /// When the fabric last changed its word.
+    #[cfg_attr(feature = "ssr", schema(value_type = String, format = DateTime))]
+    pub seen_at: Timestamp,
 }
 
 /// The HA state of a HAVIP as the API shows it.
@@ -133,16 +179,19 @@ pub fn derive(vms: &[VmView]) -> Derived {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct HavipHa {
     pub health: Health,
-    /// The VM that holds the VIP, observed (null unless exactly one holds it).
+    /// The VM that holds the VIP, observed (null unless exactly one holds it; with no agent
+    /// reporting, the fabric's master).
     pub master_vm_id: Option<String>,
     /// The VMs that hold the VIP: two or more in a split brain.
     pub holders: Vec<String>,
     pub vms: Vec<VmHa>,
+    /// What the network says, when the OVN driver watches it (null otherwise).
+    pub fabric: Option<FabricHa>,
 }
 
 impl Default for HavipHa {
     fn default() -> Self {
-        HavipHa { health: Health::Unknown, master_vm_id: None, holders: Vec::new(), vms: Vec::new() }
+        HavipHa { health: Health::Unknown, master_vm_id: None, holders: Vec::new(), vms: Vec::new(), fabric: None }
     }
 }
 
@@ -260,8 +309,9 @@ pub struct Assignment {
 pub struct HavipEvent {
     pub id: String,
     /// `master_changed`, `split_brain_started`, `split_brain_ended`, `no_master_started`,
-    /// `agent_lost`, `agent_back`, `vrrp_state`, `vrid_changed`, or an operation of the log
-    /// (`havip.create`, `havip.update`, `havip.attach_vm`, …).
+    /// `agent_lost`, `agent_back`, `vrrp_state`, `vrid_changed`, `fabric_master_changed`,
+    /// `fabric_disagrees_started`, `fabric_disagrees_ended`, or an operation of the log
+    /// (`havip.create`, `havip.update`, `havip.attach_vm`, `havip.reconcile`, …).
     pub kind: String,
     /// When the server learned of it.
     #[cfg_attr(feature = "ssr", schema(value_type = String, format = DateTime))]
@@ -270,9 +320,11 @@ pub struct HavipEvent {
     /// console keeps the agent's time).
     #[cfg_attr(feature = "ssr", schema(value_type = Option<String>, format = DateTime))]
     pub agent_at: Option<Timestamp>,
-    /// Who or what saw it: `agent`, `server` (silence, an operation's outcome) or a user.
+    /// Who or what saw it: `agent`, `fabric` (the network, through the OVN driver), `server`
+    /// (silence, an operation's outcome) or a user.
     pub source: String,
-    /// The kind's particulars: `{from, to}`, `{vms}`, `{vm}`, `{vm, state}`, an operation's outcome.
+    /// The kind's particulars: `{from, to}`, `{vms}`, `{vm}`, `{vm, state}`, `{agents, fabric}`,
+    /// an operation's outcome.
     #[cfg_attr(feature = "ssr", schema(value_type = Object))]
     pub detail: serde_json::Value,
 }
@@ -290,14 +342,39 @@ pub struct HavipEventPage {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum HaChange {
-    MasterChanged { from: Option<String>, to: Option<String> },
-    SplitBrainStarted { vms: Vec<String> },
+    MasterChanged {
+        from: Option<String>,
+        to: Option<String>,
+    },
+    SplitBrainStarted {
+        vms: Vec<String>,
+    },
     SplitBrainEnded,
     NoMasterStarted,
-    AgentLost { vm: String },
-    AgentBack { vm: String },
-    VrrpState { vm: String, state: VrrpState },
-    VridChanged { from: i64, to: i64 },
+    AgentLost {
+        vm: String,
+    },
+    AgentBack {
+        vm: String,
+    },
+    VrrpState {
+        vm: String,
+        state: VrrpState,
+    },
+    VridChanged {
+        from: i64,
+        to: i64,
+    },
+    FabricMasterChanged {
+        from: Option<String>,
+        to: Option<String>,
+    },
+    /// The agents' master (null: none holds) and the fabric's.
+    FabricDisagreesStarted {
+        agents: Option<String>,
+        fabric: Option<String>,
+    },
+    FabricDisagreesEnded,
 }
 
 impl HaChange {
@@ -326,6 +403,19 @@ impl HaChange {
         if after.health == Health::NoMaster && before.health != Health::NoMaster {
             changes.push(HaChange::NoMasterStarted);
         }
+        match (before.health == Health::FabricDisagrees, after.health == Health::FabricDisagrees) {
+            (false, true) => changes.push(HaChange::FabricDisagreesStarted {
+                agents: after.holders.first().cloned(),
+                fabric: after.fabric_master.clone(),
+            }),
+            (true, false) => changes.push(HaChange::FabricDisagreesEnded),
+            _ => {}
+        }
+        if after.fabric_master.is_some() && after.fabric_master != before.fabric_master {
+            let change =
+                HaChange::FabricMasterChanged { from: before.fabric_master.clone(), to: after.fabric_master.clone() };
+            changes.push(change);
+        }
         changes
     }
 }
@@ -346,38 +436,79 @@ mod tests {
 
     use AgentPresence::{None as NoAgent, Reporting, Silent};
 
+    fn derive_agents(vms: &[VmView]) -> Derived {
+        derive(vms, None)
+    }
+
     #[test]
     fn each_health_from_the_vms() {
-        let healthy = derive(&[vm("vm-a", Reporting, true), vm("vm-b", Reporting, false)]);
+        let healthy = derive_agents(&[vm("vm-a", Reporting, true), vm("vm-b", Reporting, false)]);
         assert_eq!((healthy.health, healthy.master.as_deref()), (Health::Healthy, Some("vm-a")));
-        let silent = derive(&[vm("vm-a", Reporting, true), vm("vm-b", Silent, false)]);
+        let silent = derive_agents(&[vm("vm-a", Reporting, true), vm("vm-b", Silent, false)]);
         assert_eq!((silent.health, silent.master.as_deref()), (Health::Degraded, Some("vm-a")));
-        let no_agent = derive(&[vm("vm-a", Reporting, true), vm("vm-b", NoAgent, false)]);
+        let no_agent = derive_agents(&[vm("vm-a", Reporting, true), vm("vm-b", NoAgent, false)]);
         assert_eq!(no_agent.health, Health::Degraded);
         let mut fault = vm("vm-b", Reporting, false);
         fault.vrrp_state = Some(VrrpState::Fault);
-        assert_eq!(derive(&[vm("vm-a", Reporting, true), fault]).health, Health::Degraded);
+        assert_eq!(derive_agents(&[vm("vm-a", Reporting, true), fault]).health, Health::Degraded);
         let mut stopped = vm("vm-b", Reporting, false);
         stopped.keepalived_running = false;
-        assert_eq!(derive(&[vm("vm-a", Reporting, true), stopped]).health, Health::Degraded);
-        let split = derive(&[vm("vm-a", Reporting, true), vm("vm-b", Reporting, true), vm("vm-c", Reporting, false)]);
+        assert_eq!(derive_agents(&[vm("vm-a", Reporting, true), stopped]).health, Health::Degraded);
+        let split =
+            derive_agents(&[vm("vm-a", Reporting, true), vm("vm-b", Reporting, true), vm("vm-c", Reporting, false)]);
         assert_eq!((split.health, split.master.clone()), (Health::SplitBrain, None));
         assert_eq!(split.holders, vec!["vm-a".to_owned(), "vm-b".to_owned()]);
-        let none = derive(&[vm("vm-a", Reporting, false), vm("vm-b", Silent, true)]);
+        let none = derive_agents(&[vm("vm-a", Reporting, false), vm("vm-b", Silent, true)]);
         assert_eq!((none.health, none.master.clone()), (Health::NoMaster, None), "a silent holder does not count");
-        assert_eq!(derive(&[vm("vm-a", Silent, true), vm("vm-b", NoAgent, false)]).health, Health::Unknown);
-        assert_eq!(derive(&[]).health, Health::Unknown);
+        assert_eq!(derive_agents(&[vm("vm-a", Silent, true), vm("vm-b", NoAgent, false)]).health, Health::Unknown);
+        assert_eq!(derive_agents(&[]).health, Health::Unknown);
+    }
+
+    fn fabric(master: Option<&str>) -> FabricHa {
+        FabricHa {
+            master_vm_id: master.map(str::to_owned),
+            parent_port: master.map(str::to_owned),
+            seen_at: Timestamp::from_micros(0),
+        }
+    }
+
+    #[test]
+    fn the_fabric_is_a_second_witness() {
+        let vms = [vm("vm-a", Reporting, true), vm("vm-b", Reporting, false)];
+        let agrees = derive(&vms, Some(&fabric(Some("vm-a"))));
+        assert_eq!((agrees.health, agrees.fabric_master.as_deref()), (Health::Healthy, Some("vm-a")));
+        let elsewhere = derive(&vms, Some(&fabric(Some("vm-b"))));
+        assert_eq!((elsewhere.health, elsewhere.master.as_deref()), (Health::FabricDisagrees, Some("vm-a")));
+        let nobody_announced = derive(&vms, Some(&fabric(None)));
+        assert_eq!(nobody_announced.health, Health::FabricDisagrees, "the VIP is held but the network sends nowhere");
+        let unheld = derive(&[vm("vm-a", Reporting, false)], Some(&fabric(Some("vm-a"))));
+        assert_eq!((unheld.health, unheld.master.clone()), (Health::FabricDisagrees, None));
+        let split = derive(&[vm("vm-a", Reporting, true), vm("vm-b", Reporting, true)], Some(&fabric(Some("vm-b"))));
+        assert_eq!(split.health, Health::SplitBrain, "the stronger alarm stays");
+        let no_agents = derive(&[vm("vm-a", NoAgent, false)], Some(&fabric(Some("vm-a"))));
+        assert_eq!((no_agents.health, no_agents.master.as_deref()), (Health::Unknown, Some("vm-a")));
+        assert!(Health::FabricDisagrees.is_alarm() && Health::FabricDisagrees.needs_grace());
+
+        let changes = HaChange::between(&agrees, &elsewhere, Some("vm-a"));
+        assert_eq!(
+            changes,
+            vec![
+                HaChange::FabricDisagreesStarted { agents: Some("vm-a".into()), fabric: Some("vm-b".into()) },
+                HaChange::FabricMasterChanged { from: Some("vm-a".into()), to: Some("vm-b".into()) },
+            ]
+        );
+        assert_eq!(HaChange::between(&elsewhere, &agrees, Some("vm-a")).first(), Some(&HaChange::FabricDisagreesEnded));
     }
 
     #[test]
     fn the_history_names_what_changed() {
-        let a = derive(&[vm("vm-a", Reporting, true), vm("vm-b", Reporting, false)]);
-        let b = derive(&[vm("vm-a", Reporting, false), vm("vm-b", Reporting, true)]);
+        let a = derive_agents(&[vm("vm-a", Reporting, true), vm("vm-b", Reporting, false)]);
+        let b = derive_agents(&[vm("vm-a", Reporting, false), vm("vm-b", Reporting, true)]);
         assert_eq!(
             HaChange::between(&a, &b, Some("vm-a")),
             vec![HaChange::MasterChanged { from: Some("vm-a".into()), to: Some("vm-b".into()) }]
         );
-        let split = derive(&[vm("vm-a", Reporting, true), vm("vm-b", Reporting, true)]);
+        let split = derive_agents(&[vm("vm-a", Reporting, true), vm("vm-b", Reporting, true)]);
         assert_eq!(
             HaChange::between(&b, &split, Some("vm-b")),
             vec![HaChange::SplitBrainStarted { vms: vec!["vm-a".into(), "vm-b".into()] }]

@@ -122,7 +122,7 @@ impl ListQuery {
                 "health" => query.healths.push(Health::parse(value).ok_or_else(|| {
                     AppError::invalid_parameter(
                         Field::Health,
-                        format!("unknown health {value:?}; use healthy, degraded, split_brain, no_master or unknown"),
+                        format!("unknown health {value:?}; use healthy, degraded, split_brain, no_master, fabric_disagrees or unknown"),
                     )
                 })?),
                 "vpc_id" => query.vpc_id = non_empty(value),

@@ -74,6 +74,7 @@ impl Lang {
             Health::SplitBrain => t.health_split_brain,
             Health::NoMaster => t.health_no_master,
             Health::Unknown => t.health_unknown,
+            Health::FabricDisagrees => t.health_fabric_disagrees,
         }
     }
 
@@ -228,6 +229,20 @@ pub struct Texts {
     pub event_detached: &'static str,
     pub event_deleted: &'static str,
     pub event_delete_failed: &'static str,
+    pub health_fabric_disagrees: &'static str,
+    pub fabric_master: &'static str,
+    pub fabric_master_hint: &'static str,
+    pub source_fabric: &'static str,
+    pub event_fabric_master_changed: &'static str,
+    pub event_fabric_master_now: &'static str,
+    pub event_fabric_disagrees_started: &'static str,
+    pub event_fabric_disagrees_unheld: &'static str,
+    pub event_fabric_disagrees_unsent: &'static str,
+    pub event_fabric_disagrees_ended: &'static str,
+    pub event_reprogrammed: &'static str,
+    pub event_reprogram_failed: &'static str,
+    pub event_reconcile_restored: &'static str,
+    pub event_reconcile_updated: &'static str,
 
     /// The 配置 tab: a bound VM's keepalived configuration.
     pub tab_config: &'static str,

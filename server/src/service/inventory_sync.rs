@@ -100,6 +100,7 @@ impl Backend {
                 subnet_id: vm.subnet_id.clone(),
                 ip: vm.ip,
                 state: vm.state.clone(),
+                ovn_port: vm.ovn_port.clone(),
             })
             .collect();
         all_written(inventory::upsert_vms(&mut tx, &vms, now).await?, vms.len(), "VMs")?;
@@ -110,7 +111,13 @@ impl Backend {
         // HAVIPs whose VMs are renamed need their search text again; those that lost VMs their
         // configuration revision and HA state too.
         let renamed = havips::ids_bound_to(&mut tx, tenant_id, &plan.renamed_vms).await?;
-        refresh_derived(&mut tx, &unbound_havips, &renamed, now, &self.metrics).await?;
+        // The network follows when a HAVIP loses a VM or a VM's port in OVN changes.
+        let mut rebind = Vec::new();
+        if self.settings.driver.programs_network() {
+            rebind = havips::ids_bound_to(&mut tx, tenant_id, &plan.vms_with_new_port).await?;
+            rebind.extend(unbound_havips.iter().cloned());
+        }
+        refresh_derived(&mut tx, &unbound_havips, &renamed, &rebind, now, &self.metrics).await?;
 
         let report = SyncReport {
             vpcs: vpcs.len(),

@@ -8,6 +8,7 @@ use super::{Backend, search_text, with_retries};
 use crate::db::now_micros;
 use crate::metrics::Metrics;
 use crate::store::havips::{self, HavipFields, LockedHavip};
+use crate::store::jobs::{self, JobKind};
 use crate::store::{StoreError, TenantTx, UniqueTarget, inventory, oplog};
 use app::domain::caller::Caller;
 use app::domain::ha::HaChange;
@@ -82,6 +83,11 @@ impl Backend {
             },
         )
         .await
+        .inspect(|_| {
+            if self.settings.driver.programs_network() && !matches!(binding, BindingChange::Keep) {
+                self.worker_bell.notify_one();
+            }
+        })
     }
 
     async fn try_change(
@@ -163,6 +169,10 @@ impl Backend {
         write_fields(&mut tx, id, &current, changes, vrid, config_changed, now).await?;
         if config_changed {
             rederive(&mut tx, &[id.to_owned()], Seen { source: "server", agent_at: None, now }, &self.metrics).await?;
+            // The network follows the VMs, in a job written with the change (as a create's is).
+            if self.settings.driver.programs_network() {
+                jobs::enqueue(&mut tx, id, JobKind::Rebind, now).await?;
+            }
         }
         oplog::record(
             &mut tx,
@@ -200,14 +210,21 @@ async fn write_fields(
 
 /// Brings up to date the HAVIPs whose VMs changed outside a HAVIP write (an inventory sync):
 /// the search text of those whose VMs were renamed; for those that lost VMs, the
-/// configuration revision and the HA state too.
+/// configuration revision and the HA state too; `rebind` get a job that makes the network follow.
 pub async fn refresh_derived(
     tx: &mut TenantTx,
     unbound: &[String],
     renamed: &[String],
+    rebind: &[String],
     now: i64,
     metrics: &Metrics,
 ) -> Result<(), StoreError> {
+    let mut rebind = rebind.to_vec();
+    rebind.sort();
+    rebind.dedup();
+    for id in &rebind {
+        jobs::enqueue(tx, id, JobKind::Rebind, now).await?;
+    }
     let mut ids: Vec<&String> = unbound.iter().chain(renamed).collect();
     ids.sort();
     ids.dedup();

@@ -142,7 +142,13 @@ pub struct StoredHa {
     pub havip_id: String,
     pub health: Health,
     pub master_vm_id: Option<String>,
-    pub no_master_since: Option<i64>,
+    /// Since when the HAVIP has been in a health that counts only after a grace (no holder, or
+    /// the fabric disagreeing); the column keeps its first name.
+    pub unsettled_since: Option<i64>,
+    /// The port the fabric sends the traffic to, and when it said so (None: no fabric).
+    pub fabric_parent: Option<String>,
+    pub fabric_seen_at: Option<i64>,
+    pub fabric_master_vm_id: Option<String>,
 }
 
 pub async fn stored_ha(
@@ -153,7 +159,10 @@ pub async fn stored_ha(
     if havip_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut sql = Sql::new("SELECT id, health, master_vm_id, no_master_since FROM havips WHERE tenant_id = ");
+    let mut sql = Sql::new(
+        "SELECT id, health, master_vm_id, no_master_since, fabric_parent, fabric_seen_at, fabric_master_vm_id \
+         FROM havips WHERE tenant_id = ",
+    );
     sql.bind(tenant_id.to_owned()).push(" AND id IN (").bind_list(havip_ids).push(") ORDER BY id");
     sql.fetch_all(conn)
         .await?
@@ -164,31 +173,57 @@ pub async fn stored_ha(
                 havip_id: col(r, 0)?,
                 health: super::havips::health_from_db(&health)?,
                 master_vm_id: col(r, 2)?,
-                no_master_since: col(r, 3)?,
+                unsettled_since: col(r, 3)?,
+                fabric_parent: col(r, 4)?,
+                fabric_seen_at: col(r, 5)?,
+                fabric_master_vm_id: col(r, 6)?,
             })
         })
         .collect()
 }
 
+/// A HAVIP's derived HA state, as it is written.
+pub struct HaWrite<'a> {
+    pub health: Health,
+    pub master_vm_id: Option<&'a str>,
+    pub unsettled_since: Option<i64>,
+    pub fabric_master_vm_id: Option<&'a str>,
+}
+
 /// Writes a HAVIP's derived HA state.
-pub async fn set_ha(
-    tx: &mut TenantTx,
-    havip_id: &str,
-    health: Health,
-    master_vm_id: Option<&str>,
-    no_master_since: Option<i64>,
-) -> Result<(), StoreError> {
+pub async fn set_ha(tx: &mut TenantTx, havip_id: &str, state: HaWrite<'_>) -> Result<(), StoreError> {
     let (conn, tenant_id) = tx.split();
     sqlx::query(
-        "UPDATE havips SET health = $1, master_vm_id = $2, no_master_since = $3 WHERE tenant_id = $4 AND id = $5",
+        "UPDATE havips SET health = $1, master_vm_id = $2, no_master_since = $3, fabric_master_vm_id = $4 \
+         WHERE tenant_id = $5 AND id = $6",
     )
-    .bind(health.as_str())
-    .bind(master_vm_id)
-    .bind(no_master_since)
+    .bind(state.health.as_str())
+    .bind(state.master_vm_id)
+    .bind(state.unsettled_since)
+    .bind(state.fabric_master_vm_id)
     .bind(tenant_id)
     .bind(havip_id)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// Writes what the fabric says of a HAVIP: the port OVN sends its traffic to (the VM of that
+/// port is derived with the rest of the HA state).
+pub async fn set_fabric_parent(
+    tx: &mut TenantTx,
+    havip_id: &str,
+    parent: Option<&str>,
+    now: i64,
+) -> Result<(), StoreError> {
+    let (conn, tenant_id) = tx.split();
+    sqlx::query("UPDATE havips SET fabric_parent = $1, fabric_seen_at = $2 WHERE tenant_id = $3 AND id = $4")
+        .bind(parent)
+        .bind(now)
+        .bind(tenant_id)
+        .bind(havip_id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -302,7 +337,7 @@ pub async fn mark_silent(tx: &mut TenantTx, vm_ids: &[String], now: i64) -> Resu
     sql.fetch_all(conn).await?.iter().map(|r| col(r, 0)).collect()
 }
 
-/// The HAVIPs that have had no holder since before `before`, by tenant.
+/// The HAVIPs unsettled (no holder, or the fabric disagreeing) since before `before`, by tenant.
 pub async fn no_master_due(conn: &mut AnyConnection, before: i64) -> Result<Vec<(String, String)>, StoreError> {
     let rows = sqlx::query(
         "SELECT tenant_id, id FROM havips WHERE no_master_since IS NOT NULL AND no_master_since < $1 ORDER BY tenant_id",

@@ -2,7 +2,7 @@
 
 use super::{Sql, StoreError, TenantTx};
 use crate::db::{Dialect, col};
-use app::domain::ha::{AgentPresence, HavipHa, Health, VmHa, VmView, VrrpState, derive};
+use app::domain::ha::{AgentPresence, FabricHa, HavipHa, Health, VmHa, VmView, VrrpState, derive};
 use app::domain::havip::{Havip, ProjectRef, SubnetRef, VmRef, VpcRef};
 use app::domain::inventory::HavipPlace;
 use app::domain::ipv4::Ipv4;
@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 const SELECT_HAVIP: &str = "SELECT h.id, h.name, h.remark, h.status, h.status_reason, h.ip, h.master_vm_id, \
      h.created_at, h.updated_at, h.version, v.id, v.name, v.cidr, s.id, s.name, s.cidr, s.gateway, p.id, p.name, \
-     h.vrid, h.config_revision, h.health \
+     h.vrid, h.config_revision, h.health, h.fabric_parent, h.fabric_master_vm_id, h.fabric_seen_at \
      FROM havips h JOIN vpcs v ON v.id = h.vpc_id JOIN subnets s ON s.id = h.subnet_id \
      JOIN projects p ON p.id = h.project_id";
 
@@ -33,6 +33,9 @@ fn havip_from_row(row: &AnyRow) -> Result<Havip, StoreError> {
     let status: String = col(row, 3)?;
     let health: String = col(row, 21)?;
     let master_vm_id: Option<String> = col(row, 6)?;
+    let fabric_parent: Option<String> = col(row, 22)?;
+    let fabric_master_vm_id: Option<String> = col(row, 23)?;
+    let fabric_seen_at: Option<i64> = col(row, 24)?;
     Ok(Havip {
         id: col(row, 0)?,
         name: col(row, 1)?,
@@ -40,7 +43,16 @@ fn havip_from_row(row: &AnyRow) -> Result<Havip, StoreError> {
         status: status_from_db(&status)?,
         status_reason: col(row, 4)?,
         ip: col(row, 5)?,
-        ha: HavipHa { health: health_from_db(&health)?, master_vm_id: master_vm_id.clone(), ..HavipHa::default() },
+        ha: HavipHa {
+            health: health_from_db(&health)?,
+            master_vm_id: master_vm_id.clone(),
+            fabric: fabric_seen_at.map(|seen_at| FabricHa {
+                parent_port: fabric_parent,
+                master_vm_id: fabric_master_vm_id,
+                seen_at: Timestamp::from_micros(seen_at),
+            }),
+            ..HavipHa::default()
+        },
         master_vm_id,
         vrid: col(row, 19)?,
         config_revision: col(row, 20)?,
@@ -57,7 +69,7 @@ fn havip_from_row(row: &AnyRow) -> Result<Havip, StoreError> {
 /// The bound VMs of HAVIPs of one tenant in binding order (the order of their keepalived
 /// priorities), each with what its agent reported: one query, never one per HAVIP.
 const BOUND_VMS: &str = "SELECT b.havip_id, m.id, m.name, m.private_ip, b.holds_vip, b.vrrp_state, \
-     b.running_revision, a.last_report_at, a.silent, a.keepalived_running \
+     b.running_revision, a.last_report_at, a.silent, a.keepalived_running, COALESCE(m.ovn_port, m.id) \
      FROM havip_bindings b JOIN vms m ON m.id = b.vm_id LEFT JOIN vm_agents a ON a.vm_id = b.vm_id \
      WHERE b.tenant_id = ";
 
@@ -66,6 +78,8 @@ const BOUND_VMS: &str = "SELECT b.havip_id, m.id, m.name, m.private_ip, b.holds_
 pub struct BoundVm {
     pub vm: VmRef,
     pub ha: VmHa,
+    /// The VM's logical switch port in OVN (by convention its ID).
+    pub port: String,
 }
 
 impl BoundVm {
@@ -103,6 +117,7 @@ fn bound_vm_from_row(row: &AnyRow) -> Result<BoundVm, StoreError> {
             config_revision: col(row, 6)?,
         },
         vm: VmRef { id, name: col(row, 2)?, ip: col(row, 3)? },
+        port: col(row, 10)?,
     })
 }
 
@@ -136,7 +151,7 @@ async fn load_vms(conn: &mut AnyConnection, tenant_id: &str, havips: &mut [Havip
     for havip in havips {
         let bound = by_havip.remove(&havip.id).unwrap_or_default();
         let views: Vec<VmView> = bound.iter().map(BoundVm::view).collect();
-        havip.ha.holders = derive(&views).holders;
+        havip.ha.holders = derive(&views, None).holders;
         (havip.vms, havip.ha.vms) = bound.into_iter().map(|b| (b.vm, b.ha)).unzip();
     }
     Ok(())

@@ -23,7 +23,7 @@ pub async fn subnets(
     tenant_id: &str,
     vpc_id: Option<&str>,
 ) -> Result<Vec<Subnet>, StoreError> {
-    let mut sql = Sql::new("SELECT id, vpc_id, name, cidr, gateway FROM subnets WHERE tenant_id = ");
+    let mut sql = Sql::new("SELECT id, vpc_id, name, cidr, gateway, ovn_switch FROM subnets WHERE tenant_id = ");
     sql.bind(tenant_id.to_owned());
     if let Some(vpc_id) = vpc_id {
         sql.push(" AND vpc_id = ").bind(vpc_id.to_owned());
@@ -33,7 +33,14 @@ pub async fn subnets(
         .await?
         .iter()
         .map(|r| {
-            Ok(Subnet { id: col(r, 0)?, vpc_id: col(r, 1)?, name: col(r, 2)?, cidr: col(r, 3)?, gateway: col(r, 4)? })
+            Ok(Subnet {
+                id: col(r, 0)?,
+                vpc_id: col(r, 1)?,
+                name: col(r, 2)?,
+                cidr: col(r, 3)?,
+                gateway: col(r, 4)?,
+                ovn_switch: col(r, 5)?,
+            })
         })
         .collect()
 }
@@ -103,13 +110,21 @@ pub async fn find_vpc(conn: &mut AnyConnection, tenant_id: &str, id: &str) -> Re
 }
 
 pub async fn find_subnet(conn: &mut AnyConnection, tenant_id: &str, id: &str) -> Result<Option<Subnet>, StoreError> {
-    let row = sqlx::query("SELECT id, vpc_id, name, cidr, gateway FROM subnets WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant_id)
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
+    let row =
+        sqlx::query("SELECT id, vpc_id, name, cidr, gateway, ovn_switch FROM subnets WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant_id)
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
     row.map(|r| {
-        Ok(Subnet { id: col(&r, 0)?, vpc_id: col(&r, 1)?, name: col(&r, 2)?, cidr: col(&r, 3)?, gateway: col(&r, 4)? })
+        Ok(Subnet {
+            id: col(&r, 0)?,
+            vpc_id: col(&r, 1)?,
+            name: col(&r, 2)?,
+            cidr: col(&r, 3)?,
+            gateway: col(&r, 4)?,
+            ovn_switch: col(&r, 5)?,
+        })
     })
     .transpose()
 }
@@ -251,7 +266,7 @@ pub async fn vpc_ids(conn: &mut AnyConnection, tenant_id: &str) -> Result<Vec<St
 
 /// Where each VM of the tenant is.
 pub async fn vm_places(conn: &mut AnyConnection, tenant_id: &str) -> Result<Vec<VmPlace>, StoreError> {
-    let rows = sqlx::query("SELECT id, name, vpc_id, subnet_id, ip_num FROM vms WHERE tenant_id = $1")
+    let rows = sqlx::query("SELECT id, name, vpc_id, subnet_id, ip_num, ovn_port FROM vms WHERE tenant_id = $1")
         .bind(tenant_id)
         .fetch_all(conn)
         .await?;
@@ -264,6 +279,7 @@ pub async fn vm_places(conn: &mut AnyConnection, tenant_id: &str) -> Result<Vec<
                 vpc_id: col(r, 2)?,
                 subnet_id: col(r, 3)?,
                 ip: Ipv4::from_u32(ip as u32),
+                ovn_port: col(r, 5)?,
             })
         })
         .collect()
@@ -317,17 +333,19 @@ pub async fn upsert_subnets(tx: &mut TenantTx, subnets: &[Subnet], now: i64) -> 
     let mut written = 0;
     for chunk in subnets.chunks(ROWS_PER_STATEMENT) {
         let (conn, tenant_id) = tx.split();
-        let mut sql = Sql::new("INSERT INTO subnets (id, tenant_id, vpc_id, name, cidr, gateway, created_at) VALUES ");
+        let mut sql = Sql::new(
+            "INSERT INTO subnets (id, tenant_id, vpc_id, name, cidr, gateway, ovn_switch, created_at) VALUES ",
+        );
         for (i, subnet) in chunk.iter().enumerate() {
             sql.push(if i == 0 { "(" } else { ", (" });
             for text in [&subnet.id, tenant_id, &subnet.vpc_id, &subnet.name, &subnet.cidr, &subnet.gateway] {
                 sql.bind(text.to_owned()).push(", ");
             }
-            sql.bind(now).push(")");
+            sql.bind(subnet.ovn_switch.clone()).push(", ").bind(now).push(")");
         }
         sql.push(
             " ON CONFLICT (id) DO UPDATE SET vpc_id = excluded.vpc_id, name = excluded.name, cidr = excluded.cidr, \
-             gateway = excluded.gateway WHERE subnets.tenant_id = excluded.tenant_id",
+             gateway = excluded.gateway, ovn_switch = excluded.ovn_switch WHERE subnets.tenant_id = excluded.tenant_id",
         );
         written += sql.execute(conn).await?;
     }
@@ -343,6 +361,8 @@ pub struct VmRecord {
     pub subnet_id: String,
     pub ip: Ipv4,
     pub state: String,
+    /// The VM's port in OVN, when the inventory names one.
+    pub ovn_port: Option<String>,
 }
 
 /// Inserts or updates VMs of the tenant; answers how many rows were written.
@@ -351,7 +371,8 @@ pub async fn upsert_vms(tx: &mut TenantTx, vms: &[VmRecord], now: i64) -> Result
     for chunk in vms.chunks(ROWS_PER_STATEMENT) {
         let (conn, tenant_id) = tx.split();
         let mut sql = Sql::new(
-            "INSERT INTO vms (id, tenant_id, project_id, vpc_id, subnet_id, name, private_ip, ip_num, state, created_at) VALUES ",
+            "INSERT INTO vms (id, tenant_id, project_id, vpc_id, subnet_id, name, private_ip, ip_num, state, ovn_port, \
+             created_at) VALUES ",
         );
         for (i, vm) in chunk.iter().enumerate() {
             sql.push(if i == 0 { "(" } else { ", (" });
@@ -359,12 +380,13 @@ pub async fn upsert_vms(tx: &mut TenantTx, vms: &[VmRecord], now: i64) -> Result
                 sql.bind(text.to_owned()).push(", ");
             }
             sql.bind(vm.ip.to_string()).push(", ").bind(i64::from(vm.ip.to_u32())).push(", ");
-            sql.bind(vm.state.clone()).push(", ").bind(now).push(")");
+            sql.bind(vm.state.clone()).push(", ").bind(vm.ovn_port.clone()).push(", ").bind(now).push(")");
         }
         sql.push(
             " ON CONFLICT (id) DO UPDATE SET project_id = excluded.project_id, vpc_id = excluded.vpc_id, \
              subnet_id = excluded.subnet_id, name = excluded.name, private_ip = excluded.private_ip, \
-             ip_num = excluded.ip_num, state = excluded.state WHERE vms.tenant_id = excluded.tenant_id",
+             ip_num = excluded.ip_num, state = excluded.state, ovn_port = excluded.ovn_port \
+             WHERE vms.tenant_id = excluded.tenant_id",
         );
         written += sql.execute(conn).await?;
     }

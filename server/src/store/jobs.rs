@@ -11,14 +11,26 @@ use std::time::Duration;
 pub enum JobKind {
     Create,
     Delete,
+    /// The HAVIP's VMs changed: the network follows them.
+    Rebind,
 }
 
 impl JobKind {
+    pub const ALL: [JobKind; 3] = [JobKind::Create, JobKind::Delete, JobKind::Rebind];
+
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::Create => "create",
             JobKind::Delete => "delete",
+            JobKind::Rebind => "rebind",
         }
+    }
+
+    fn parse(text: &str) -> Result<JobKind, StoreError> {
+        JobKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
+            .ok_or_else(|| StoreError::Config(format!("unknown job kind {text:?} in the database")))
     }
 }
 
@@ -71,7 +83,7 @@ pub async fn claim(db: &Db, owner: &str, lease: Duration, limit: i64) -> Result<
                 id: col(row, 0)?,
                 tenant_id: col(row, 1)?,
                 havip_id: col(row, 2)?,
-                kind: if kind == "create" { JobKind::Create } else { JobKind::Delete },
+                kind: JobKind::parse(&kind)?,
                 attempts: col(row, 4)?,
                 created_at: col(row, 5)?,
             })

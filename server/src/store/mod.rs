@@ -12,6 +12,7 @@ pub mod idempotency;
 pub mod inventory;
 pub mod jobs;
 pub mod oplog;
+pub mod ovn;
 pub mod revisions;
 mod sql;
 mod tenant_tx;

@@ -4,20 +4,28 @@
 //! with the operation as JSON on standard input: exit status 0 is success; anything else is a
 //! failure whose standard error becomes the HAVIP's `status_reason`, except a program stopped by
 //! SIGTERM, SIGINT or SIGHUP: that is a host shutting down (systemd signals the whole service),
-//! not the data plane refusing, and the operation is tried again.
+//! not the data plane refusing, and the operation is tried again. `ovn` keeps the HAVIP's
+//! virtual port in OVN's Northbound database (`crate::ovn`); OVN that cannot be reached is tried
+//! again too, while a switch or port missing in OVN fails the HAVIP with its name.
 
+use crate::ovn::northbound::{self, PortError};
+use crate::ovn::{Ovn, wanted_port};
 use crate::store::jobs::JobKind;
+use crate::store::ovn::NetworkTarget;
 use app::domain::havip::Havip;
 use std::path::PathBuf;
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum Driver {
     Noop,
     /// An operator program that receives each operation as JSON on standard input.
     Command(PathBuf),
+    /// OVN's Northbound database, through OVSDB.
+    Ovn(Arc<Ovn>),
 }
 
 /// The longest reason kept from a failing program.
@@ -33,13 +41,55 @@ pub enum DriverError {
 }
 
 impl Driver {
-    /// Applies the operation.
-    pub async fn apply(&self, kind: JobKind, havip: &Havip, timeout: Duration) -> Result<(), DriverError> {
+    /// Whether there is a network to program: a rebind is then a job too.
+    pub fn programs_network(&self) -> bool {
+        !matches!(self, Driver::Noop)
+    }
+
+    /// Whether the driver needs the HAVIP's place in the network (`NetworkTarget`).
+    pub fn needs_network(&self) -> bool {
+        matches!(self, Driver::Ovn(_))
+    }
+
+    /// Applies the operation; `network` is the HAVIP as the network should have it, for the
+    /// drivers that need it.
+    pub async fn apply(
+        &self,
+        kind: JobKind,
+        havip: &Havip,
+        network: Option<&NetworkTarget>,
+        timeout: Duration,
+    ) -> Result<(), DriverError> {
         match self {
             Driver::Noop => Ok(()),
             Driver::Command(program) => run_command(program, kind, havip, timeout).await,
+            Driver::Ovn(ovn) => {
+                let work = apply_ovn(ovn, kind, havip, network);
+                tokio::time::timeout(timeout, work).await.unwrap_or_else(|_| {
+                    Err(DriverError::Interrupted(format!("OVN did not answer within {} s", timeout.as_secs())))
+                })
+            }
         }
     }
+}
+
+async fn apply_ovn(
+    ovn: &Ovn,
+    kind: JobKind,
+    havip: &Havip,
+    network: Option<&NetworkTarget>,
+) -> Result<(), DriverError> {
+    let outcome = match (kind, network) {
+        (JobKind::Delete, _) => northbound::remove(&ovn.northbound, &havip.id).await.map(drop),
+        (JobKind::Create | JobKind::Rebind, Some(target)) => {
+            northbound::ensure(&ovn.northbound, &wanted_port(target)).await.map(drop)
+        }
+        (JobKind::Create | JobKind::Rebind, None) => return Ok(()),
+    };
+    outcome.map_err(|error| match error {
+        PortError::Unavailable(why) => DriverError::Interrupted(format!("OVN Northbound: {why}")),
+        PortError::Missing(reason) | PortError::Refused(reason) => DriverError::Failed(reason),
+    })
 }
 
 async fn run_command(program: &PathBuf, kind: JobKind, havip: &Havip, timeout: Duration) -> Result<(), DriverError> {

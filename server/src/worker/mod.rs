@@ -1,12 +1,13 @@
 //! The background worker: claims jobs, calls the network driver, and settles each HAVIP:
-//! `creating` → `available` or `failed`; `deleting` → gone (or `failed` when the driver fails).
+//! `creating` → `available` or `failed`; `deleting` → gone (or `failed` when the driver fails);
+//! a rebind of an `available` HAVIP leaves it so (or `failed` when the network refuses the VMs).
 
 pub mod driver;
 
 use crate::db::{Db, new_id, now_micros};
 use crate::metrics::Metrics;
 use crate::store::jobs::{self, Job, JobKind};
-use crate::store::{StoreError, TenantTx, havips, oplog};
+use crate::store::{StoreError, TenantTx, havips, oplog, ovn};
 use app::domain::ids::IdKind;
 use app::domain::status::HavipStatus;
 use driver::{Driver, DriverError};
@@ -80,17 +81,25 @@ impl Worker {
     }
 
     async fn settle(&self, job: &Job) -> Result<&'static str, StoreError> {
-        let havip = {
+        let (havip, network) = {
             let mut conn = self.db.reader().await?;
-            havips::get(&mut conn, &job.tenant_id, &job.havip_id).await?
+            let havip = havips::get(&mut conn, &job.tenant_id, &job.havip_id).await?;
+            // Read when the job runs, not when it was asked for: a job tried again, or a rebind
+            // after another, programs the VMs bound now.
+            let network = match self.driver.needs_network() {
+                true => ovn::target(&mut conn, &job.tenant_id, &job.havip_id).await?,
+                false => None,
+            };
+            (havip, network)
         };
         let expected = match job.kind {
             JobKind::Create => HavipStatus::Creating,
             JobKind::Delete => HavipStatus::Deleting,
+            JobKind::Rebind => HavipStatus::Available,
         };
         let now_matches = havip.as_ref().is_some_and(|h| h.status == expected);
         let driver_result = match (&havip, now_matches) {
-            (Some(havip), true) => match self.driver.apply(job.kind, havip, self.lease / 2).await {
+            (Some(havip), true) => match self.driver.apply(job.kind, havip, network.as_ref(), self.lease / 2).await {
                 Ok(()) => Ok(()),
                 Err(DriverError::Failed(reason)) => Err(reason),
                 Err(DriverError::Interrupted(why)) => {
@@ -115,6 +124,7 @@ impl Worker {
                 havips::delete(&mut tx, &job.havip_id).await?;
                 "deleted"
             }
+            (JobKind::Rebind, Ok(()), true) => "reprogrammed",
             (_, Err(reason), true) => {
                 havips::set_status(&mut tx, &job.havip_id, expected, HavipStatus::Failed, Some(reason), now).await?;
                 "failed"
@@ -142,5 +152,6 @@ fn job_action(kind: JobKind) -> &'static str {
     match kind {
         JobKind::Create => "havip.provision",
         JobKind::Delete => "havip.deprovision",
+        JobKind::Rebind => "havip.reprogram",
     }
 }

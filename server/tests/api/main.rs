@@ -14,6 +14,7 @@ mod ha;
 mod identity_cache;
 mod lifecycle;
 mod list;
+mod ovn;
 mod security;
 mod store_conformance;
 mod tokens;

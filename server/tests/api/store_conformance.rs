@@ -106,18 +106,26 @@ both_stores!(havip_rows_round_trip, |app: TestApp| async move {
     assert_eq!((havip.name.as_str(), havip.status, havip.version), ("renamed", HavipStatus::Available, 3));
 });
 
-both_stores!(alarms_are_split_brains_and_no_masters_of_the_tenant, |app: TestApp| async move {
+both_stores!(alarms_are_the_alarming_healths_of_the_tenant, |app: TestApp| async move {
     let (owner, doc) = seeded(&app).await;
     let (stranger, _) = seeded(&app).await;
-    let healths = [Health::SplitBrain, Health::NoMaster, Health::Healthy, Health::Degraded, Health::Unknown];
+    let healths = [
+        Health::SplitBrain,
+        Health::NoMaster,
+        Health::FabricDisagrees,
+        Health::Healthy,
+        Health::Degraded,
+        Health::Unknown,
+    ];
     for (i, health) in healths.into_iter().enumerate() {
         let id = insert_havip(&app, &owner, &doc, &format!("10.1.1.{}", 90 + i)).await;
         let mut tx = TenantTx::begin(&app.backend.db, &owner).await.expect("begin");
-        ha::set_ha(&mut tx, &id, health, None, None).await.expect("set health");
+        let state = ha::HaWrite { health, master_vm_id: None, unsettled_since: None, fabric_master_vm_id: None };
+        ha::set_ha(&mut tx, &id, state).await.expect("set health");
         tx.commit().await.expect("commit");
     }
     let mut conn = app.backend.db.reader().await.expect("conn");
-    assert_eq!(havips::alarm_count(&mut conn, &owner).await.expect("count"), 2);
+    assert_eq!(havips::alarm_count(&mut conn, &owner).await.expect("count"), 3);
     assert_eq!(havips::alarm_count(&mut conn, &stranger).await.expect("count"), 0, "scoped by tenant");
 });
 

@@ -18,7 +18,9 @@ use std::collections::{HashMap, HashSet};
 ///   "vms": [{"id": "vm-web00001", "name": "web-1", "subnet_id": "subnet-web00001",
 ///            "ip": "10.0.1.10", "state": "running", "project": "ops"}] }
 /// ```
-/// `project` defaults to the tenant's default project and `state` to `running`.
+/// `project` defaults to the tenant's default project and `state` to `running`. For the OVN
+/// driver a subnet may name its logical switch (`ovn_switch`) and a VM its logical switch port
+/// (`ovn_port`); without them the subnet's and the VM's own IDs are the names in OVN.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -59,6 +61,9 @@ pub struct SubnetEntry {
     pub name: String,
     pub cidr: String,
     pub gateway: String,
+    /// The subnet's logical switch in OVN (default: the subnet's ID).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ovn_switch: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,6 +78,9 @@ pub struct VmEntry {
     pub state: Option<String>,
     #[serde(default)]
     pub project: Option<String>,
+    /// The VM's logical switch port in OVN (default: the VM's ID).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ovn_port: Option<String>,
 }
 
 /// A checked document, flattened for the store.
@@ -93,6 +101,8 @@ pub struct ValidVm {
 }
 
 const MAX_INVENTORY_NAME: usize = 128;
+/// The longest name of an OVN switch or port taken: Neutron's are 44 characters.
+const MAX_OVN_NAME: usize = 255;
 
 impl InventoryDocument {
     /// Checks the whole document, entry by entry in document order; the error names the entry
@@ -191,6 +201,7 @@ impl Seen {
         if gateway < first || gateway > last {
             return Err(invalid(format!("{at}.gateway"), format!("{gateway} is not a host address of {cidr}")));
         }
+        check_ovn_name(&subnet.ovn_switch).map_err(|why| invalid(format!("{at}.ovn_switch"), why))?;
         self.subnets.insert(subnet.id.clone(), (SubnetRange { cidr, gateway }, vpc_id.to_owned()));
         Ok(())
     }
@@ -216,8 +227,22 @@ impl Seen {
         if let Some(state) = vm.state.as_deref().filter(|s| !matches!(*s, "running" | "stopped")) {
             return Err(invalid(format!("{at}.state"), format!("{state:?} is not running or stopped")));
         }
+        check_ovn_name(&vm.ovn_port).map_err(|why| invalid(format!("{at}.ovn_port"), why))?;
         Ok(ValidVm { entry: vm.clone(), vpc_id, ip, project: vm.project.clone() })
     }
+}
+
+/// A name in OVN: printable, without spaces, and without the comma that separates a virtual
+/// port's parents.
+fn check_ovn_name(name: &Option<String>) -> Result<(), String> {
+    let Some(name) = name else { return Ok(()) };
+    let length = name.chars().count();
+    if length == 0 || length > MAX_OVN_NAME || name.chars().any(|c| c.is_control() || c.is_whitespace() || c == ',') {
+        return Err(format!(
+            "{name:?} must have 1 to {MAX_OVN_NAME} characters, none of them a space, a comma or a control character"
+        ));
+    }
+    Ok(())
 }
 
 fn check_name(name: &str) -> Result<(), String> {
@@ -271,7 +296,7 @@ mod tests {
 
     #[test]
     fn refuses_what_no_inventory_can_hold() {
-        let cases: [(&str, fn(&mut InventoryDocument)); 7] = [
+        let cases: [(&str, fn(&mut InventoryDocument)); 10] = [
             ("projects[1].name", |d| d.projects.push(ProjectEntry { name: "ops".into() })),
             ("vpcs[0].project", |d| d.vpcs[0].project = Some("nobody".into())),
             ("vpcs[0].subnets[1].cidr", |d| {
@@ -292,6 +317,9 @@ mod tests {
             }),
             ("vms[0].state", |d| d.vms[0].state = Some("paused".into())),
             ("vms[0].subnet_id", |d| d.vms[0].subnet_id = "subnet-zzzzzzzz".into()),
+            ("vms[0].ovn_port", |d| d.vms[0].ovn_port = Some("vm1,vm2".into())),
+            ("vms[0].ovn_port", |d| d.vms[0].ovn_port = Some(String::new())),
+            ("vpcs[0].subnets[0].ovn_switch", |d| d.vpcs[0].subnets[0].ovn_switch = Some("ls 1".into())),
         ];
         for (path, break_it) in cases {
             let mut doc = document();

@@ -30,6 +30,10 @@ pub struct Subnet {
     pub name: String,
     pub cidr: String,
     pub gateway: String,
+    /// The subnet's logical switch in OVN, when the inventory names one (the OVN driver uses
+    /// the subnet's ID otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ovn_switch: Option<String>,
 }
 
 impl Subnet {

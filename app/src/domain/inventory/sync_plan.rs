@@ -41,6 +41,7 @@ pub struct VmPlace {
     pub vpc_id: String,
     pub subnet_id: String,
     pub ip: Ipv4,
+    pub ovn_port: Option<String>,
 }
 
 /// A HAVIP's subnet and address.
@@ -70,6 +71,7 @@ pub struct VmRow {
     pub ip: Ipv4,
     pub state: String,
     pub project: Option<String>,
+    pub ovn_port: Option<String>,
 }
 
 /// The writes of a sync, in the order they are made: projects, then VPCs, subnets and VMs
@@ -88,6 +90,8 @@ pub struct SyncPlan {
     pub remove_vpcs: Vec<String>,
     /// VMs that keep their ID under a new name: their HAVIPs' search text changes.
     pub renamed_vms: Vec<String>,
+    /// VMs whose port in OVN changes: their HAVIPs' virtual ports follow.
+    pub vms_with_new_port: Vec<String>,
 }
 
 fn refused(detail: String) -> AppError {
@@ -135,12 +139,17 @@ pub fn plan_sync(before: &InventoryState, document: &ValidInventory) -> Result<S
             name: entry.name.clone(),
             cidr: entry.cidr.clone(),
             gateway: entry.gateway.clone(),
+            ovn_switch: entry.ovn_switch.clone(),
         };
         if let Some(old) = old_subnets.get(subnet.id.as_str()) {
-            let moved = old.cidr != subnet.cidr || old.gateway != subnet.gateway || old.vpc_id != subnet.vpc_id;
+            // A HAVIP's virtual port lives on its subnet's switch: that cannot move either.
+            let moved = old.cidr != subnet.cidr
+                || old.gateway != subnet.gateway
+                || old.vpc_id != subnet.vpc_id
+                || old.ovn_switch != subnet.ovn_switch;
             if moved && subnets_in_use.contains(subnet.id.as_str()) {
                 return Err(refused(format!(
-                    "subnet {} has HAVIPs: its CIDR, gateway and VPC cannot change",
+                    "subnet {} has HAVIPs: its CIDR, gateway, VPC and OVN switch cannot change",
                     subnet.id
                 )));
             }
@@ -160,6 +169,7 @@ pub fn plan_sync(before: &InventoryState, document: &ValidInventory) -> Result<S
             ip: vm.ip,
             state: vm.entry.state.clone().unwrap_or_else(|| "running".to_owned()),
             project: vm.project.clone(),
+            ovn_port: vm.entry.ovn_port.clone(),
         };
         let old = old_vms.get(row.id.as_str());
         let readdressed = old.is_none_or(|old| old.subnet_id != row.subnet_id || old.ip != row.ip);
@@ -172,6 +182,9 @@ pub fn plan_sync(before: &InventoryState, document: &ValidInventory) -> Result<S
             }
             if old.vpc_id != row.vpc_id {
                 plan.unbind_vms.push(row.id.clone());
+            }
+            if old.ovn_port != row.ovn_port {
+                plan.vms_with_new_port.push(row.id.clone());
             }
         }
         plan.vms.push(row);
@@ -235,6 +248,7 @@ mod tests {
                     vpc_id: vm.vpc_id.clone(),
                     subnet_id: vm.entry.subnet_id.clone(),
                     ip: vm.ip,
+                    ovn_port: vm.entry.ovn_port.clone(),
                 })
                 .collect(),
             havips: havips
@@ -270,6 +284,22 @@ mod tests {
         let doc = document("");
         let before = InventoryState { foreign_ids: vec!["subnet-bbbbbbbb".into()], ..InventoryState::default() };
         assert_eq!(refusal(plan_sync(&before, &doc)), "subnet subnet-bbbbbbbb belongs to another tenant");
+    }
+
+    #[test]
+    fn the_names_in_ovn_follow_the_document_but_a_used_switch_stays() {
+        let doc = document(&vm_entry("vm-aaaaaaaa", "m", "subnet-aaaaaaaa", "10.0.1.10"));
+        let before = state_of(&doc, &[("havip-aaaaaaaa", "subnet-aaaaaaaa", "10.0.1.50")]);
+        let mut switched = doc.clone();
+        switched.subnets[0].1.ovn_switch = Some("neutron-aaaa".into());
+        assert!(refusal(plan_sync(&before, &switched)).contains("OVN switch cannot change"));
+        let mut unused = doc.clone();
+        unused.subnets[1].1.ovn_switch = Some("neutron-bbbb".into());
+        assert_eq!(plan_sync(&before, &unused).expect("plan").subnets[1].ovn_switch.as_deref(), Some("neutron-bbbb"));
+        let mut ported = doc.clone();
+        ported.vms[0].entry.ovn_port = Some("port-1".into());
+        let plan = plan_sync(&before, &ported).expect("plan");
+        assert_eq!(plan.vms_with_new_port, vec!["vm-aaaaaaaa".to_owned()], "its HAVIPs follow the new port");
     }
 
     #[test]

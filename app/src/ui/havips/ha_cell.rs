@@ -1,6 +1,7 @@
 //! The 主节点 cell of the list: the VM that holds the address as the agents observe it, with a
-//! dot for how the failover stands; a split brain or a HAVIP without a master as a red badge,
-//! since then the address answers twice or not at all. `data-health` carries the health.
+//! dot for how the failover stands; a split brain, a HAVIP without a master, or a network that
+//! sends the traffic elsewhere as a red badge, since then the address answers twice, not at all
+//! or not where keepalived put it. `data-health` carries the health.
 
 use crate::domain::ha::{HavipHa, Health};
 use crate::domain::havip::VmRef;
@@ -12,6 +13,7 @@ pub fn MasterCell(ha: HavipHa, vms: Vec<VmRef>) -> impl IntoView {
     let i18n = I18n::get();
     let health = ha.health;
     let label = move || i18n.lang.get().health(health);
+    let fabric_master = ha.fabric.as_ref().and_then(|f| f.master_vm_id.clone());
     let content = match (health, ha.master_vm_id) {
         (Health::Healthy | Health::Degraded, Some(master)) => view! {
             <span class=format!("health-dot health-{}", health.as_str()) role="img" aria-label=label title=label></span>
@@ -27,6 +29,25 @@ pub fn MasterCell(ha: HavipHa, vms: Vec<VmRef>) -> impl IntoView {
             .into_any()
         }
         (Health::NoMaster, _) => view! { <span class="badge badge-alarm">{label}</span> }.into_any(),
+        // Both views, since they differ: the agents' holder and where the network sends.
+        (Health::FabricDisagrees, agents) => {
+            let name = |id: Option<String>| id.map_or_else(|| "—".to_owned(), |id| vm_name(&vms, &id));
+            view! {
+                <span class="badge badge-alarm">{label}</span>
+                <div class="holders">
+                    <div data-source="agents">"Agent: "{name(agents)}</div>
+                    <div data-source="fabric">{move || i18n.texts().fabric_master}": "{name(fabric_master)}</div>
+                </div>
+            }
+            .into_any()
+        }
+        // No agent reports, but the network says where it sends the traffic.
+        (Health::Unknown, Some(master)) => view! {
+            <span title=move || i18n.texts().fabric_master_hint>{vm_name(&vms, &master)}</span>
+            " "
+            <span class="muted">{move || i18n.texts().source_fabric}</span>
+        }
+        .into_any(),
         // Nothing observed: no guess. With VMs bound, what is missing is their agents.
         _ => {
             let hint = (!vms.is_empty()).then(|| i18n.t(|t| t.no_agent_hint));
@@ -48,7 +69,9 @@ pub fn HealthLabel(health: Health) -> impl IntoView {
             {label}
         }
         .into_any(),
-        Health::SplitBrain | Health::NoMaster => view! { <span class="badge badge-alarm">{label}</span> }.into_any(),
+        Health::SplitBrain | Health::NoMaster | Health::FabricDisagrees => {
+            view! { <span class="badge badge-alarm">{label}</span> }.into_any()
+        }
         Health::Unknown => view! { <span class="muted">{label}</span> }.into_any(),
     }
 }

@@ -2,6 +2,7 @@
 //! them, the generated keepalived configuration and the history.
 
 mod config;
+mod fabric;
 pub mod memory;
 mod report;
 pub mod state;

@@ -4,12 +4,15 @@
 
 use crate::metrics::Metrics;
 use crate::store::ha::{self, NewEvent, StoredHa};
+use crate::store::havips::BoundVm;
 use crate::store::{StoreError, TenantTx, havips};
-use app::domain::ha::{Derived, HaChange, Health, derive};
+use app::domain::ha::{Derived, FabricHa, HaChange, derive};
+use app::domain::time::Timestamp;
 
-/// How long no VM may hold the VIP before that counts as `no_master`: after a graceful stop the
-/// old master drops the VIP about 0.4 s before the next takes it (keepalived 2.2.7, measured),
-/// and that moment is no alarm.
+/// How long no VM may hold the VIP before that counts as `no_master` (and the fabric may
+/// disagree before that counts as `fabric_disagrees`): after a graceful stop the old master
+/// drops the VIP about 0.4 s before the next takes it (keepalived 2.2.7, measured), and the
+/// agents and the fabric hear of a new master a few milliseconds apart. Neither is an alarm.
 pub const NO_MASTER_GRACE_MICROS: i64 = 2_000_000;
 
 /// Where an event of the history comes from, and when its source saw it.
@@ -41,10 +44,24 @@ pub async fn rederive(
     let stored = ha::stored_ha(tx, &tenant, havip_ids).await?;
     let mut bound = havips::bound_vms_of(tx, &tenant, havip_ids).await?;
     for current in stored {
-        let views: Vec<_> = bound.remove(&current.havip_id).unwrap_or_default().iter().map(|vm| vm.view()).collect();
-        apply(tx, &current, derive(&views), seen, metrics).await?;
+        let vms = bound.remove(&current.havip_id).unwrap_or_default();
+        let views: Vec<_> = vms.iter().map(|vm| vm.view()).collect();
+        let fabric = fabric_view(&current, &vms);
+        apply(tx, &current, derive(&views, fabric.as_ref()), seen, metrics).await?;
     }
     Ok(())
+}
+
+/// What the fabric says, with the port it names taken to the bound VM of that port (the VMs
+/// may have changed since it said so).
+fn fabric_view(current: &StoredHa, vms: &[BoundVm]) -> Option<FabricHa> {
+    let seen_at = current.fabric_seen_at?;
+    let parent = current.fabric_parent.as_deref();
+    Some(FabricHa {
+        master_vm_id: parent.and_then(|port| vms.iter().find(|vm| vm.port == port)).map(|vm| vm.vm.id.clone()),
+        parent_port: parent.map(str::to_owned),
+        seen_at: Timestamp::from_micros(seen_at),
+    })
 }
 
 async fn apply(
@@ -54,23 +71,46 @@ async fn apply(
     seen: Seen<'_>,
     metrics: &Metrics,
 ) -> Result<(), StoreError> {
-    let id = current.havip_id.as_str();
-    // No holder: wait out the grace before it counts (the sweeper looks again when it is over).
-    if after.health == Health::NoMaster && current.health != Health::NoMaster {
-        match current.no_master_since {
-            None => {
-                let since = Some(seen.now);
-                return ha::set_ha(tx, id, current.health, current.master_vm_id.as_deref(), since).await;
-            }
-            Some(since) if seen.now - since < NO_MASTER_GRACE_MICROS => return Ok(()),
-            Some(_) => {}
+    // No holder, or the fabric disagreeing: the health waits out the grace before it counts
+    // (the sweeper looks again when it is over). A new master and the fabric's word do not wait.
+    if after.health.needs_grace() && current.health != after.health {
+        let since = current.unsettled_since.unwrap_or(seen.now);
+        if seen.now - since < NO_MASTER_GRACE_MICROS {
+            let held = Derived {
+                health: current.health,
+                master: after.master.clone().or_else(|| current.master_vm_id.clone()),
+                holders: after.holders,
+                fabric_master: after.fabric_master,
+            };
+            return write(tx, current, held, Some(since), seen, metrics).await;
         }
     }
-    let unchanged = after.health == current.health && after.master == current.master_vm_id;
-    if unchanged && current.no_master_since.is_none() {
+    write(tx, current, after, None, seen, metrics).await
+}
+
+/// Writes the derived state and the history of what changed, if anything did.
+async fn write(
+    tx: &mut TenantTx,
+    current: &StoredHa,
+    after: Derived,
+    unsettled_since: Option<i64>,
+    seen: Seen<'_>,
+    metrics: &Metrics,
+) -> Result<(), StoreError> {
+    let unchanged = after.health == current.health
+        && after.master == current.master_vm_id
+        && after.fabric_master == current.fabric_master_vm_id
+        && unsettled_since == current.unsettled_since;
+    if unchanged {
         return Ok(());
     }
-    let before = Derived { health: current.health, master: current.master_vm_id.clone(), holders: Vec::new() };
+    let id = current.havip_id.as_str();
+    let before = Derived {
+        health: current.health,
+        master: current.master_vm_id.clone(),
+        holders: Vec::new(),
+        fabric_master: current.fabric_master_vm_id.clone(),
+    };
     // The master before: the current one, or, after a split brain or a time without one, the
     // last one the history names.
     let tenant = tx.tenant_id().to_owned();
@@ -83,5 +123,11 @@ async fn apply(
         metrics.ha_change(&change);
         record(tx, id, &change, seen).await?;
     }
-    ha::set_ha(tx, id, after.health, after.master.as_deref(), None).await
+    let state = ha::HaWrite {
+        health: after.health,
+        master_vm_id: after.master.as_deref(),
+        unsettled_since,
+        fabric_master_vm_id: after.fabric_master.as_deref(),
+    };
+    ha::set_ha(tx, id, state).await
 }

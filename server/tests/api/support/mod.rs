@@ -2,6 +2,7 @@
 //! directory, or a fresh database on the throwaway Postgres cluster), tenants with users,
 //! tokens and inventory, and an HTTP client that speaks to it like any client would.
 
+pub mod ovn;
 pub mod process;
 
 use testkit::postgres;

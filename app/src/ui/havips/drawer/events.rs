@@ -82,7 +82,10 @@ pub fn Events(havip: Signal<Havip>) -> impl IntoView {
 fn EventItem(event: HavipEvent, havip: Signal<Havip>) -> impl IntoView {
     let i18n = I18n::get();
     let clock = Clock::get();
-    let alarm = matches!(event.kind.as_str(), "split_brain_started" | "no_master_started" | "agent_lost");
+    let alarm = matches!(
+        event.kind.as_str(),
+        "split_brain_started" | "no_master_started" | "agent_lost" | "fabric_disagrees_started"
+    );
     let (seen_at, by_agent) = match event.agent_at {
         Some(agent_at) => (agent_at, true),
         None => (event.at, false),
@@ -157,6 +160,18 @@ fn describe(event: &HavipEvent, vms: &[VmRef], lang: Lang) -> String {
         "agent_back" => fill(t.event_agent_back, &[("vm", &vm("vm"))]),
         "vrrp_state" => fill(t.event_vrrp_state, &[("vm", &vm("vm")), ("state", &text("state"))]),
         "vrid_changed" => fill(t.event_vrid_changed, &[("from", &number("from")), ("to", &number("to"))]),
+        "fabric_master_changed" if text("from").is_empty() => fill(t.event_fabric_master_now, &[("to", &vm("to"))]),
+        "fabric_master_changed" => fill(t.event_fabric_master_changed, &[("from", &vm("from")), ("to", &vm("to"))]),
+        "fabric_disagrees_started" if text("agents").is_empty() => {
+            fill(t.event_fabric_disagrees_unheld, &[("fabric", &vm("fabric"))])
+        }
+        "fabric_disagrees_started" if text("fabric").is_empty() => {
+            fill(t.event_fabric_disagrees_unsent, &[("agents", &vm("agents"))])
+        }
+        "fabric_disagrees_started" => {
+            fill(t.event_fabric_disagrees_started, &[("agents", &vm("agents")), ("fabric", &vm("fabric"))])
+        }
+        "fabric_disagrees_ended" => t.event_fabric_disagrees_ended.to_owned(),
         "havip.create" => t.event_created.to_owned(),
         "havip.provision" if failed => fill(t.event_create_failed, &[("reason", &text("text"))]),
         "havip.provision" => t.event_provisioned.to_owned(),
@@ -165,6 +180,12 @@ fn describe(event: &HavipEvent, vms: &[VmRef], lang: Lang) -> String {
         "havip.detach_vm" => t.event_detached.to_owned(),
         "havip.delete" => t.event_deleted.to_owned(),
         "havip.deprovision" if failed => fill(t.event_delete_failed, &[("reason", &text("text"))]),
+        "havip.reprogram" if failed => fill(t.event_reprogram_failed, &[("reason", &text("text"))]),
+        "havip.reprogram" => t.event_reprogrammed.to_owned(),
+        "havip.reconcile" if event.detail.get("outcome").and_then(Value::as_str) == Some("restored") => {
+            t.event_reconcile_restored.to_owned()
+        }
+        "havip.reconcile" => t.event_reconcile_updated.to_owned(),
         // A kind this console does not know yet (a newer server): its name is still a clue.
         other => other.to_owned(),
     }
@@ -175,6 +196,7 @@ fn who(source: &str, lang: Lang) -> String {
     match source {
         "agent" => "Agent".to_owned(),
         "server" => lang.texts().source_server.to_owned(),
+        "fabric" => lang.texts().source_fabric.to_owned(),
         user => user.to_owned(),
     }
 }

@@ -54,6 +54,13 @@ pub fn Overview(havip: Signal<Havip>) -> impl IntoView {
                 }
                 (None, _) => "—".to_owned(),
             };
+            // What the network says, when the OVN driver watches it: the VM, or the port OVN
+            // names when it is of no bound VM.
+            let fabric = havip.ha.fabric.as_ref().map(|fabric| match (&fabric.master_vm_id, &fabric.parent_port) {
+                (Some(vm), _) => vm_name(&havip.vms, vm),
+                (None, Some(port)) => port.clone(),
+                (None, None) => "—".to_owned(),
+            });
             view! {
                 <dl class="facts">
                     <dt>{i18n.t(|t| t.col_status)}</dt>
@@ -62,6 +69,10 @@ pub fn Overview(havip: Signal<Havip>) -> impl IntoView {
                     <dd><HealthLabel health=havip.ha.health /></dd>
                     <dt>{i18n.t(|t| t.col_master)}</dt>
                     <dd>{master}</dd>
+                    {fabric.map(|fabric| view! {
+                        <dt title=move || i18n.texts().fabric_master_hint>{i18n.t(|t| t.fabric_master)}</dt>
+                        <dd data-source="fabric">{fabric}</dd>
+                    })}
                     <dt>"VRID"</dt>
                     <dd class="mono">{havip.vrid}</dd>
                     <dt>{i18n.t(|t| t.config_revision)}</dt>
