@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need and is missing: the WebAssembly target, the
 # wasm-bindgen CLI of the version pinned in Cargo.toml, the npm packages (Playwright, binaryen
-# for wasm-opt) and, with --tests, Debian's Chromium and keepalived (the API fuzzer installs
-# itself into .venv). Says clearly what it cannot install.
+# for wasm-opt) and, with --tests, the Debian packages of the tests: Chromium, keepalived, OVN
+# with Open vSwitch, openssl and ping (the API fuzzer installs itself into .venv). Says clearly
+# what it cannot install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,13 +33,16 @@ if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ end2end/package-lock.json -n
   (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-# Debian packages the tests need: Chromium for the browser tests, keepalived for the HA tests.
+# Debian packages the tests need: Chromium for the browser tests, keepalived for the HA tests,
+# OVN and Open vSwitch for the OVN driver's. RUNLEVEL=1 keeps the packages from starting their
+# services: the tests start the daemons they need themselves, each in a directory of its own.
 need_package() {
   local package=$1 binary=$2 why=$3
   [ -x "$binary" ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     say "installing Debian's $package for $why"
-    apt-get install -y -q "$package" >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q "$package" >/dev/null; }
+    RUNLEVEL=1 apt-get install -y -q "$package" >/dev/null \
+      || { apt-get update -q >/dev/null && RUNLEVEL=1 apt-get install -y -q "$package" >/dev/null; }
   else
     fail "$why need $binary: run 'sudo apt-get install -y $package' (this script installs it only as root)"
   fi
@@ -46,4 +50,9 @@ need_package() {
 if [ "$want_tests" = "--tests" ]; then
   need_package chromium /usr/bin/chromium "the browser tests"
   need_package keepalived /usr/sbin/keepalived "the HA tests"
+  need_package ovn-central /usr/bin/ovn-northd "the OVN driver's tests"
+  need_package ovn-host /usr/bin/ovn-controller "the OVN driver's tests"
+  need_package openvswitch-switch /usr/sbin/ovs-vswitchd "the OVN driver's tests"
+  need_package openssl /usr/bin/openssl "the OVN driver's TLS test"
+  need_package iputils-ping /usr/bin/ping "the OVN proof's client"
 fi
