@@ -311,6 +311,20 @@ pub struct LockedHavip {
 
 /// Takes the HAVIP's row lock (Postgres; SQLite's write transaction already excludes other
 /// writers), so that concurrent writes to one HAVIP happen one after the other.
+/// Takes the row locks of the tenant's HAVIPs among `ids`, in ID order (so two writers that lock
+/// the same HAVIPs cannot wait for each other), until the transaction ends. On SQLite the write
+/// transaction excludes every other writer already.
+pub async fn lock_rows(tx: &mut TenantTx, ids: &[String]) -> Result<(), StoreError> {
+    if tx.dialect() != Dialect::Postgres || ids.is_empty() {
+        return Ok(());
+    }
+    let (conn, tenant_id) = tx.split();
+    let mut sql = Sql::new("SELECT id FROM havips WHERE tenant_id = ");
+    sql.bind(tenant_id.to_owned()).push(" AND id IN (").bind_list(ids).push(") ORDER BY id FOR UPDATE");
+    sql.fetch_all(conn).await?;
+    Ok(())
+}
+
 pub async fn lock(tx: &mut TenantTx, id: &str) -> Result<Option<LockedHavip>, StoreError> {
     let (conn, tenant_id) = tx.split();
     let row = sqlx::query(

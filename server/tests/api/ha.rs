@@ -379,3 +379,29 @@ both_stores!(the_history_is_paged_newest_first, |app: TestApp| async move {
     assert_error(tenant.get(&format!("/havips/{id}/events?before=nonsense")).await, 400, "InvalidParameter").await;
     assert_error(tenant.get(&format!("/havips/{id}/events?limit=0")).await, 400, "InvalidParameter").await;
 });
+
+both_stores!(reports_of_two_vms_at_once_leave_the_state_they_say, |app: TestApp| async move {
+    // A failover as keepalived makes it: the old master's agent says it dropped the VIP and the
+    // new one's says it took it, at the same moment, through two transactions. Whatever their
+    // order, the HAVIP ends healthy with the new master (on Postgres, each reads the other's
+    // committed report under the HAVIP's lock).
+    let tenant = app.tenant().await;
+    let (id, vms, agents) = bound(&app, &tenant, "at-once", 2).await;
+    accepted(&agents[0], &report(1, &id, true, Some("MASTER"))).await;
+    accepted(&agents[1], &report(1, &id, false, Some("BACKUP"))).await;
+    for round in 0..20u64 {
+        let (from, to) = if round % 2 == 0 { (0, 1) } else { (1, 0) };
+        let seq = round + 2;
+        let dropped = report(seq, &id, false, Some("BACKUP"));
+        let took = report(seq, &id, true, Some("MASTER"));
+        let (a, b) = tokio::join!(send(&agents[from], &dropped), send(&agents[to], &took));
+        assert_eq!((a.status().as_u16(), b.status().as_u16()), (200, 200), "round {round}");
+        let state = havip(&tenant, &id).await;
+        assert_eq!(
+            (state["ha"]["health"].as_str(), state["master_vm_id"].as_str()),
+            (Some("healthy"), Some(vms[to].as_str())),
+            "round {round}: {}",
+            state["ha"]
+        );
+    }
+});

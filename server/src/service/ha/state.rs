@@ -41,6 +41,10 @@ pub async fn rederive(
     metrics: &Metrics,
 ) -> Result<(), StoreError> {
     let tenant = tx.tenant_id().to_owned();
+    // Two reports of a HAVIP's VMs at once each see their own observation and not the other's
+    // (READ COMMITTED): one says split brain, the other no master, and whichever writes last
+    // would stay. Under the HAVIP's lock the second reads what the first committed.
+    havips::lock_rows(tx, havip_ids).await?;
     let stored = ha::stored_ha(tx, &tenant, havip_ids).await?;
     let mut bound = havips::bound_vms_of(tx, &tenant, havip_ids).await?;
     for current in stored {
