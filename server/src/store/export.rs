@@ -12,6 +12,7 @@ use app::domain::ha::Health;
 use app::domain::status::HavipStatus;
 use app::domain::time::Timestamp;
 use sqlx::AnyConnection;
+use std::collections::HashMap;
 
 pub struct ExportRow {
     pub id: String,
@@ -55,13 +56,30 @@ struct Pair {
     status_reason: Option<String>,
     health: String,
     master_vm_id: Option<String>,
-    holds_vip: Option<i64>,
-    agent_silent: Option<i64>,
 }
 
-/// Whether a bound VM counts as holding the address: its agent says so and is not silent.
-fn reported_holding(holds_vip: Option<i64>, agent_silent: Option<i64>) -> bool {
-    holds_vip == Some(1) && agent_silent == Some(0)
+/// The holders of each HAVIP of the tenant in a split brain, in binding order: the bound VMs whose
+/// agents report (and are not silent) that they hold the address. Only a split brain names its
+/// holders, so they are read apart, once: joining the agents to every binding of the export
+/// made 100,000 HAVIPs 40 % slower to write.
+async fn split_brain_holders(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+) -> Result<HashMap<String, Vec<String>>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT b.havip_id, b.vm_id FROM havips h JOIN havip_bindings b ON b.havip_id = h.id \
+         JOIN vm_agents a ON a.vm_id = b.vm_id \
+         WHERE h.tenant_id = $1 AND h.health = 'split_brain' AND b.holds_vip = 1 AND a.silent = 0 \
+         ORDER BY b.havip_id, b.havip_slot",
+    )
+    .bind(tenant_id)
+    .fetch_all(conn)
+    .await?;
+    let mut holders: HashMap<String, Vec<String>> = HashMap::new();
+    for row in &rows {
+        holders.entry(col(row, 0)?).or_default().push(col(row, 1)?);
+    }
+    Ok(holders)
 }
 
 /// Streams the tenant's rows in creation order into `out`, in batches of `chunk`; stops early
@@ -73,9 +91,10 @@ pub async fn stream(
     chunk: i64,
     out: &RowBatches,
 ) -> Result<(), StoreError> {
+    let mut holders = split_brain_holders(conn, tenant_id).await?;
     match dialect {
-        Dialect::Sqlite => stream_json_chunks(conn, tenant_id, chunk, out).await,
-        Dialect::Postgres => stream_rows(conn, tenant_id, chunk as usize, out).await,
+        Dialect::Sqlite => stream_json_chunks(conn, tenant_id, chunk, &mut holders, out).await,
+        Dialect::Postgres => stream_rows(conn, tenant_id, chunk as usize, &mut holders, out).await,
     }
 }
 
@@ -84,16 +103,16 @@ async fn stream_json_chunks(
     conn: &mut AnyConnection,
     tenant_id: &str,
     chunk: i64,
+    holders: &mut HashMap<String, Vec<String>>,
     out: &RowBatches,
 ) -> Result<(), StoreError> {
     let sql = "SELECT json_group_array(json_array(h.id, h.name, h.remark, h.status, h.ip, h.vpc_id, h.subnet_id, \
-         h.project_id, h.created_at, b.vm_id, b.havip_slot, h.status_reason, h.health, h.master_vm_id, b.holds_vip, \
-         a.silent)) \
+         h.project_id, h.created_at, b.vm_id, b.havip_slot, h.status_reason, h.health, h.master_vm_id)) \
          FROM (SELECT id, name, remark, status, ip, vpc_id, subnet_id, project_id, created_at, status_reason, health, \
                master_vm_id FROM havips \
                WHERE tenant_id = $1 AND (created_at > $2 OR (created_at = $2 AND id > $3)) \
                ORDER BY created_at, id LIMIT $4) h \
-         LEFT JOIN havip_bindings b ON b.havip_id = h.id LEFT JOIN vm_agents a ON a.vm_id = b.vm_id";
+         LEFT JOIN havip_bindings b ON b.havip_id = h.id";
     let mut after: (i64, String) = (i64::MIN, String::new());
     loop {
         let row = sqlx::query(sql)
@@ -109,7 +128,7 @@ async fn stream_json_chunks(
         if pairs.is_empty() {
             return Ok(());
         }
-        let rows = rows_of(pairs)?;
+        let rows = rows_of(pairs, holders)?;
         if let Some(last) = rows.last() {
             after = (last.created_at.as_micros(), last.id.clone());
         }
@@ -125,13 +144,14 @@ async fn stream_rows(
     conn: &mut AnyConnection,
     tenant_id: &str,
     batch_size: usize,
+    holders: &mut HashMap<String, Vec<String>>,
     out: &RowBatches,
 ) -> Result<(), StoreError> {
     use futures::TryStreamExt;
     let mut rows = sqlx::query(
         "SELECT h.id, h.name, h.remark, h.status, h.ip, h.vpc_id, h.subnet_id, h.project_id, h.created_at, \
-         b.vm_id, b.havip_slot, h.status_reason, h.health, h.master_vm_id, b.holds_vip, a.silent \
-         FROM havips h LEFT JOIN havip_bindings b ON b.havip_id = h.id LEFT JOIN vm_agents a ON a.vm_id = b.vm_id \
+         b.vm_id, b.havip_slot, h.status_reason, h.health, h.master_vm_id \
+         FROM havips h LEFT JOIN havip_bindings b ON b.havip_id = h.id \
          WHERE h.tenant_id = $1 ORDER BY h.created_at, h.id",
     )
     .bind(tenant_id)
@@ -152,7 +172,6 @@ async fn stream_rows(
             let status: String = col(&row, 3)?;
             let health: String = col(&row, 12)?;
             batch.push(ExportRow {
-                id,
                 name: col(&row, 1)?,
                 remark: col(&row, 2)?,
                 status: status_from_db(&status)?,
@@ -165,12 +184,12 @@ async fn stream_rows(
                 vm_ids: Vec::new(),
                 health: health_from_db(&health)?,
                 master_vm_id: col(&row, 13)?,
-                holders: Vec::new(),
+                holders: holders.remove(&id).unwrap_or_default(),
+                id,
             });
         }
         if let Some(vm_id) = col::<Option<String>>(&row, 9)? {
-            let holds = reported_holding(col(&row, 14)?, col(&row, 15)?);
-            slots.push(BoundSlot { slot: col(&row, 10)?, vm_id, holds });
+            slots.push(BoundSlot { slot: col(&row, 10)?, vm_id });
         }
     }
     if let Some(done) = batch.last_mut() {
@@ -186,23 +205,22 @@ async fn stream_rows(
 struct BoundSlot {
     slot: i64,
     vm_id: String,
-    holds: bool,
 }
 
-/// Gives the row its VMs, and those that hold the address, in slot order.
+/// Gives the row its VMs in slot order.
 fn take_vms(row: &mut ExportRow, slots: &mut Vec<BoundSlot>) {
     slots.sort_unstable_by_key(|bound| bound.slot);
-    row.holders = slots.iter().filter(|bound| bound.holds).map(|bound| bound.vm_id.clone()).collect();
     row.vm_ids = slots.drain(..).map(|bound| bound.vm_id).collect();
 }
 
 /// Groups a chunk's pairs into rows in creation order, each with its VMs in slot order.
-fn rows_of(mut pairs: Vec<Pair>) -> Result<Vec<ExportRow>, StoreError> {
+fn rows_of(mut pairs: Vec<Pair>, holders: &mut HashMap<String, Vec<String>>) -> Result<Vec<ExportRow>, StoreError> {
     pairs.sort_by(|a, b| (a.created_at, &a.id, a.havip_slot).cmp(&(b.created_at, &b.id, b.havip_slot)));
     let mut rows: Vec<ExportRow> = Vec::new();
     for pair in pairs {
         if rows.last().is_none_or(|row| row.id != pair.id) {
             rows.push(ExportRow {
+                holders: holders.remove(&pair.id).unwrap_or_default(),
                 status: status_from_db(&pair.status)?,
                 status_reason: pair.status_reason,
                 id: pair.id,
@@ -215,14 +233,10 @@ fn rows_of(mut pairs: Vec<Pair>) -> Result<Vec<ExportRow>, StoreError> {
                 vm_ids: Vec::new(),
                 health: health_from_db(&pair.health)?,
                 master_vm_id: pair.master_vm_id,
-                holders: Vec::new(),
                 created_at: Timestamp::from_micros(pair.created_at),
             });
         }
         if let (Some(vm_id), Some(row)) = (pair.vm_id, rows.last_mut()) {
-            if reported_holding(pair.holds_vip, pair.agent_silent) {
-                row.holders.push(vm_id.clone());
-            }
             row.vm_ids.push(vm_id);
         }
     }
