@@ -13,24 +13,22 @@
 //      with the agent's time.
 // It needs root (namespaces) and keepalived (scripts/setup.sh --tests installs it); elsewhere it
 // says why it is skipped. Everything it starts it stops; its traffic stays in 198.18.0.0/15.
+// PROOF_LOGS=DIR keeps what keepalived, the agents and the server print.
 
 import { expect, test, type Page } from '@playwright/test';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { hydrated } from './helpers';
-
-const root = resolve(__dirname, '../..');
-const keepalived = '/usr/sbin/keepalived';
-const isRoot = process.getuid?.() === 0;
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Api, holdersOf, isRoot, keepalived, ProofRun, root, runId, signIn, until } from './proof';
 
 test.describe.configure({ mode: 'serial' });
 test.skip(!isRoot, 'the HA proof makes network namespaces: it runs as root (as CI does)');
 test.skip(!existsSync(keepalived), 'the HA proof needs keepalived: scripts/setup.sh --tests installs it as root');
 
-const id = Math.random().toString(36).slice(2, 8).replace(/[^a-z0-9]/g, 'x');
+const id = runId();
 const ns = (name: string) => `hp${id}-${name}`;
 const VIP = '198.18.1.50';
+// The console listens in a namespace of its own, where no other process can hold the port.
 const PORT = 8080;
 /** The console as the browser (on the host) reaches it, and as the agents (on the VMs) do. */
 const consoleUrl = `http://198.19.0.2:${PORT}`;
@@ -39,160 +37,70 @@ const INTERVAL_MS = 1000;
 
 const vms = [1, 2, 3].map((n) => ({ n, id: `vm-lab${id}0${n}`, name: `lab-vm${n}`, ip: `198.18.1.1${n}` }));
 
-// Everything of the run lives in a root-owned directory outside /tmp (keepalived refuses to run
-// a notify script from a directory others may write to), made when the proof starts.
-let dir = '';
-const havip = () => join(dir, 'havip');
-const database = () => ['--data-dir', join(dir, 'data')];
-const processes = new Map<string, ChildProcess>();
-let token = '';
+const run = new ProofRun('HA proof');
+const api = new Api();
 let havipId = '';
-const measured: string[] = [];
 
 function lab(command: 'up' | 'down') {
   execFileSync(join(root, 'end2end/lab/ha-lab.sh'), [command, id], { stdio: 'inherit' });
 }
 
-function cli(args: string[], input?: string): string {
-  return execFileSync(havip(), [...args, ...database()], { input, encoding: 'utf8' });
-}
-
-/** Starts a program in a namespace, in a process group of its own (so a signal reaches all of it). */
-function start(name: string, namespace: string, program: string, args: string[], env: Record<string, string> = {}) {
-  const child = spawn('ip', ['netns', 'exec', namespace, program, ...args], {
-    detached: true,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, RUST_LOG: 'info', ...env },
-  });
-  let log = '';
-  child.stderr!.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)));
-  child.on('exit', (code, signal) => {
-    if (processes.get(name) === child && code !== 0 && signal === null) console.log(`${name} exited with ${code}: ${log}`);
-  });
-  processes.set(name, child);
-  return child;
-}
-
-/** Sends a signal to a started program's whole process group; answers when it is gone. */
-function signal(name: string, sig: NodeJS.Signals): Promise<unknown> {
-  const child = processes.get(name);
-  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  const gone = new Promise((done) => child.once('exit', done));
-  process.kill(-child.pid!, sig);
-  processes.delete(name);
-  return gone;
-}
-
-const stop = (name: string, sig: NodeJS.Signals = 'SIGTERM') => signal(name, sig);
-
 function startServer() {
-  start('server', ns('srv'), havip(), ['serve', '--listen', `0.0.0.0:${PORT}`, '--site-root', join(root, 'target/site'), ...database()]);
+  run.start('server', 'ip', ['netns', 'exec', ns('srv'), run.havip(), 'serve', '--listen', `0.0.0.0:${PORT}`,
+    '--site-root', join(root, 'target/site'), ...run.database()]);
 }
 
-function startKeepalived(vm: (typeof vms)[number]) {
-  const d = join(dir, `vm${vm.n}`);
-  start(`keepalived${vm.n}`, ns(`vm${vm.n}`), keepalived, [
-    '-f', join(d, 'keepalived.conf'), '--vrrp', '--dont-fork', '--log-console', '--no-syslog',
-    '-p', join(d, 'keepalived.pid'), '-r', join(d, 'vrrp.pid'), '-c', join(d, 'checkers.pid'), '-b', join(d, 'bfd.pid'),
-  ]);
-}
+const startKeepalived = (vm: (typeof vms)[number]) => run.startKeepalived(vm, ns(`vm${vm.n}`));
 
 function startAgent(vm: (typeof vms)[number], agentToken: string) {
-  const d = join(dir, `vm${vm.n}`);
-  start(`agent${vm.n}`, ns(`vm${vm.n}`), havip(), [
+  const d = run.vmDir(vm);
+  run.start(`agent${vm.n}`, 'ip', ['netns', 'exec', ns(`vm${vm.n}`), run.havip(),
     'agent', '--server', agentUrl, '--interval-ms', String(INTERVAL_MS), '--state-dir', d,
     '--keepalived-pid-file', join(d, 'vrrp.pid'), '--keepalived-config', join(d, 'keepalived.conf'),
   ], { HAVIP_AGENT_TOKEN: agentToken });
 }
 
-async function api(path: string, init: { method?: string; body?: unknown } = {}) {
-  const response = await fetch(`${consoleUrl}/api/v1${path}`, {
-    method: init.method ?? 'GET',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${text}`);
-  return JSON.parse(text);
-}
-
-const ha = async () => (await api(`/havips/${havipId}`)).ha;
-const events = async () => (await api(`/havips/${havipId}/events?limit=200`)).items as { kind: string; detail: any; agent_at: string | null; at: string }[];
+const ha = async () => (await api.call(`/havips/${havipId}`)).ha;
+const events = async () => (await api.call(`/havips/${havipId}/events?limit=200`)).items as { kind: string; detail: any; agent_at: string | null; at: string }[];
 const vmName = (vmId: string | null) => vms.find((vm) => vm.id === vmId)?.name ?? String(vmId);
-
-/** Waits until `probe` answers something `accept` takes; answers it and the seconds it took. */
-async function until<T>(what: string, probe: () => Promise<T>, accept: (value: T) => boolean, seconds: number): Promise<[T, number]> {
-  const started = Date.now();
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined && accept(value)) return [value, (Date.now() - started) / 1000];
-    if (Date.now() - started > seconds * 1000) throw new Error(`${what}: not within ${seconds} s (last: ${JSON.stringify(value)})`);
-    await new Promise((resume) => setTimeout(resume, 50));
-  }
-}
-
-function note(line: string) {
-  measured.push(line);
-  console.log(`HA proof: ${line}`);
-}
+const note = (line: string) => run.note(line);
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);
-  dir = mkdtempSync('/run/havip-proof-');
-  copyFileSync(join(root, 'target/debug/havip'), havip());
-  chmodSync(havip(), 0o755);
+  run.open('havip-proof');
   lab('up');
   // The tenant, its network and a user, then the server.
-  cli(['migrate']);
-  cli(['user', 'create', '--tenant', 'lab', '--username', 'labadmin', '--admin'], 'lab-password-1\n');
+  run.cli(['migrate']);
+  run.cli(['user', 'create', '--tenant', 'lab', '--username', 'labadmin', '--admin'], 'lab-password-1\n');
   const inventory = {
     vpcs: [{ id: `vpc-lab${id}00`, name: 'lab', cidr: '198.18.0.0/16',
       subnets: [{ id: `subnet-lab${id}0`, name: 'lab-net', cidr: '198.18.1.0/24', gateway: '198.18.1.1' }] }],
     vms: vms.map((vm) => ({ id: vm.id, name: vm.name, subnet_id: `subnet-lab${id}0`, ip: vm.ip })),
   };
-  writeFileSync(join(dir, 'inventory.json'), JSON.stringify(inventory));
-  cli(['inventory', 'import', join(dir, 'inventory.json'), '--tenant', 'lab']);
-  token = cli(['token', 'create', '--username', 'labadmin']).trim().split('\n').pop()!;
+  writeFileSync(join(run.dir, 'inventory.json'), JSON.stringify(inventory));
+  run.cli(['inventory', 'import', join(run.dir, 'inventory.json'), '--tenant', 'lab']);
+  api.base = consoleUrl;
+  api.token = run.cli(['token', 'create', '--username', 'labadmin']).trim().split('\n').pop()!;
   startServer();
   await until('the server', () => fetch(`${consoleUrl}/readyz`).then((r) => r.ok), (ok) => ok, 30);
 
   // The HAVIP, bound to the three VMs in order; each VM gets its generated file and an agent.
-  const created = await api('/havips', { method: 'POST', body: { name: 'lab-vip', vpc_id: `vpc-lab${id}00`, subnet_id: `subnet-lab${id}0`, ip: VIP, vm_ids: vms.map((vm) => vm.id) } });
+  const created = await api.call('/havips', { method: 'POST', body: { name: 'lab-vip', vpc_id: `vpc-lab${id}00`, subnet_id: `subnet-lab${id}0`, ip: VIP, vm_ids: vms.map((vm) => vm.id) } });
   havipId = created.id;
-  await until('available', () => api(`/havips/${havipId}`), (h) => h.status === 'available', 20);
+  await until('available', () => api.call(`/havips/${havipId}`), (h) => h.status === 'available', 20);
   for (const vm of vms) {
-    const d = join(dir, `vm${vm.n}`);
-    mkdirSync(d, { mode: 0o700 });
-    const query = new URLSearchParams({ vm_id: vm.id, interface: 'eth0', agent: havip(), state_dir: d });
-    const response = await fetch(`${consoleUrl}/api/v1/havips/${havipId}/keepalived.conf?${query}`, { headers: { authorization: `Bearer ${token}` } });
-    expect(response.status).toBe(200);
-    const file = join(d, 'keepalived.conf');
-    writeFileSync(file, await response.text());
-    // keepalived itself checks it, in the VM's namespace (it looks for the interface there).
-    execFileSync('ip', ['netns', 'exec', ns(`vm${vm.n}`), keepalived, '-t', '-f', file], { stdio: 'inherit' });
-    const agentToken = cli(['token', 'create', '--agent', '--vm', vm.id]).trim().split('\n').pop()!;
-    writeFileSync(join(d, 'token'), agentToken, { mode: 0o600 });
+    await run.installConfig(api, havipId, vm, ns(`vm${vm.n}`));
+    const agentToken = run.cli(['token', 'create', '--agent', '--vm', vm.id]).trim().split('\n').pop()!;
+    writeFileSync(join(run.vmDir(vm), 'token'), agentToken, { mode: 0o600 });
     startAgent(vm, agentToken);
   }
 });
 
 test.afterAll(async () => {
-  for (const name of [...processes.keys()]) await stop(name, 'SIGKILL');
-  lab('down');
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  console.log(`HA proof, measured:\n  ${measured.join('\n  ')}`);
+  await run.close(() => lab('down'));
 });
 
-/** Signs in to the lab's console and shows its list. */
-async function openConsole(page: Page) {
-  await page.goto(`${consoleUrl}/login`);
-  await hydrated(page);
-  await page.getByLabel('用户名').fill('labadmin');
-  await page.getByLabel('密码').fill('lab-password-1');
-  await page.getByRole('button', { name: '登录' }).click();
-  await expect(page).toHaveURL(/\/havips$/);
-  await hydrated(page);
-}
+const openConsole = (page: Page) => signIn(page, consoleUrl, 'labadmin', 'lab-password-1');
 
 const masterCell = (page: Page) => page.getByRole('row').filter({ hasText: 'lab-vip' }).locator('[data-health]');
 
@@ -209,7 +117,7 @@ test('real keepalived fails over, splits its brain, loses an agent and outlives 
   await openConsole(page);
   await expect(masterCell(page)).toContainText(master.name);
   const terminated = Date.now();
-  const exited = signal(`keepalived${master.n}`, 'SIGTERM');
+  const exited = run.signal(`keepalived${master.n}`, 'SIGTERM');
   const [after, seconds] = await until('a new master', ha, (h) => h.master_vm_id !== null && h.master_vm_id !== master.id, 5);
   await exited;
   const second = vms.find((vm) => vm.id === after.master_vm_id)!;
@@ -222,7 +130,7 @@ test('real keepalived fails over, splits its brain, loses an agent and outlives 
   // 3. SIGKILL to the new master's keepalived: the third takes over, the killed one keeps the VIP.
   const third = vms.find((vm) => vm.id !== master.id && vm.id !== second.id)!;
   const killed = Date.now();
-  const died = signal(`keepalived${second.n}`, 'SIGKILL');
+  const died = run.signal(`keepalived${second.n}`, 'SIGKILL');
   const [split, splitSeconds] = await until('split brain', ha, (h) => h.health === 'split_brain', 10);
   await died;
   expect([...split.holders].sort()).toEqual([second.id, third.id].sort());
@@ -241,7 +149,7 @@ test('real keepalived fails over, splits its brain, loses an agent and outlives 
 
   // 4. An agent stopped: degraded and agent_lost after three intervals; started: agent_back.
   const stopped = Date.now();
-  await signal(`agent${master.n}`, 'SIGTERM');
+  await run.signal(`agent${master.n}`, 'SIGTERM');
   const [, lost] = await until('agent_lost', async () => [await ha(), await events()] as const,
     ([h, e]) => h.health === 'degraded' && e.some((x) => x.kind === 'agent_lost' && x.detail.vm === master.id), 15);
   note(`4. agent of ${master.name} stopped: degraded and agent_lost ${lost.toFixed(2)} s later (interval ${INTERVAL_MS / 1000} s)`);
@@ -253,11 +161,11 @@ test('real keepalived fails over, splits its brain, loses an agent and outlives 
 
   // 5. The console stopped during a failover and started again: the failover is in the history
   //    with the agent's time.
-  await stop('server', 'SIGTERM');
+  await run.signal('server', 'SIGTERM');
   const outage = new Date();
-  await stop(`keepalived${third.n}`, 'SIGTERM');
+  await run.signal(`keepalived${third.n}`, 'SIGTERM');
   const heir = master; // priority 200 of the two backups
-  await until('the VIP on the heir', async () => execFileSync('ip', ['-n', ns(`vm${heir.n}`), '-4', '-o', 'addr', 'show', 'dev', 'eth0'], { encoding: 'utf8' }), (text) => text.includes(`${VIP}/`), 10);
+  await until('the VIP on the heir', async () => holdersOf([heir], VIP, (vm) => ns(`vm${vm.n}`)), (held) => held.length === 1, 10);
   const restarted = new Date();
   startServer();
   // The agent's clock and ours are the same host's.
@@ -270,5 +178,5 @@ test('real keepalived fails over, splits its brain, loses an agent and outlives 
 });
 
 function readToken(vm: (typeof vms)[number]) {
-  return readFileSync(join(dir, `vm${vm.n}`, 'token'), 'utf8').trim();
+  return readFileSync(join(run.vmDir(vm), 'token'), 'utf8').trim();
 }

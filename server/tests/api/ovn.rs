@@ -26,12 +26,26 @@ async fn app_on(store: Store, ovn: &OvnDatabases) -> TestApp {
     TestApp::spawn_with(store, |s| s.driver = driver).await
 }
 
-/// The first subnet's switch with a port per VM, as the inventory's convention names them.
-fn network_of(ovn: &OvnDatabases, tenant: &Tenant) -> (String, Vec<String>) {
+/// A server with the OVN driver, a tenant whose first subnet is a switch with a port per VM (as
+/// the inventory's convention names them), and an available HAVIP bound to its first `n` VMs.
+struct Scene {
+    app: TestApp,
+    tenant: Tenant,
+    subnet: String,
+    vms: Vec<String>,
+    id: String,
+}
+
+async fn scene(store: Store, ovn: &OvnDatabases, name: &str, n: usize) -> Scene {
+    let app = app_on(store, ovn).await;
+    let tenant = app.tenant().await;
     let subnet = tenant.subnet(0, 0);
     let vms = tenant.vms_of_subnet(&subnet);
     ovn.switch_with_ports(&subnet, &vms);
-    (subnet, vms)
+    let created = tenant.create(tenant.create_body(name, &vms[..n])).await;
+    let id = created["id"].as_str().expect("id").to_owned();
+    assert_eq!(tenant.settled(&id).await.expect("settled")["status"], "available");
+    Scene { app, tenant, subnet, vms, id }
 }
 
 async fn havip(tenant: &Tenant, id: &str) -> Value {
@@ -106,13 +120,8 @@ macro_rules! on_both_stores {
 on_both_stores!(jobs_program_the_virtual_port, jobs_program_the_virtual_port_on);
 async fn jobs_program_the_virtual_port_on(store: Store) {
     let ovn = OvnDatabases::start(None);
-    let app = app_on(store, &ovn).await;
-    let tenant = app.tenant().await;
-    let (subnet, vms) = network_of(&ovn, &tenant);
-    let created = tenant.create(tenant.create_body("ovn", &vms[..3])).await;
-    let id = created["id"].as_str().expect("id").to_owned();
-    assert_eq!(tenant.settled(&id).await.expect("settled")["status"], "available");
-    let ip = created["ip"].as_str().expect("ip").to_owned();
+    let Scene { app, tenant, subnet, vms, id } = scene(store, &ovn, "ovn", 3).await;
+    let ip = havip(&tenant, &id).await["ip"].as_str().expect("ip").to_owned();
     assert_eq!(ovn.port_column(&id, "type"), "virtual");
     let options = ovn.port_column(&id, "options");
     assert!(options.contains(&format!("virtual-ip=\"{ip}\"")), "{options}");
@@ -150,12 +159,7 @@ async fn jobs_program_the_virtual_port_on(store: Store) {
 on_both_stores!(reconciliation_restores_repairs_and_removes, reconciliation_on);
 async fn reconciliation_on(store: Store) {
     let ovn = OvnDatabases::start(None);
-    let app = app_on(store, &ovn).await;
-    let tenant = app.tenant().await;
-    let (subnet, vms) = network_of(&ovn, &tenant);
-    let created = tenant.create(tenant.create_body("reconciled", &vms[..2])).await;
-    let id = created["id"].as_str().expect("id").to_owned();
-    assert_eq!(tenant.settled(&id).await.expect("settled")["status"], "available");
+    let Scene { app, tenant, subnet, vms, id } = scene(store, &ovn, "reconciled", 2).await;
 
     ovn.nbctl(&["lsp-del", &id]);
     until_port(&ovn, &id, "type", "the deleted port restored", |t| t == "virtual").await;
@@ -187,12 +191,7 @@ async fn reconciliation_on(store: Store) {
 on_both_stores!(the_fabric_is_a_second_source_of_the_ha_state, fabric_on);
 async fn fabric_on(store: Store) {
     let ovn = OvnDatabases::start(None);
-    let app = app_on(store, &ovn).await;
-    let tenant = app.tenant().await;
-    let (_, vms) = network_of(&ovn, &tenant);
-    let created = tenant.create(tenant.create_body("fabric", &vms[..2])).await;
-    let id = created["id"].as_str().expect("id").to_owned();
-    assert_eq!(tenant.settled(&id).await.expect("settled")["status"], "available");
+    let Scene { app, tenant, vms, id, .. } = scene(store, &ovn, "fabric", 2).await;
     let tenant_id = app.backend.ensure_tenant(&tenant.name).await.expect("tenant id");
 
     // What northd would write, then the fabric's word: OVN follows the first VM.
