@@ -320,7 +320,9 @@ pub async fn lock_rows(tx: &mut TenantTx, ids: &[String]) -> Result<(), StoreErr
     }
     let (conn, tenant_id) = tx.split();
     let mut sql = Sql::new("SELECT id FROM havips WHERE tenant_id = ");
-    sql.bind(tenant_id.to_owned()).push(" AND id IN (").bind_list(ids).push(") ORDER BY id FOR UPDATE");
+    // NO KEY UPDATE: writers still exclude each other, but an event inserted for the HAVIP (whose
+    // foreign key takes a KEY SHARE lock on its row) does not wait, nor make a deadlock.
+    sql.bind(tenant_id.to_owned()).push(" AND id IN (").bind_list(ids).push(") ORDER BY id FOR NO KEY UPDATE");
     sql.fetch_all(conn).await?;
     Ok(())
 }
