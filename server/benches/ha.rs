@@ -14,9 +14,10 @@ use std::time::{Duration, Instant};
 /// Reports in flight while each VM reports once.
 const IN_FLIGHT: usize = 32;
 
-/// Every VM of the large tenant that carries HAVIPs gets an agent token and reports once (its
-/// HAVIPs held, healthy); then wrk sends each VM's same report again and again, with growing
-/// sequence numbers, at 32 clients.
+/// Every VM of the large tenant that carries HAVIPs gets an agent token and reports once, as a
+/// healthy cloud's would (each HAVIP held by its first bound VM, the others its backups); then
+/// wrk sends each VM's same report again and again, with growing sequence numbers, at 32
+/// clients.
 ///
 /// A report is answered from memory only when the tenant has not moved since its VM's last one
 /// was checked; so the first report of each VM after any write of the tenant goes to the
@@ -71,22 +72,24 @@ async fn report_each(server: &Server, agents: &[Agent], seq: u64) -> anyhow::Res
 /// A VM's agent for the load: its token and its HAVIPs.
 struct Agent {
     token: String,
-    havips: Vec<String>,
+    /// Its HAVIPs, and whether it holds each (it is the HAVIP's first bound VM).
+    havips: Vec<(String, bool)>,
 }
 
 /// An agent token for each VM of the large tenant that carries HAVIPs, made in one transaction
 /// (as `havip token create --agent` would, one by one).
 async fn agents_of_the_large_tenant(backend: &Backend) -> anyhow::Result<Vec<Agent>> {
     let rows = sqlx::query(
-        "SELECT b.vm_id, b.havip_id, u.id FROM havip_bindings b JOIN tenants t ON t.id = b.tenant_id \
+        "SELECT b.vm_id, b.havip_id, u.id, b.havip_slot FROM havip_bindings b JOIN tenants t ON t.id = b.tenant_id \
          JOIN users u ON u.tenant_id = t.id WHERE t.name = 'scale' ORDER BY b.vm_id, b.havip_id",
     )
     .fetch_all(&backend.db.read)
     .await?;
-    let mut by_vm: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
+    let mut by_vm: BTreeMap<String, (String, Vec<(String, bool)>)> = BTreeMap::new();
     for row in &rows {
         let entry = by_vm.entry(row.get(0)).or_insert_with(|| (row.get(2), Vec::new()));
-        entry.1.push(row.get(1));
+        let slot: i64 = row.get(3);
+        entry.1.push((row.get(1), slot == 0));
     }
     let mut agents = Vec::with_capacity(by_vm.len());
     let mut tx = backend.db.begin().await?;
@@ -119,8 +122,13 @@ async fn agents_of_the_large_tenant(backend: &Backend) -> anyhow::Result<Vec<Age
     Ok(agents)
 }
 
-/// A report of a VM that holds each of its HAVIPs' VIPs, as its only bound VM.
-fn report_body(seq: u64, havips: &[String]) -> serde_json::Value {
+/// What a VM says of one HAVIP: the master holds the VIP, a backup does not.
+fn observation(havip_id: &str, holds: bool) -> serde_json::Value {
+    serde_json::json!({"havip_id": havip_id, "holds_vip": holds, "vrrp_state": if holds { "MASTER" } else { "BACKUP" }})
+}
+
+/// A report of a VM about its HAVIPs.
+fn report_body(seq: u64, havips: &[(String, bool)]) -> serde_json::Value {
     serde_json::json!({
         "seq": seq,
         "observed_at": "2026-12-04T00:00:00Z",
@@ -128,7 +136,7 @@ fn report_body(seq: u64, havips: &[String]) -> serde_json::Value {
         // silence noticed during the run would be a change.
         "interval_ms": 60000,
         "keepalived_running": true,
-        "havips": havips.iter().map(|id| serde_json::json!({"havip_id": id, "holds_vip": true, "vrrp_state": "MASTER"})).collect::<Vec<_>>(),
+        "havips": havips.iter().map(|(id, holds)| observation(id, *holds)).collect::<Vec<_>>(),
     })
 }
 
@@ -140,7 +148,8 @@ fn report_script(agents: &[Agent]) -> String {
             let observations: Vec<String> = agent
                 .havips
                 .iter()
-                .map(|id| format!(r#"{{\"havip_id\":\"{id}\",\"holds_vip\":true,\"vrrp_state\":\"MASTER\"}}"#))
+                // As Lua string literals: the JSON with its quotes escaped.
+                .map(|(id, holds)| observation(id, *holds).to_string().replace('"', "\\\""))
                 .collect();
             format!("{{\"{}\",\"{}\"}}", agent.token, observations.join(","))
         })
