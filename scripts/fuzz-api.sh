@@ -145,6 +145,8 @@ fuzz_store() {
 ]}
 EOF
 
+  # What the document cannot state (an opaque page token) is told through hooks (fuzz_hooks.py).
+  export PYTHONPATH="$root/scripts${PYTHONPATH:+:$PYTHONPATH}" SCHEMATHESIS_HOOKS=fuzz_hooks
   # A request that takes 30 s has hung; under that, a busy machine is not a failure.
   local command=("$venv/bin/schemathesis" --config-file "$root/schemathesis.toml" run
     "http://$address/api/v1/openapi.json"

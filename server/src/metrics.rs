@@ -93,6 +93,13 @@ pub struct Metrics {
     agents_silent: Gauge,
     fabric_monitor_breaks: Counter,
     reconcile_repairs: Family<RepairLabel, Counter>,
+    list_cache: Family<ListCacheLabel, Counter>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ListCacheLabel {
+    /// `hit` (the page was kept) or `miss` (the database was asked).
+    pub outcome: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -131,6 +138,7 @@ impl Metrics {
             agents_silent: Gauge::default(),
             fabric_monitor_breaks: Counter::default(),
             reconcile_repairs: Family::default(),
+            list_cache: Family::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -180,9 +188,17 @@ impl Metrics {
             "Virtual ports in OVN that reconciliation restored, updated or removed",
             metrics.reconcile_repairs.clone(),
         );
-        // Both series exist from the start, so a rate over them never begins with a gap.
+        registry.register(
+            "list_cache",
+            "Pages of the list asked for, by whether the list cache had them (hit) or the database was asked (miss)",
+            metrics.list_cache.clone(),
+        );
+        // Both series of each exist from the start, so a rate over them never begins with a gap.
         for answered_by in ["memory", "database"] {
             let _series = metrics.authentications.get_or_create(&AnsweredBy { answered_by });
+        }
+        for outcome in ["hit", "miss"] {
+            let _series = metrics.list_cache.get_or_create(&ListCacheLabel { outcome });
         }
         Metrics { registry, ..metrics }
     }
@@ -204,6 +220,12 @@ impl Metrics {
         if let Some(latency) = latency {
             self.job_latency.get_or_create(&JobKindLabel { kind }).observe(latency.as_secs_f64());
         }
+    }
+
+    /// A page of the list was asked for: `hit` when the list cache had it.
+    pub fn list_cache_answered(&self, hit: bool) {
+        let outcome = if hit { "hit" } else { "miss" };
+        self.list_cache.get_or_create(&ListCacheLabel { outcome }).inc();
     }
 
     pub fn agent_report(&self) {
@@ -280,6 +302,9 @@ mod tests {
             agents_silent: 4,
         };
         metrics.ha_change(&HaChange::MasterChanged { from: Some("vm-a".into()), to: Some("vm-b".into()) });
+        metrics.list_cache_answered(true);
+        metrics.list_cache_answered(true);
+        metrics.list_cache_answered(false);
         let text = metrics.render(&snapshot);
         for line in [
             "havip_http_request_duration_seconds_count{route=\"/api/v1/havips\",class=\"5xx\"} 1",
@@ -295,6 +320,8 @@ mod tests {
             "havip_havips{health=\"healthy\"} 0",
             "havip_agents_silent 4",
             "havip_failovers_total 1",
+            "havip_list_cache_total{outcome=\"hit\"} 2",
+            "havip_list_cache_total{outcome=\"miss\"} 1",
         ] {
             assert!(text.lines().any(|l| l == line), "no {line} in\n{text}");
         }

@@ -72,6 +72,8 @@ pub struct HavipPage {
     pub total: u64,
     pub page: u32,
     pub page_size: u32,
+    /// Give it as `page_token` for the rows after this page; null on the last page.
+    pub next_page_token: Option<String>,
 }
 
 impl Havip {
@@ -142,7 +144,8 @@ mod tests {
 
     #[test]
     fn a_page_past_the_last_gives_way_to_the_last() {
-        let page = |items: Vec<Havip>, total, page| HavipPage { items, total, page, page_size: 20 };
+        let page =
+            |items: Vec<Havip>, total, page| HavipPage { items, total, page, page_size: 20, next_page_token: None };
         assert_eq!(page(Vec::new(), 40, 3).last_page_if_past_end(), Some(2));
         assert_eq!(page(Vec::new(), 0, 2).last_page_if_past_end(), Some(1));
         assert_eq!(page(Vec::new(), 0, 1).last_page_if_past_end(), None);

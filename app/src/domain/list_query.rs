@@ -15,6 +15,8 @@ pub const MAX_QUERY_CHARS: usize = 128;
 /// The highest page number: the largest 32-bit signed integer, as the API document says, so a
 /// client generated from it never sends a page the server refuses.
 pub const MAX_PAGE: u32 = i32::MAX as u32;
+/// The longest `page_token`: a position after a name of 128 characters of 4 bytes each fits.
+pub const MAX_PAGE_TOKEN_CHARS: usize = 1024;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -84,6 +86,9 @@ pub struct ListQuery {
     pub order: SortOrder,
     pub page: u32,
     pub page_size: u32,
+    /// Where a cursor walk goes on: the `next_page_token` of the page before (base64url).
+    #[serde(default)]
+    pub page_token: Option<String>,
 }
 
 impl Default for ListQuery {
@@ -100,6 +105,7 @@ impl Default for ListQuery {
             order: SortOrder::Desc,
             page: 1,
             page_size: DEFAULT_PAGE_SIZE,
+            page_token: None,
         }
     }
 }
@@ -156,6 +162,8 @@ impl ListQuery {
                 }
                 "page" => query.page = parse_number(value, Field::Page)?,
                 "page_size" => query.page_size = parse_number(value, Field::PageSize)?,
+                // Empty means none, so a client's loop may send what the last page gave.
+                "page_token" => query.page_token = (!value.is_empty()).then(|| value.to_owned()),
                 _ => {}
             }
         }
@@ -175,6 +183,22 @@ impl ListQuery {
                 Field::PageSize,
                 format!("page_size must be from 1 to {MAX_PAGE_SIZE}"),
             ));
+        }
+        if let Some(token) = &self.page_token {
+            if token.len() > MAX_PAGE_TOKEN_CHARS
+                || !token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                return Err(AppError::invalid_parameter(
+                    Field::PageToken,
+                    "page_token is not one this server gave: pass next_page_token as it came",
+                ));
+            }
+            if self.page != 1 {
+                return Err(AppError::invalid_parameter(
+                    Field::PageToken,
+                    "page_token and page exclude each other: a token says where the page starts",
+                ));
+            }
         }
         // Control characters match nothing and some databases refuse them outright; they are looked
         // for before anything is trimmed (a tab or a newline at either end included).
@@ -245,7 +269,24 @@ impl ListQuery {
         if self.page_size != defaults.page_size {
             pairs.push(("page_size", self.page_size.to_string()));
         }
+        if let Some(token) = &self.page_token {
+            pairs.push(("page_token", token.clone()));
+        }
         pairs
+    }
+
+    /// What decides which rows match and in which order, without the page: the query a page
+    /// token belongs to (its page size may change along a walk).
+    pub fn ordered_filters(&self) -> ListQuery {
+        ListQuery { page: 1, page_size: DEFAULT_PAGE_SIZE, page_token: None, ..self.clone() }
+    }
+
+    /// What decides which rows match, whatever their order: the rows a count counts.
+    pub fn filters(&self) -> ListQuery {
+        let mut filters = self.ordered_filters();
+        filters.sort = SortKey::CreatedAt;
+        filters.order = SortOrder::Desc;
+        filters
     }
 
     /// The offset of the first row of the page.
@@ -318,11 +359,26 @@ mod tests {
             ("q", "abc\n"),
             ("subnet_id", "\u{85}"),
             ("q", "a\u{0}b"),
+            ("page_token", "not base64!"),
             ("vpc_id", "vpc-\u{1}x"),
         ] {
             let err = ListQuery::from_pairs([(key, value)]).expect_err(key);
             assert_eq!(err.code, ErrorCode::InvalidParameter);
             assert_eq!(err.field.map(Field::as_str), Some(key));
         }
+    }
+
+    #[test]
+    fn a_page_token_goes_alone_and_survives_the_url() {
+        let err = ListQuery::from_pairs([("page", "2"), ("page_token", "AbC_-9")]).expect_err("both");
+        assert_eq!(err.field, Some(Field::PageToken));
+        let long = "a".repeat(MAX_PAGE_TOKEN_CHARS + 1);
+        assert!(ListQuery::from_pairs([("page_token", long.as_str())]).is_err());
+        assert_eq!(ListQuery::from_pairs([("page_token", "")]).expect("empty is none"), ListQuery::default());
+        let q = ListQuery::from_pairs([("page_token", "AbC_-9"), ("sort", "name")]).expect("valid");
+        let pairs = q.to_pairs();
+        assert_eq!(ListQuery::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str()))).expect("round trip"), q);
+        assert_eq!(q.ordered_filters().page_token, None);
+        assert_eq!(q.filters().sort, SortKey::CreatedAt);
     }
 }

@@ -3,6 +3,7 @@
 //! has happened since, in this process or any other: reading the revision is one indexed
 //! lookup, where computing a page of a large tenant counts its rows.
 
+use crate::store::havips::Position;
 use app::domain::havip::HavipPage;
 use app::domain::inventory::Inventory;
 use app::domain::list_query::ListQuery;
@@ -26,6 +27,9 @@ impl CachedPage {
 
 /// Pages kept per tenant; beyond this the tenant's pages are dropped and made again.
 const PAGES_PER_TENANT: usize = 256;
+/// Counts, and views' positions, kept per tenant (a count is a few bytes, a view's positions a
+/// hundred per 100,000 rows; a search's count is worth keeping for its pages).
+const COUNTS_PER_TENANT: usize = 4096;
 /// Tenants kept; beyond this the cache starts over.
 const TENANTS: usize = 4096;
 
@@ -37,12 +41,22 @@ pub struct ListCache {
 struct TenantPages {
     revision: i64,
     pages: HashMap<ListQuery, CachedPage>,
+    /// How many rows match, by the filters and search alone (`ListQuery::filters`).
+    counts: HashMap<ListQuery, u64>,
+    /// Every thousandth position of a view, by its [`ListQuery::ordered_filters`].
+    positions: HashMap<ListQuery, Arc<Vec<Position>>>,
     inventory: Option<Arc<Inventory>>,
 }
 
 impl TenantPages {
     fn at(revision: i64) -> TenantPages {
-        TenantPages { revision, pages: HashMap::new(), inventory: None }
+        TenantPages {
+            revision,
+            pages: HashMap::new(),
+            counts: HashMap::new(),
+            positions: HashMap::new(),
+            inventory: None,
+        }
     }
 }
 
@@ -60,6 +74,37 @@ impl ListCache {
                 entry.pages.clear();
             }
             entry.pages.insert(query, page);
+        }
+    }
+
+    /// The count of `filters` (a query's [`ListQuery::filters`]) at `revision`, if kept.
+    pub fn count(&self, tenant: &str, revision: i64, filters: &ListQuery) -> Option<u64> {
+        let tenants = self.tenants.lock().unwrap_or_else(|e| e.into_inner());
+        tenants.get(tenant).filter(|t| t.revision == revision).and_then(|t| t.counts.get(filters).copied())
+    }
+
+    pub fn put_count(&self, tenant: &str, revision: i64, filters: ListQuery, total: u64) {
+        let mut tenants = self.tenants.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(entry) = Self::at_revision(&mut tenants, tenant, revision) {
+            if entry.counts.len() >= COUNTS_PER_TENANT {
+                entry.counts.clear();
+            }
+            entry.counts.insert(filters, total);
+        }
+    }
+
+    pub fn positions(&self, tenant: &str, revision: i64, view: &ListQuery) -> Option<Arc<Vec<Position>>> {
+        let tenants = self.tenants.lock().unwrap_or_else(|e| e.into_inner());
+        tenants.get(tenant).filter(|t| t.revision == revision).and_then(|t| t.positions.get(view).cloned())
+    }
+
+    pub fn put_positions(&self, tenant: &str, revision: i64, view: ListQuery, positions: Arc<Vec<Position>>) {
+        let mut tenants = self.tenants.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(entry) = Self::at_revision(&mut tenants, tenant, revision) {
+            if entry.positions.len() >= COUNTS_PER_TENANT {
+                entry.positions.clear();
+            }
+            entry.positions.insert(view, positions);
         }
     }
 
@@ -98,7 +143,7 @@ mod tests {
     use super::*;
 
     fn page(total: u64) -> CachedPage {
-        CachedPage::new(HavipPage { items: Vec::new(), total, page: 1, page_size: 20 })
+        CachedPage::new(HavipPage { items: Vec::new(), total, page: 1, page_size: 20, next_page_token: None })
     }
 
     #[test]
@@ -115,5 +160,16 @@ mod tests {
             "an older page does not replace a newer one"
         );
         assert!(cache.get("other", 3, &query).is_none());
+    }
+
+    #[test]
+    fn counts_are_kept_by_filters_until_the_revision_moves() {
+        let cache = ListCache::default();
+        let filters = ListQuery { q: Some("web".into()), ..ListQuery::default() }.filters();
+        cache.put_count("t", 3, filters.clone(), 42);
+        assert_eq!(cache.count("t", 3, &filters), Some(42));
+        assert_eq!(cache.count("t", 4, &filters), None);
+        cache.put("t", 4, ListQuery::default(), page(1));
+        assert_eq!(cache.count("t", 4, &filters), None, "a write forgets the counts");
     }
 }

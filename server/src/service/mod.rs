@@ -12,6 +12,7 @@ pub mod inventory;
 pub mod inventory_sync;
 pub mod list_cache;
 pub mod login_limiter;
+pub mod page_token;
 mod port;
 pub mod query;
 pub mod tokens;
@@ -34,6 +35,10 @@ pub struct Backend {
     pub metrics: Arc<Metrics>,
     pub worker_bell: Arc<Notify>,
     pub list_cache: list_cache::ListCache,
+    /// Signs and reads the list's page tokens; its key is read from the database at first use.
+    page_tokens: tokio::sync::OnceCell<page_token::PageTokens>,
+    /// Held while a view's positions are worked out (see `query::positions`).
+    position_passes: tokio::sync::Mutex<()>,
     /// What this process remembers of the agents (see `ha::memory`).
     pub agents: ha::memory::AgentMemory,
     login_limiter: login_limiter::LoginLimiter,
@@ -56,6 +61,8 @@ impl Backend {
             metrics,
             worker_bell: Arc::new(Notify::new()),
             list_cache: Default::default(),
+            page_tokens: tokio::sync::OnceCell::new(),
+            position_passes: tokio::sync::Mutex::new(()),
             agents: Default::default(),
             login_limiter,
             password_checks: tokio::sync::Semaphore::new(cores),

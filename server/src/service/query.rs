@@ -2,13 +2,18 @@
 
 use super::Backend;
 use super::list_cache::CachedPage;
-use crate::store::{ha, havips, jobs, revisions};
+use super::page_token::{PageTokens, SECRET_NAME};
+use crate::store::havips::{Position, Start};
+use crate::store::{StoreError, ha, havips, jobs, revisions, secrets};
 use app::domain::AppError;
 use app::domain::caller::Caller;
 use app::domain::ha::Health;
 use app::domain::havip::{Havip, HavipPage};
 use app::domain::ids::{IdKind, is_well_formed};
 use app::domain::list_query::ListQuery;
+
+/// Rows between two kept positions of a view: a deep page skips fewer than this many.
+const POSITION_STRIDE: u64 = 1000;
 
 impl Backend {
     /// One HAVIP of the caller's tenant; another tenant's ID is as unknown as a made-up one.
@@ -25,19 +30,98 @@ impl Backend {
     }
 
     /// A page of the list: from the cache while the tenant's revision has not moved, else
-    /// computed and kept.
+    /// computed and kept. The count of a search or filter is kept apart, so every page of it,
+    /// in any order, counts its rows once per revision.
     pub async fn list_page(&self, caller: &Caller, query: ListQuery) -> Result<CachedPage, AppError> {
         let query = query.normalized()?;
         let tenant = caller.tenant_id.as_str();
         let revision = self.revision(caller).await?;
-        if let Some(hit) = self.list_cache.get(tenant, revision, &query) {
+        let cached = self.list_cache.get(tenant, revision, &query);
+        self.metrics.list_cache_answered(cached.is_some());
+        if let Some(hit) = cached {
             return Ok(hit);
         }
+        let after = match &query.page_token {
+            Some(token) => Some(self.page_tokens().await?.read(tenant, &query, token)?),
+            None => None,
+        };
         let mut conn = self.db.reader().await?;
-        let (items, total) = havips::list(&mut conn, self.db.dialect, tenant, &query).await?;
-        let page = CachedPage::new(HavipPage { items, total, page: query.page, page_size: query.page_size });
+        let filters = query.filters();
+        let total = match self.list_cache.count(tenant, revision, &filters) {
+            Some(total) => total,
+            None => {
+                let total = havips::count(&mut conn, self.db.dialect, tenant, &query).await?;
+                self.list_cache.put_count(tenant, revision, filters, total);
+                total
+            }
+        };
+        let positions;
+        let start = match &after {
+            Some(position) => Start::After(position),
+            // A deep page of a view starts from the position before it: every view's
+            // positions are one pass over its index per revision, where an offset costs a
+            // step per row it skips on every ask. (Searches sort their matches instead.)
+            None if query.q.is_none() && query.offset() >= POSITION_STRIDE && query.offset() < total => {
+                positions = self.positions(&mut conn, tenant, revision, &query).await?;
+                let block = query.offset() / POSITION_STRIDE;
+                match positions.get(block as usize - 1) {
+                    Some(position) => Start::PageAfter { position, skip: query.offset() - block * POSITION_STRIDE },
+                    None => Start::Page,
+                }
+            }
+            None => Start::Page,
+        };
+        let listed = havips::list(&mut conn, self.db.dialect, tenant, &query, start, total).await?;
+        drop(conn);
+        let next_page_token = match listed.items.last().filter(|_| listed.more) {
+            Some(last) => Some(self.page_tokens().await?.issue(tenant, &query, &Position::after(last, query.sort))),
+            None => None,
+        };
+        let page = CachedPage::new(HavipPage {
+            items: listed.items,
+            total,
+            page: query.page,
+            page_size: query.page_size,
+            next_page_token,
+        });
         self.list_cache.put(tenant, revision, query, page.clone());
         Ok(page)
+    }
+
+    /// Every [`POSITION_STRIDE`]-th position of the query's view at `revision`, kept like
+    /// the pages. One view is worked out at a time: the first asks of a deep page under load
+    /// would otherwise all make the same pass at once.
+    async fn positions(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        tenant: &str,
+        revision: i64,
+        query: &ListQuery,
+    ) -> Result<std::sync::Arc<Vec<Position>>, AppError> {
+        let view = query.ordered_filters();
+        if let Some(kept) = self.list_cache.positions(tenant, revision, &view) {
+            return Ok(kept);
+        }
+        let _one_at_a_time = self.position_passes.lock().await;
+        if let Some(kept) = self.list_cache.positions(tenant, revision, &view) {
+            return Ok(kept);
+        }
+        let positions = havips::positions_every(conn, self.db.dialect, tenant, query, POSITION_STRIDE).await?;
+        let positions = std::sync::Arc::new(positions);
+        self.list_cache.put_positions(tenant, revision, view, positions.clone());
+        Ok(positions)
+    }
+
+    /// The deployment's page-token key: read (or made) once per process.
+    async fn page_tokens(&self) -> Result<&PageTokens, AppError> {
+        self.page_tokens
+            .get_or_try_init(|| async {
+                let mut tx = self.db.begin().await?;
+                let secret = secrets::get_or_create(&mut tx, SECRET_NAME, &super::accounts::new_secret()).await?;
+                tx.commit().await.map_err(StoreError::from)?;
+                Ok::<_, AppError>(PageTokens::new(secret.as_bytes()))
+            })
+            .await
     }
 
     /// The revision of the caller's tenant: as authentication saw it, or looked up.

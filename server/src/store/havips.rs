@@ -207,51 +207,180 @@ fn push_search(sql: &mut Sql, dialect: Dialect, q: &str) {
 }
 
 /// Searches with up to this many matches sort them all rather than walk an index (see `list`).
-const SORT_SEARCH_MATCHES_UP_TO: i64 = 20_000;
+const SORT_SEARCH_MATCHES_UP_TO: u64 = 20_000;
 
-/// One page of the tenant's HAVIPs matching the query, and how many match in all.
+/// How many of the tenant's HAVIPs match the query's filters and search.
+pub async fn count(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    tenant_id: &str,
+    query: &ListQuery,
+) -> Result<u64, StoreError> {
+    let mut count = Sql::new("SELECT COUNT(*) FROM havips h");
+    push_filters(&mut count, dialect, tenant_id, query);
+    let total: i64 = col(&count.fetch_one(conn).await?, 0)?;
+    Ok(u64::try_from(total).unwrap_or_default())
+}
+
+/// The row a page ended with, by the list's sort: a cursor walk goes on after it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Position {
+    pub key: SortValue,
+    pub id: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SortValue {
+    /// `created_at` (microseconds) or `ip_num`.
+    Int(i64),
+    /// `name`.
+    Text(String),
+}
+
+impl Position {
+    /// Where a page that ended with `havip` ends, under `sort`.
+    pub fn after(havip: &Havip, sort: SortKey) -> Position {
+        let key = match sort {
+            SortKey::CreatedAt => SortValue::Int(havip.created_at.as_micros()),
+            SortKey::Ip => SortValue::Int(Ipv4::parse(&havip.ip).map_or(0, |ip| i64::from(ip.to_u32()))),
+            SortKey::Name => SortValue::Text(havip.name.clone()),
+        };
+        Position { key, id: havip.id.clone() }
+    }
+}
+
+/// The position of every `stride`-th row the query matches, in its order (the rows at
+/// `stride - 1`, `2 * stride - 1`, …): one pass over the sort's index that lets any deep page
+/// start from the position before it instead of skipping its whole offset.
+pub async fn positions_every(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    tenant_id: &str,
+    query: &ListQuery,
+    stride: u64,
+) -> Result<Vec<Position>, StoreError> {
+    let (column, direction) = sort_of(query);
+    let mut sql = Sql::new(&format!(
+        "SELECT k, id FROM (SELECT {column} AS k, h.id AS id, ROW_NUMBER() OVER (ORDER BY {column} {direction}, h.id {direction}) AS n FROM havips h"
+    ));
+    push_filters(&mut sql, dialect, tenant_id, query);
+    sql.push(") ranked WHERE n % ").bind(stride as i64).push(" = 0 ORDER BY n");
+    let rows = sql.fetch_all(conn).await?;
+    rows.iter()
+        .map(|row| {
+            let key = match query.sort {
+                SortKey::Name => SortValue::Text(col(row, 0)?),
+                SortKey::CreatedAt | SortKey::Ip => SortValue::Int(col(row, 0)?),
+            };
+            Ok(Position { key, id: col(row, 1)? })
+        })
+        .collect()
+}
+
+/// The query's sort column and direction in SQL.
+fn sort_of(query: &ListQuery) -> (&'static str, &'static str) {
+    let column = match query.sort {
+        SortKey::CreatedAt => "h.created_at",
+        SortKey::Name => "h.name",
+        SortKey::Ip => "h.ip_num",
+    };
+    (column, if query.order == SortOrder::Asc { "ASC" } else { "DESC" })
+}
+
+fn reversed(direction: &str) -> &'static str {
+    if direction == "ASC" { "DESC" } else { "ASC" }
+}
+
+/// One page of the list and whether rows follow it.
+pub struct ListedPage {
+    pub items: Vec<Havip>,
+    pub more: bool,
+}
+
+/// Where a page starts.
+#[derive(Clone, Copy, Debug)]
+pub enum Start<'a> {
+    /// At the query's page number: its offset is skipped.
+    Page,
+    /// At the query's page number, known to start `skip` rows after `position` (a row of
+    /// [`positions_every`]): only those rows are skipped.
+    PageAfter { position: &'a Position, skip: u64 },
+    /// Right after `position`: the next page of a cursor walk.
+    After(&'a Position),
+}
+
+/// One page of the tenant's HAVIPs matching the query, of `total` matching in all.
 pub async fn list(
     conn: &mut AnyConnection,
     dialect: Dialect,
     tenant_id: &str,
     query: &ListQuery,
-) -> Result<(Vec<Havip>, u64), StoreError> {
-    let mut count = Sql::new("SELECT COUNT(*) FROM havips h");
-    push_filters(&mut count, dialect, tenant_id, query);
-    let total: i64 = col(&count.fetch_one(conn).await?, 0)?;
-    if total == 0 || query.offset() >= total as u64 {
-        return Ok((Vec::new(), total as u64));
+    start: Start<'_>,
+    total: u64,
+) -> Result<ListedPage, StoreError> {
+    let walk = matches!(start, Start::After(_));
+    if total == 0 || (!walk && query.offset() >= total) {
+        return Ok(ListedPage { items: Vec::new(), more: false });
     }
-
-    let mut sql = Sql::new(SELECT_HAVIP);
-    push_filters(&mut sql, dialect, tenant_id, query);
-    let direction = match query.order {
-        SortOrder::Asc => "ASC",
-        SortOrder::Desc => "DESC",
+    let after = match start {
+        Start::Page => None,
+        Start::PageAfter { position, .. } | Start::After(position) => Some(position),
     };
+    // A deferred join: the page's IDs first, from the sort's index alone (a deep page skips
+    // its offset there, reading no table row), then the rows and their VPC, subnet and
+    // project for those IDs only. Joined first, every skipped row was joined too.
+    let mut sql = Sql::new(SELECT_HAVIP);
+    sql.push(" WHERE h.id IN (SELECT h.id FROM havips h");
+    push_filters(&mut sql, dialect, tenant_id, query);
+    let (column, direction) = sort_of(query);
+    // The same order, through an expression that no index serves.
+    let expression = match query.sort {
+        SortKey::CreatedAt => "h.created_at + 0",
+        SortKey::Name => "h.name || ''",
+        SortKey::Ip => "h.ip_num + 0",
+    };
+    if let Some(after) = after {
+        // A row value: the sort column, then the ID that breaks its ties (both indexed so).
+        let beyond = if query.order == SortOrder::Asc { ">" } else { "<" };
+        sql.push(&format!(" AND ({column}, h.id) {beyond} ("));
+        match &after.key {
+            SortValue::Int(value) => sql.bind(*value),
+            SortValue::Text(text) => sql.bind(text.clone()),
+        };
+        sql.push(", ").bind(after.id.clone()).push(")");
+    }
     // The planner guesses how many rows a search matches from the pattern alone, and often
     // guesses high: it then walks the sort column's index and filters, which reads every row of
     // the tenant when the matches are old ones. Up to a few thousand matches, sorting the matches
     // themselves is cheap whatever their age, so the sort key becomes an expression that no index
     // serves.
     let sort_the_matches = query.q.is_some() && total <= SORT_SEARCH_MATCHES_UP_TO;
-    let column = match (query.sort, sort_the_matches) {
-        (SortKey::CreatedAt, false) => "h.created_at",
-        (SortKey::CreatedAt, true) => "h.created_at + 0",
-        (SortKey::Name, false) => "h.name",
-        (SortKey::Name, true) => "h.name || ''",
-        (SortKey::Ip, false) => "h.ip_num",
-        (SortKey::Ip, true) => "h.ip_num + 0",
+    let sort_by = if sort_the_matches { expression } else { column };
+    // The ID breaks ties, so pages never overlap or skip rows. A walk asks for one row more
+    // than it shows, to know whether another page follows. A page past the middle is counted
+    // from the end, in the opposite order: an offset costs a step per row it skips.
+    let page_size = u64::from(query.page_size);
+    let (inner_direction, wanted, offset) = match start {
+        Start::After(_) => (direction, page_size + 1, None),
+        Start::PageAfter { skip, .. } => (direction, page_size, Some(skip)),
+        Start::Page if query.offset() > total / 2 => {
+            let end = (query.offset() + page_size).min(total);
+            (reversed(direction), end - query.offset(), Some(total - end))
+        }
+        Start::Page => (direction, page_size, Some(query.offset())),
     };
-    // The ID breaks ties, so pages never overlap or skip rows.
-    sql.push(&format!(" ORDER BY {column} {direction}, h.id {direction} LIMIT "))
-        .bind(i64::from(query.page_size))
-        .push(" OFFSET ")
-        .bind(query.offset() as i64);
+    sql.push(&format!(" ORDER BY {sort_by} {inner_direction}, h.id {inner_direction} LIMIT ")).bind(wanted as i64);
+    if let Some(offset) = offset {
+        sql.push(" OFFSET ").bind(offset as i64);
+    }
+    sql.push(&format!(") ORDER BY {column} {direction}, h.id {direction}"));
     let rows = sql.fetch_all(conn).await?;
-    let mut havips = rows.iter().map(havip_from_row).collect::<Result<Vec<_>, _>>()?;
-    load_vms(conn, tenant_id, &mut havips).await?;
-    Ok((havips, total as u64))
+    let mut items = rows.iter().map(havip_from_row).collect::<Result<Vec<_>, _>>()?;
+    let more =
+        if walk { items.len() > query.page_size as usize } else { query.offset() + (items.len() as u64) < total };
+    items.truncate(query.page_size as usize);
+    load_vms(conn, tenant_id, &mut items).await?;
+    Ok(ListedPage { items, more })
 }
 
 /// A new HAVIP row: one created by a request, or many of the scale data set at once.

@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod oplog;
 pub mod ovn;
 pub mod revisions;
+pub mod secrets;
 mod sql;
 mod tenant_tx;
 

@@ -6,7 +6,7 @@ use crate::both_stores;
 use crate::security::{cookie_pair, login, session_cookie};
 use crate::support::{PASSWORD, Tenant, TestApp, assert_error};
 use app::domain::input::MAX_BATCH_DELETE;
-use app::domain::list_query::{MAX_PAGE, MAX_PAGE_SIZE, MAX_QUERY_CHARS};
+use app::domain::list_query::{MAX_PAGE, MAX_PAGE_SIZE, MAX_PAGE_TOKEN_CHARS, MAX_QUERY_CHARS};
 use reqwest::Method;
 use reqwest::header::COOKIE;
 use serde_json::{Value, json};
@@ -178,6 +178,8 @@ async fn the_document_says_every_status_and_limit_the_server_enforces() {
     assert_eq!(schema("page_size")["minimum"], 1);
     assert_eq!(schema("page_size")["maximum"], u64::from(MAX_PAGE_SIZE));
     assert_eq!(schema("q")["maxLength"], MAX_QUERY_CHARS as u64);
+    assert_eq!(schema("page_token")["maxLength"], MAX_PAGE_TOKEN_CHARS as u64);
+    assert_eq!(schema("page_token")["format"], "page-token");
     let components = &document["components"]["schemas"];
     assert_eq!(components["SortKey"]["enum"], json!(["created_at", "name", "ip"]));
     assert_eq!(components["SortOrder"]["enum"], json!(["asc", "desc"]));

@@ -15,6 +15,7 @@ mod identity_cache;
 mod lifecycle;
 mod list;
 mod ovn;
+mod page_tokens;
 mod security;
 mod store_conformance;
 mod tokens;

@@ -79,9 +79,12 @@ both_stores!(havip_rows_round_trip, |app: TestApp| async move {
     assert_eq!((havip.status, havip.ip.as_str(), havip.version), (HavipStatus::Creating, "10.1.1.50", 1));
     assert_eq!(havip.subnet.cidr, "10.1.1.0/24");
     assert!(havips::get(&mut conn, "tenant-someoneelse", &id).await.expect("get").is_none(), "scoped by tenant");
-    let (rows, total) =
-        havips::list(&mut conn, app.backend.db.dialect, &tenant, &ListQuery::default()).await.expect("list");
-    assert_eq!((rows.len(), total), (1, 1));
+    let dialect = app.backend.db.dialect;
+    let total = havips::count(&mut conn, dialect, &tenant, &ListQuery::default()).await.expect("count");
+    let listed = havips::list(&mut conn, dialect, &tenant, &ListQuery::default(), havips::Start::Page, total)
+        .await
+        .expect("list");
+    assert_eq!((listed.items.len(), total, listed.more), (1, 1, false));
     drop(conn);
 
     let mut tx = TenantTx::begin(&app.backend.db, &tenant).await.expect("begin");

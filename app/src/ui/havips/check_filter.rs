@@ -32,6 +32,7 @@ where
             values.push(value);
         }
         query.page = 1;
+        query.page_token = None;
         if let Ok(query) = query.normalized() {
             state.show(query, false);
         }

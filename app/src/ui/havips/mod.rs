@@ -103,7 +103,7 @@ impl PageState {
         if let Some(last) = loaded.last_page_if_past_end()
             && query.page == loaded.page
         {
-            self.show(ListQuery { page: last, ..query }, true);
+            self.show(ListQuery { page: last, page_token: None, ..query }, true);
         }
     }
 

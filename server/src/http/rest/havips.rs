@@ -62,6 +62,12 @@ pub struct ListParams {
     /// 1 to 100, 20 by default
     #[param(minimum = 1, maximum = 100)]
     page_size: Option<i32>,
+    /// Walk by cursor: the `next_page_token` of the page before, as it came, with the same q,
+    /// filters, sort and order (the page size may change). Rows created or deleted meanwhile
+    /// never make a walk show a row twice or skip one that existed throughout. Not with `page`;
+    /// empty means none. Any other value is refused with 400.
+    #[param(max_length = 1024, format = "page-token")]
+    page_token: Option<String>,
 }
 
 /// List the tenant's HAVIPs: search, filters, sort and pages.
