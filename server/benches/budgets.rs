@@ -4,6 +4,7 @@
 //! Everything stops by itself within 15 minutes.
 
 mod ha;
+mod uncached;
 
 use serde_json::{Value, json};
 use server::db::Db;
@@ -197,6 +198,8 @@ async fn bench_store(store: &str) -> anyhow::Result<Vec<Row>> {
     let ssr = wrk(&format!("{}/havips?page_size=50", server.base), &[&cookie], CONCURRENCY, None)?;
     rows.push(Row::p95(store, "  under load at 32 clients (the same view), p95", &ssr, 50.0));
 
+    rows.extend(uncached::rows(store, &server, &token, &backend).await?);
+
     let create = create_load(&server.base, &token, &spare_vms)?;
     let intact = invariants_hold(&backend).await?;
     rows.push(Row::new(
@@ -348,6 +351,7 @@ struct Load {
     p95_ms: f64,
     p99_ms: f64,
     rps: f64,
+    requests: f64,
     errors: u64,
 }
 
@@ -391,6 +395,7 @@ fn wrk(url: &str, headers: &[&str], connections: usize, script: Option<&str>) ->
         p95_ms: field("p95"),
         p99_ms: field("p99"),
         rps: field("requests") / field("seconds"),
+        requests: field("requests"),
         errors: field("errors") as u64,
     })
 }
