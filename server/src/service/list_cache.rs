@@ -27,9 +27,10 @@ impl CachedPage {
 
 /// Pages kept per tenant; beyond this the tenant's pages are dropped and made again.
 const PAGES_PER_TENANT: usize = 256;
-/// Counts, and views' positions, kept per tenant (a count is a few bytes, a view's positions a
-/// hundred per 100,000 rows; a search's count is worth keeping for its pages).
+/// Counts kept per tenant (a count is a few bytes; a search's is worth keeping for its pages).
 const COUNTS_PER_TENANT: usize = 4096;
+/// Views whose positions are kept per tenant (up to 40 KB each for 100,000 rows).
+const VIEWS_WITH_POSITIONS_PER_TENANT: usize = 256;
 /// Tenants kept; beyond this the cache starts over.
 const TENANTS: usize = 4096;
 
@@ -43,7 +44,7 @@ struct TenantPages {
     pages: HashMap<ListQuery, CachedPage>,
     /// How many rows match, by the filters and search alone (`ListQuery::filters`).
     counts: HashMap<ListQuery, u64>,
-    /// Every thousandth position of a view, by its [`ListQuery::ordered_filters`].
+    /// Every hundredth position of a view, by its [`ListQuery::ordered_filters`].
     positions: HashMap<ListQuery, Arc<Vec<Position>>>,
     inventory: Option<Arc<Inventory>>,
 }
@@ -101,7 +102,7 @@ impl ListCache {
     pub fn put_positions(&self, tenant: &str, revision: i64, view: ListQuery, positions: Arc<Vec<Position>>) {
         let mut tenants = self.tenants.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(entry) = Self::at_revision(&mut tenants, tenant, revision) {
-            if entry.positions.len() >= COUNTS_PER_TENANT {
+            if entry.positions.len() >= VIEWS_WITH_POSITIONS_PER_TENANT {
                 entry.positions.clear();
             }
             entry.positions.insert(view, positions);

@@ -12,8 +12,9 @@ use app::domain::havip::{Havip, HavipPage};
 use app::domain::ids::{IdKind, is_well_formed};
 use app::domain::list_query::ListQuery;
 
-/// Rows between two kept positions of a view: a deep page skips fewer than this many.
-const POSITION_STRIDE: u64 = 1000;
+/// Rows between two kept positions of a view: a deep page skips fewer than this many (with a
+/// filter, each skipped row is a table row read), and 100,000 rows keep 1,000 positions.
+const POSITION_STRIDE: u64 = 100;
 
 impl Backend {
     /// One HAVIP of the caller's tenant; another tenant's ID is as unknown as a made-up one.
@@ -60,8 +61,12 @@ impl Backend {
             Some(position) => Start::After(position),
             // A deep page of a view starts from the position before it: every view's
             // positions are one pass over its index per revision, where an offset costs a
-            // step per row it skips on every ask. (Searches sort their matches instead.)
-            None if query.q.is_none() && query.offset() >= POSITION_STRIDE && query.offset() < total => {
+            // step per row it skips on every ask. (Narrow searches and filters sort their
+            // matches instead.)
+            None if !havips::sorts_its_matches(&query, total)
+                && query.offset() >= POSITION_STRIDE
+                && query.offset() < total =>
+            {
                 positions = self.positions(&mut conn, tenant, revision, &query).await?;
                 let block = query.offset() / POSITION_STRIDE;
                 match positions.get(block as usize - 1) {

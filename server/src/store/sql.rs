@@ -10,6 +10,8 @@ pub struct Sql {
     text: String,
     args: AnyArguments<'static>,
     count: usize,
+    /// Planned for its values on every run instead of prepared once (see [`Sql::one_off`]).
+    one_off: bool,
 }
 
 impl Sql {
@@ -45,20 +47,28 @@ impl Sql {
         self
     }
 
+    /// Runs the statement unprepared, planned for its values every time. Postgres plans a
+    /// prepared statement once for values it cannot see after five runs, and some statements
+    /// have no plan that suits all values.
+    pub fn one_off(&mut self) -> &mut Sql {
+        self.one_off = true;
+        self
+    }
+
     pub fn text(&self) -> &str {
         &self.text
     }
 
     pub async fn fetch_all(self, conn: &mut AnyConnection) -> Result<Vec<AnyRow>, StoreError> {
-        Ok(sqlx::query_with(&self.text, self.args).fetch_all(conn).await?)
+        Ok(sqlx::query_with(&self.text, self.args).persistent(!self.one_off).fetch_all(conn).await?)
     }
 
     /// Runs the statement; answers how many rows it wrote.
     pub async fn execute(self, conn: &mut AnyConnection) -> Result<u64, StoreError> {
-        Ok(sqlx::query_with(&self.text, self.args).execute(conn).await?.rows_affected())
+        Ok(sqlx::query_with(&self.text, self.args).persistent(!self.one_off).execute(conn).await?.rows_affected())
     }
 
     pub async fn fetch_one(self, conn: &mut AnyConnection) -> Result<AnyRow, StoreError> {
-        Ok(sqlx::query_with(&self.text, self.args).fetch_one(conn).await?)
+        Ok(sqlx::query_with(&self.text, self.args).persistent(!self.one_off).fetch_one(conn).await?)
     }
 }

@@ -190,8 +190,9 @@ async fn tenant_with_many(app: &TestApp, n: u32) -> Tenant {
 }
 
 both_stores!(deep_pages_are_the_rows_a_walk_meets_there, |app: TestApp| async move {
-    // Past the first thousand rows a page starts from a kept position of its view; past the
-    // middle of a search it is counted from the end: either way it is the walk's rows there.
+    // Past the first hundred rows a page starts from a kept position of its view; a search's
+    // or a filter's page sorts its matches, and past the middle of a search it is counted from
+    // the end: in every case it is the walk's rows there.
     let n = 2_600;
     let tenant = tenant_with_many(&app, n).await;
     for view in [
@@ -202,6 +203,7 @@ both_stores!(deep_pages_are_the_rows_a_walk_meets_there, |app: TestApp| async mo
         "sort=ip",
         "sort=ip&order=desc",
         "q=deep-&sort=name",
+        "status=available&sort=ip&order=desc",
     ] {
         let mut walk = Vec::new();
         let mut query = format!("{view}&page_size=100");
