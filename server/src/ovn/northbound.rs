@@ -29,8 +29,8 @@ pub struct WantedPort {
 pub struct ManagedPort {
     pub name: String,
     pub tenant_id: Option<String>,
-    pub ip: Option<String>,
-    pub parents: Vec<String>,
+    /// The row as read (type, options, external IDs), for [`WantedPort::matches`].
+    pub row: Value,
 }
 
 /// What making a port as wanted did.
@@ -78,7 +78,8 @@ impl WantedPort {
         map([(MANAGED_KEY, "true".to_owned()), (TENANT_KEY, self.tenant_id.clone())])
     }
 
-    fn matches(&self, row: &Value) -> bool {
+    /// Whether the port's row is exactly as wanted: virtual, these options and no other, ours.
+    pub fn matches(&self, row: &Value) -> bool {
         let parents = map_get(&row["options"], "virtual-parents").unwrap_or_default();
         row["type"] == "virtual"
             && map_get(&row["options"], "virtual-ip") == Some(self.ip.as_str())
@@ -145,6 +146,8 @@ pub async fn ensure(db: &Database, wanted: &WantedPort) -> Result<Ensured, PortE
                 if wanted.matches(port) {
                     return Ok(Ensured::AsWanted);
                 }
+                // Deleted meanwhile, the update would match no row and still succeed.
+                guards.push(wait("Logical_Switch_Port", &wanted.name, true));
                 let row =
                     json!({"type": "virtual", "options": wanted.options(), "external_ids": wanted.external_ids()});
                 guards.push(json!({"op": "update", "table": "Logical_Switch_Port", "where": [["_uuid", "==", uuid]], "row": row}));
@@ -212,17 +215,14 @@ pub async fn remove(db: &Database, name: &str) -> Result<bool, PortError> {
 pub async fn managed_ports(db: &Database) -> Result<Vec<ManagedPort>, PortError> {
     let managed = map([(MANAGED_KEY, "true".to_owned())]);
     let query = json!({"op": "select", "table": "Logical_Switch_Port",
-        "where": [["external_ids", "includes", managed]], "columns": ["name", "options", "external_ids"]});
+        "where": [["external_ids", "includes", managed]], "columns": ["name", "type", "options", "external_ids"]});
     let found = db.transact(vec![query]).await?;
     Ok(rows(&found[0])
         .iter()
         .map(|row| ManagedPort {
             name: row["name"].as_str().unwrap_or_default().to_owned(),
             tenant_id: map_get(&row["external_ids"], TENANT_KEY).map(str::to_owned),
-            ip: map_get(&row["options"], "virtual-ip").map(str::to_owned),
-            parents: map_get(&row["options"], "virtual-parents")
-                .map(|p| p.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect())
-                .unwrap_or_default(),
+            row: row.clone(),
         })
         .collect())
 }

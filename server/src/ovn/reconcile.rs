@@ -64,8 +64,8 @@ pub async fn reconcile(ovn: &Ovn, backend: &Backend) -> Result<Repairs, Reconcil
     };
     let mut repairs = Repairs::default();
     for target in havips.iter().filter(|t| t.status == HavipStatus::Available) {
-        let port = ports.get(&target.havip_id);
-        if port.is_some_and(|port| same(port, target)) {
+        // A port as wanted has exactly its options: one changed or added by hand is put right.
+        if ports.get(&target.havip_id).is_some_and(|port| wanted_port(target).matches(&port.row)) {
             continue;
         }
         // Read it again, just before the write: a rebind since the first read is what counts.
@@ -74,18 +74,25 @@ pub async fn reconcile(ovn: &Ovn, backend: &Backend) -> Result<Repairs, Reconcil
             targets::target(&mut conn, &target.tenant_id, &target.havip_id).await?
         };
         let Some(fresh) = fresh.filter(|t| t.status == HavipStatus::Available) else { continue };
-        match northbound::ensure(&ovn.northbound, &wanted_port(&fresh)).await {
-            Ok(Ensured::AsWanted) => {}
-            Ok(Ensured::Created) => repairs.restored.push(fresh.havip_id.clone()),
-            Ok(Ensured::Updated) => repairs.updated.push(fresh.havip_id.clone()),
+        // What the write did names the repair; a port someone else put right meanwhile (a
+        // rebind job, another server reconciling) needed none, and is not logged as one.
+        let outcome = match northbound::ensure(&ovn.northbound, &wanted_port(&fresh)).await {
+            Ok(Ensured::AsWanted) => continue,
+            Ok(Ensured::Created) => {
+                repairs.restored.push(fresh.havip_id.clone());
+                "restored"
+            }
+            Ok(Ensured::Updated) => {
+                repairs.updated.push(fresh.havip_id.clone());
+                "updated"
+            }
             Err(PortError::Unavailable(error)) => return Err(PortError::Unavailable(error).into()),
             Err(error) => {
                 tracing::warn!(havip = %fresh.havip_id, %error, "reconciliation could not repair the virtual port");
                 repairs.failed.push((fresh.havip_id.clone(), error.to_string()));
                 continue;
             }
-        }
-        let outcome = if port.is_none() { "restored" } else { "updated" };
+        };
         backend.metrics.reconcile_repaired(outcome);
         let detail = format!("virtual port {} {outcome} on switch {}", fresh.havip_id, fresh.switch);
         tracing::warn!(havip = %fresh.havip_id, tenant = %fresh.tenant_id, "{detail}");
@@ -105,12 +112,6 @@ pub async fn reconcile(ovn: &Ovn, backend: &Backend) -> Result<Repairs, Reconcil
         }
     }
     Ok(repairs)
-}
-
-fn same(port: &ManagedPort, target: &NetworkTarget) -> bool {
-    port.ip.as_deref() == Some(target.ip.as_str())
-        && port.parents == target.parents
-        && port.tenant_id.as_deref() == Some(target.tenant_id.as_str())
 }
 
 /// The repair in the tenant's operation log, where the HAVIP's history shows it.

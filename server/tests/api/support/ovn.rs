@@ -116,6 +116,8 @@ impl OvnDatabases {
             .args([db.as_str(), "--if-exists", "get", "Logical_Switch_Port", port, column])
             .output()
             .expect("ovn-nbctl");
+        // --if-exists answers nothing, successfully, for a missing port: a failure is not that.
+        assert!(output.status.success(), "ovn-nbctl get: {}", String::from_utf8_lossy(&output.stderr));
         String::from_utf8_lossy(&output.stdout).trim().to_owned()
     }
 
