@@ -7,7 +7,7 @@ use super::state::{Seen, record, rederive};
 use crate::db::now_micros;
 use crate::service::{Backend, with_retries};
 use crate::store::ha::{self, BoundHavip};
-use crate::store::{StoreError, TenantTx};
+use crate::store::{StoreError, TenantTx, havips};
 use app::domain::caller::Caller;
 use app::domain::ha::{AgentAssignments, AgentReport, HaChange, HavipObservation};
 use app::domain::{AppError, ErrorCode};
@@ -103,6 +103,11 @@ impl Backend {
             return Err(stale(seq).into());
         }
         ha::upsert_agent(&mut tx, vm_id, seq, now, i64::from(report.interval_ms), report.keepalived_running).await?;
+        // The HAVIPs' row locks before their bindings change, in the order an edit takes them
+        // (HAVIP, then bindings): taken after, a report and a rebind of the same HAVIP could
+        // each wait for the other until Postgres broke the deadlock (a second, at failover).
+        let havip_ids: Vec<String> = bound.iter().map(|b| b.assignment.havip_id.clone()).collect();
+        havips::lock_rows(&mut tx, &havip_ids).await?;
         let seen = Seen { source: "agent", agent_at: Some(report.observed_at.as_micros()), now };
         for observation in &report.havips {
             let Some(stored) = bound.iter().find(|b| b.assignment.havip_id == observation.havip_id) else { continue };
@@ -118,7 +123,6 @@ impl Backend {
                     .await?;
             }
         }
-        let havip_ids: Vec<String> = bound.iter().map(|b| b.assignment.havip_id.clone()).collect();
         if before.is_some_and(|a| a.silent) {
             for id in &havip_ids {
                 record(&mut tx, id, &HaChange::AgentBack { vm: vm_id.to_owned() }, seen).await?;
