@@ -354,6 +354,9 @@ test.describe('in China (UTC+8)', () => {
     await expect(events.last()).toContainText('创建');
     await expect(events.last()).toContainText('服务器时间');
     await expect(events.last()).toContainText(tenant.username);
+    // Appended, not replaced: the first 50 are still there above the older ones.
+    expect(await events.count()).toBeGreaterThan(50);
+    await expect(failover).toBeVisible();
     await expect(drawer.getByRole('button', { name: '加载更多' })).toHaveCount(0);
   });
 });

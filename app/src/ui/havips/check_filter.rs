@@ -32,7 +32,6 @@ where
             values.push(value);
         }
         query.page = 1;
-        query.page_token = None;
         if let Ok(query) = query.normalized() {
             state.show(query, false);
         }

@@ -103,7 +103,7 @@ impl PageState {
         if let Some(last) = loaded.last_page_if_past_end()
             && query.page == loaded.page
         {
-            self.show(ListQuery { page: last, page_token: None, ..query }, true);
+            self.show(ListQuery { page: last, ..query }, true);
         }
     }
 
@@ -123,6 +123,7 @@ impl PageState {
     }
 }
 
+/// The list's keys in the console's URL; `page_token` is the API's (the console pages by number).
 const LIST_KEYS: [&str; 11] =
     ["q", "status", "health", "vpc_id", "subnet_id", "project_id", "vm_id", "sort", "order", "page", "page_size"];
 

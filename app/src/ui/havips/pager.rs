@@ -10,7 +10,7 @@ use leptos::prelude::*;
 pub fn Pager() -> impl IntoView {
     let i18n = I18n::get();
     let state = PageState::get();
-    let go = move |page: u32| state.show(ListQuery { page, page_token: None, ..state.current_query() }, false);
+    let go = move |page: u32| state.show(ListQuery { page, ..state.current_query() }, false);
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
@@ -27,7 +27,7 @@ pub fn Pager() -> impl IntoView {
                                 aria-label=i18n.t(|t| t.page_size)
                                 on:change=move |ev| {
                                     if let Ok(size) = event_target_value(&ev).parse() {
-                                        state.show(ListQuery { page_size: size, page: 1, page_token: None, ..state.current_query() }, false);
+                                        state.show(ListQuery { page_size: size, page: 1, ..state.current_query() }, false);
                                     }
                                 }
                             >

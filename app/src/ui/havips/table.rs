@@ -114,7 +114,7 @@ fn SortHeader(key: SortKey, label: impl Fn() -> &'static str + Copy + Send + Syn
     let click = move |_| {
         let current = state.current_query();
         let order = if current.sort == key { current.order.reversed() } else { key.default_order() };
-        state.show(ListQuery { sort: key, order, page: 1, page_token: None, ..current }, false);
+        state.show(ListQuery { sort: key, order, page: 1, ..current }, false);
     };
     view! {
         <th aria-sort=aria_sort>

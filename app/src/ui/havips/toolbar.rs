@@ -84,7 +84,7 @@ fn SearchBox() -> impl IntoView {
     let run = move || {
         let q = text.get_untracked();
         let current = state.current_query();
-        let wanted = ListQuery { q: Some(q), page: 1, page_token: None, ..current.clone() }.normalized();
+        let wanted = ListQuery { q: Some(q), page: 1, ..current.clone() }.normalized();
         if let Ok(wanted) = wanted
             && wanted.q != current.q
         {
@@ -127,7 +127,6 @@ fn InventoryFilters() -> impl IntoView {
         let mut query = state.current_query();
         apply(&mut query, (!value.is_empty()).then_some(value));
         query.page = 1;
-        query.page_token = None;
         state.show(query, false);
     };
     let any_filter = move || {
