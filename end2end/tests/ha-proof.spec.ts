@@ -122,7 +122,8 @@ test('real keepalived fails over, splits its brain, loses an agent and outlives 
   await exited;
   const second = vms.find((vm) => vm.id === after.master_vm_id)!;
   note(`2. SIGTERM: ${second.name} is master in the API ${seconds.toFixed(2)} s later`);
-  await expect(masterCell(page)).toContainText(second.name, { timeout: 5_000 });
+  // Within 5 s of the signal, not of the API's answer.
+  await expect(masterCell(page)).toContainText(second.name, { timeout: Math.max(0, 5_000 - (Date.now() - terminated)) });
   note(`2. … and in the console ${((Date.now() - terminated) / 1000).toFixed(2)} s after the SIGTERM`);
   const failovers = (await events()).filter((e) => e.kind === 'master_changed' && e.detail.to === second.id);
   expect(failovers.map((e) => e.detail.from)).toContain(master.id);

@@ -194,7 +194,7 @@ pub async fn notify_latency(
     }
     let lab = NotifyLab::up(store, database_url, backend).await?;
     let http = reqwest::Client::new();
-    let master = || async {
+    let havip = || async {
         let havip: serde_json::Value = http
             .get(format!("{}/api/v1/havips/{}", server.base, lab.havip))
             .bearer_auth(&lab.token)
@@ -202,22 +202,14 @@ pub async fn notify_latency(
             .await?
             .json()
             .await?;
-        Ok::<_, anyhow::Error>(havip["master_vm_id"].as_str().map(str::to_owned))
+        Ok::<_, anyhow::Error>(havip)
     };
+    let master = || async { Ok::<_, anyhow::Error>(havip().await?["master_vm_id"].as_str().map(str::to_owned)) };
+    // What the API said last, to tell a wrong answer from none.
+    let last = || async { Ok::<_, anyhow::Error>(havip().await?["ha"].to_string()) };
     let mut holder = 0;
     lab.move_vip(None, holder)?;
     lab.notify(holder, "MASTER")?;
-    // What the API said last, to tell a wrong answer from none.
-    let last = || async {
-        let havip: serde_json::Value = http
-            .get(format!("{}/api/v1/havips/{}", server.base, lab.havip))
-            .bearer_auth(&lab.token)
-            .send()
-            .await?
-            .json()
-            .await?;
-        Ok::<_, anyhow::Error>(havip["ha"].to_string())
-    };
     if let Err(error) = until(|| async { Ok(master().await?.as_deref() == Some(lab.vms[holder].as_str())) }).await {
         return Err(error.context(format!("the first master {}; the API says {}", lab.vms[holder], last().await?)));
     }

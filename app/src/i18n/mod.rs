@@ -176,7 +176,8 @@ pub struct Texts {
     pub no_agent_hint: &'static str,
     /// A health with the VMs it names, in the Excel file: `{health}`, `{vms}`.
     pub health_with_vms: &'static str,
-    /// The banner over the list: `{n}` HAVIPs in a split brain or without a master.
+    /// The banner over the list: `{n}` HAVIPs in an alarming health (split brain, no master, the
+    /// fabric disagreeing).
     pub alarms_one: &'static str,
     pub alarms_many: &'static str,
     pub show_alarms: &'static str,

@@ -146,7 +146,8 @@ impl Backend {
         self.revision(caller).await
     }
 
-    /// How many of the caller's HAVIPs need attention: in a split brain or without a master.
+    /// How many of the caller's HAVIPs need attention: in a split brain, without a master, or
+    /// with the fabric disagreeing.
     pub async fn ha_alarms(&self, caller: &Caller) -> Result<u64, AppError> {
         let mut conn = self.db.reader().await?;
         let count = havips::alarm_count(&mut conn, &caller.tenant_id).await?;

@@ -472,8 +472,6 @@ pub struct LockedHavip {
     pub vrid: i64,
 }
 
-/// Takes the HAVIP's row lock (Postgres; SQLite's write transaction already excludes other
-/// writers), so that concurrent writes to one HAVIP happen one after the other.
 /// Takes the row locks of the tenant's HAVIPs among `ids`, in ID order (so two writers that lock
 /// the same HAVIPs cannot wait for each other), until the transaction ends. On SQLite the write
 /// transaction excludes every other writer already.
@@ -490,6 +488,8 @@ pub async fn lock_rows(tx: &mut TenantTx, ids: &[String]) -> Result<(), StoreErr
     Ok(())
 }
 
+/// Takes the HAVIP's row lock (Postgres; SQLite's write transaction already excludes other
+/// writers), so that concurrent writes to one HAVIP happen one after the other.
 pub async fn lock(tx: &mut TenantTx, id: &str) -> Result<Option<LockedHavip>, StoreError> {
     let (conn, tenant_id) = tx.split();
     let row = sqlx::query(
@@ -595,8 +595,9 @@ pub async fn ip_taken(
     Ok(row.is_some())
 }
 
-/// How many of the tenant's HAVIPs are in a health that alarms (split brain, no master): the
-/// console's banner asks on every load, so it counts through the `havips_tenant_health` index.
+/// How many of the tenant's HAVIPs are in a health that alarms (split brain, no master, the
+/// fabric disagreeing): the console's banner asks on every load, so it counts through the
+/// `havips_tenant_health` index.
 pub async fn alarm_count(conn: &mut AnyConnection, tenant_id: &str) -> Result<i64, StoreError> {
     let alarms: Vec<String> = Health::ALL.into_iter().filter(|h| h.is_alarm()).map(|h| h.as_str().to_owned()).collect();
     let mut sql = Sql::new("SELECT COUNT(*) FROM havips WHERE tenant_id = ");

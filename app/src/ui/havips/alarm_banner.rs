@@ -1,5 +1,6 @@
-//! The banner over the list while any HAVIP of the tenant is in a split brain or has no master:
-//! then an address answers twice or not at all, and the page shown may not be the one with the
+//! The banner over the list while any HAVIP of the tenant is in a split brain, has no master, or
+//! is sent elsewhere by the fabric than its agents say: then an address answers twice, not at
+//! all, or at the wrong VM, and the page shown may not be the one with the
 //! HAVIP on it. Its button filters the list to those HAVIPs.
 
 use super::PageState;

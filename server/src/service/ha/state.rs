@@ -18,7 +18,7 @@ pub const NO_MASTER_GRACE_MICROS: i64 = 2_000_000;
 /// Where an event of the history comes from, and when its source saw it.
 #[derive(Clone, Copy, Debug)]
 pub struct Seen<'a> {
-    /// `agent` or `server`.
+    /// `agent`, `server` or `fabric`.
     pub source: &'a str,
     /// The agent's time, for what an agent reported.
     pub agent_at: Option<i64>,
