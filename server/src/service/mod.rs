@@ -17,6 +17,7 @@ mod port;
 pub mod query;
 pub mod tokens;
 pub mod update;
+pub mod view_order;
 
 use crate::db::identity_cache::IdentityCache;
 use crate::db::{Db, Dialect};
@@ -39,6 +40,8 @@ pub struct Backend {
     page_tokens: tokio::sync::OnceCell<page_token::PageTokens>,
     /// Held while a view's positions are worked out (see `query::positions`).
     position_passes: tokio::sync::Mutex<()>,
+    /// Held while a search's or filter's orders are worked out (see `query::view_order`).
+    order_passes: view_order::OrderPasses,
     /// What this process remembers of the agents (see `ha::memory`).
     pub agents: ha::memory::AgentMemory,
     login_limiter: login_limiter::LoginLimiter,
@@ -63,6 +66,7 @@ impl Backend {
             list_cache: Default::default(),
             page_tokens: tokio::sync::OnceCell::new(),
             position_passes: tokio::sync::Mutex::new(()),
+            order_passes: Default::default(),
             agents: Default::default(),
             login_limiter,
             password_checks: tokio::sync::Semaphore::new(cores),

@@ -219,7 +219,7 @@ fn push_search(sql: &mut Sql, dialect: Dialect, q: &str) {
 }
 
 /// Searches and filters with up to this many matches sort them (see [`sorts_its_matches`]).
-const SORT_MATCHES_UP_TO: u64 = 20_000;
+pub const SORT_MATCHES_UP_TO: u64 = 20_000;
 
 /// Whether a page of the query sorts its matches rather than walk the sort column's index.
 ///
@@ -231,14 +231,77 @@ const SORT_MATCHES_UP_TO: u64 = 20_000;
 /// alone, often high. Up to a few thousand matches sorting is cheap whatever their place, so
 /// then the sort key becomes an expression that no index serves.
 pub fn sorts_its_matches(query: &ListQuery, total: u64) -> bool {
-    let narrowed = query.q.is_some()
+    narrows(query) && total <= SORT_MATCHES_UP_TO
+}
+
+/// Whether the query searches or filters (rather than list all the tenant's HAVIPs).
+pub fn narrows(query: &ListQuery) -> bool {
+    query.q.is_some()
         || !query.statuses.is_empty()
         || !query.healths.is_empty()
         || query.vpc_id.is_some()
         || query.subnet_id.is_some()
         || query.project_id.is_some()
-        || query.vm_id.is_some();
-    narrowed && total <= SORT_MATCHES_UP_TO
+        || query.vm_id.is_some()
+}
+
+/// A HAVIP a narrow view matches, with its ranks (from 1) in the list's orders: by creation
+/// time, by IP and by name, each ascending with the ID breaking ties.
+pub struct Ranked {
+    pub id: String,
+    pub ranks: [i64; 3],
+}
+
+/// The HAVIPs the query matches, ranked in every order by one statement, if there are at most
+/// `limit`: the matches are found once (by the search's or the filter's own index, as
+/// [`sorts_its_matches`] does) and sorted three times, where each order's pages found them
+/// again. Nothing when more match: then no more than `limit + 1` rows are read, and none is
+/// sorted.
+pub async fn ranked_matches(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    tenant_id: &str,
+    query: &ListQuery,
+    limit: u64,
+) -> Result<Vec<Ranked>, StoreError> {
+    let mut sql = Sql::new("WITH m AS MATERIALIZED (SELECT h.id, h.created_at, h.ip_num, h.name FROM havips h");
+    push_filters(&mut sql, dialect, tenant_id, query);
+    sql.push(" LIMIT ").bind(limit as i64 + 1);
+    let rank = |key| format!("ROW_NUMBER() OVER (ORDER BY {}, h.id)", sort_expression(key));
+    sql.push(&format!(
+        ") SELECT h.id, {}, {}, {} FROM m h WHERE (SELECT COUNT(*) FROM m) <= ",
+        rank(SortKey::CreatedAt),
+        rank(SortKey::Ip),
+        rank(SortKey::Name)
+    ))
+    .bind(limit as i64);
+    plan_for_values(&mut sql, dialect, query);
+    sql.fetch_all(conn)
+        .await?
+        .iter()
+        .map(|row| Ok(Ranked { id: col(row, 0)?, ranks: [col(row, 1)?, col(row, 2)?, col(row, 3)?] }))
+        .collect()
+}
+
+/// The tenant's HAVIPs of `ids`, in that order, with their bound VMs (an ID deleted meanwhile
+/// is left out).
+pub async fn by_ids(conn: &mut AnyConnection, tenant_id: &str, ids: &[String]) -> Result<Vec<Havip>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The tenant through an expression no index serves: Postgres's plan for the kept statement,
+    // made without the values, otherwise read the tenant's whole index to intersect it with the
+    // 50 IDs (5 ms where 1 ms does).
+    let mut sql = Sql::new(SELECT_HAVIP);
+    sql.push(" WHERE h.id IN (").bind_list(ids).push(") AND h.tenant_id || '' = ").bind(tenant_id.to_owned());
+    let mut found: HashMap<String, Havip> = HashMap::new();
+    for row in sql.fetch_all(conn).await? {
+        let havip = havip_from_row(&row)?;
+        found.insert(havip.id.clone(), havip);
+    }
+    let mut items: Vec<Havip> = ids.iter().filter_map(|id| found.remove(id)).collect();
+    load_vms(conn, tenant_id, &mut items).await?;
+    Ok(items)
 }
 
 /// How many of the tenant's HAVIPs match the query's filters and search.
@@ -319,6 +382,27 @@ fn sort_of(query: &ListQuery) -> (&'static str, &'static str) {
     (column, if query.order == SortOrder::Asc { "ASC" } else { "DESC" })
 }
 
+/// The query's sort column through an expression that no index serves: the same order, for
+/// matches found by another index and sorted (see [`sorts_its_matches`]).
+fn sort_expression(key: SortKey) -> &'static str {
+    match key {
+        SortKey::CreatedAt => "h.created_at + 0",
+        SortKey::Name => "h.name || ''",
+        SortKey::Ip => "h.ip_num + 0",
+    }
+}
+
+/// A statement filtered by status or health is planned for its values on Postgres: 99 % of the
+/// rows may have one status and 1 % another, and the generic plan of a kept statement, made
+/// without the values, sorted all 99,000 `available` HAVIPs of the scale tenant for one page
+/// (217 ms where 0.1 ms do). Other statements stay prepared: planning each one anew cost a
+/// quarter of the unfiltered pages' throughput.
+fn plan_for_values(sql: &mut Sql, dialect: Dialect, query: &ListQuery) {
+    if dialect == Dialect::Postgres && (!query.statuses.is_empty() || !query.healths.is_empty()) {
+        sql.one_off();
+    }
+}
+
 fn reversed(direction: &str) -> &'static str {
     if direction == "ASC" { "DESC" } else { "ASC" }
 }
@@ -365,12 +449,6 @@ pub async fn list(
     sql.push(" WHERE h.id IN (SELECT h.id FROM havips h");
     push_filters(&mut sql, dialect, tenant_id, query);
     let (column, direction) = sort_of(query);
-    // The same order, through an expression that no index serves.
-    let expression = match query.sort {
-        SortKey::CreatedAt => "h.created_at + 0",
-        SortKey::Name => "h.name || ''",
-        SortKey::Ip => "h.ip_num + 0",
-    };
     if let Some(after) = after {
         // A row value: the sort column, then the ID that breaks its ties (both indexed so).
         let beyond = if query.order == SortOrder::Asc { ">" } else { "<" };
@@ -381,7 +459,7 @@ pub async fn list(
         };
         sql.push(", ").bind(after.id.clone()).push(")");
     }
-    let sort_by = if sorts_its_matches(query, total) { expression } else { column };
+    let sort_by = if sorts_its_matches(query, total) { sort_expression(query.sort) } else { column };
     // The ID breaks ties, so pages never overlap or skip rows. A walk asks for one row more
     // than it shows, to know whether another page follows. A page past the middle is counted
     // from the end, in the opposite order: an offset costs a step per row it skips.
@@ -400,14 +478,7 @@ pub async fn list(
         sql.push(" OFFSET ").bind(offset as i64);
     }
     sql.push(&format!(") ORDER BY {column} {direction}, h.id {direction}"));
-    // A page filtered by status or health is planned for its values on Postgres: 99 % of the
-    // rows may have one status and 1 % another, and the generic plan of a kept statement, made
-    // without the values, sorted all 99,000 `available` HAVIPs of the scale tenant for one
-    // page (217 ms where 0.1 ms do). Other pages keep their prepared statements: planning
-    // each one anew cost a quarter of the unfiltered pages' throughput.
-    if dialect == Dialect::Postgres && (!query.statuses.is_empty() || !query.healths.is_empty()) {
-        sql.one_off();
-    }
+    plan_for_values(&mut sql, dialect, query);
     let rows = sql.fetch_all(conn).await?;
     let mut items = rows.iter().map(havip_from_row).collect::<Result<Vec<_>, _>>()?;
     let more =
