@@ -42,7 +42,7 @@ tenant `default` and user `admin` with this password (or prints a generated one 
     )]
     Serve(ServeArgs),
     /// Bring the database schema up to date and exit.
-    Migrate(DatabaseArgs),
+    Migrate(MigrateArgs),
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
@@ -119,6 +119,15 @@ pub struct DatabaseArgs {
     /// Connections in the pool (readers on SQLite).
     #[arg(long, env = "HAVIP_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
+}
+
+#[derive(Args, Debug)]
+pub struct MigrateArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// List the migrations this version would apply, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 impl DatabaseArgs {

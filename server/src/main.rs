@@ -3,8 +3,8 @@
 use clap::Parser;
 use server::bootstrap::{self, FirstStart};
 use server::cli::{
-    AgentArgs, AgentCommand, Cli, Command, DatabaseArgs, InventoryCommand, LogFormat, SeedScaleArgs, ServeArgs,
-    TokenCommand, UserCommand,
+    AgentArgs, AgentCommand, Cli, Command, DatabaseArgs, InventoryCommand, LogFormat, MigrateArgs, SeedScaleArgs,
+    ServeArgs, TokenCommand, UserCommand,
 };
 use server::db::Db;
 use server::service::Backend;
@@ -49,7 +49,14 @@ fn init_logging(format: LogFormat) {
 async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(args) => serve(args).await,
-        Command::Migrate(database) => {
+        Command::Migrate(MigrateArgs { database, dry_run: true }) => {
+            let url = database.url();
+            let state = Db::inspect(&url).await?;
+            state.refuse_newer()?;
+            print!("{}", state.plan(&redact(&url)));
+            Ok(())
+        }
+        Command::Migrate(MigrateArgs { database, dry_run: false }) => {
             backend(&database).await?.assign_missing_vrids().await.map_err(anyhow::Error::msg)?;
             println!("The database at {} is up to date.", redact(&database.url()));
             Ok(())

@@ -6,11 +6,13 @@
 
 pub mod change_feed;
 pub mod identity_cache;
+pub mod schema;
 
 use crate::store::StoreError;
 use app::domain::ids::{self, IdKind};
 use identity_cache::IdentityCache;
 use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::migrate::Migrator;
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool, Transaction};
 use std::path::Path;
@@ -38,8 +40,8 @@ pub struct Db {
     pub identity_cache: Arc<IdentityCache>,
 }
 
-static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
-static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
 
 /// How long a request waits for a Postgres connection before the database counts as
 /// unavailable (503): short, so that an outage is answered quickly.
@@ -54,7 +56,7 @@ impl Db {
             let url = with_create_mode(url);
             let write = sqlite_pool(&url, 1).await?;
             // Migrate before the readers connect, so that they see the final schema.
-            SQLITE_MIGRATIONS.run(&write).await.map_err(StoreError::migrate)?;
+            migrate(&write, Dialect::Sqlite, &SQLITE_MIGRATIONS).await?;
             let read = sqlite_pool(&url, max_connections.max(2)).await?;
             Db { read, write, dialect: Dialect::Sqlite, identity_cache: Arc::new(IdentityCache::disabled()) }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
@@ -66,7 +68,7 @@ impl Db {
                 .test_before_acquire(false)
                 .connect(url)
                 .await?;
-            POSTGRES_MIGRATIONS.run(&pool).await.map_err(StoreError::migrate)?;
+            migrate(&pool, Dialect::Postgres, &POSTGRES_MIGRATIONS).await?;
             Db {
                 read: pool.clone(),
                 write: pool,
@@ -74,12 +76,33 @@ impl Db {
                 identity_cache: Arc::new(IdentityCache::disabled()),
             }
         } else {
-            return Err(StoreError::Config(format!(
-                "DATABASE_URL must start with sqlite: or postgres://, not {:?}",
-                url.split(':').next().unwrap_or_default()
-            )));
+            return Err(unknown_scheme(url));
         };
         Ok(db)
+    }
+
+    /// How the schema of the database at `url` stands against this build's migrations, read
+    /// without changing anything (a SQLite file that does not exist is not made).
+    pub async fn inspect(url: &str) -> Result<schema::SchemaState, StoreError> {
+        sqlx::any::install_default_drivers();
+        if url.starts_with("sqlite:") {
+            let path = sqlite_path(url);
+            if !path.exists() {
+                return Ok(schema::SchemaState::empty(&SQLITE_MIGRATIONS));
+            }
+            let read_only = format!("sqlite:{}?mode=ro", path.display());
+            let pool = AnyPoolOptions::new().max_connections(1).connect(&read_only).await?;
+            let state = schema::state(&pool, Dialect::Sqlite, &SQLITE_MIGRATIONS).await;
+            pool.close().await;
+            state
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = AnyPoolOptions::new().max_connections(1).acquire_timeout(ACQUIRE_TIMEOUT).connect(url).await?;
+            let state = schema::state(&pool, Dialect::Postgres, &POSTGRES_MIGRATIONS).await;
+            pool.close().await;
+            state
+        } else {
+            Err(unknown_scheme(url))
+        }
     }
 
     /// A connection for reads.
@@ -164,6 +187,21 @@ impl Db {
     }
 }
 
+fn unknown_scheme(url: &str) -> StoreError {
+    StoreError::Config(format!(
+        "DATABASE_URL must start with sqlite: or postgres://, not {:?}",
+        url.split(':').next().unwrap_or_default()
+    ))
+}
+
+/// Applies this build's pending migrations, unless a newer build migrated the database, and
+/// records the build that brought the schema to its version.
+async fn migrate(pool: &AnyPool, dialect: Dialect, migrator: &Migrator) -> Result<(), StoreError> {
+    schema::state(pool, dialect, migrator).await?.refuse_newer()?;
+    migrator.run(pool).await.map_err(StoreError::migrate)?;
+    schema::record_writer(pool, migrator, now_micros()).await
+}
+
 async fn sqlite_pool(url: &str, max_connections: u32) -> Result<AnyPool, StoreError> {
     let pool = AnyPoolOptions::new()
         .max_connections(max_connections)
@@ -199,10 +237,14 @@ fn with_create_mode(url: &str) -> String {
     }
 }
 
-fn ensure_parent_dir(url: &str) -> Result<(), StoreError> {
+/// The file of a `sqlite:` URL.
+fn sqlite_path(url: &str) -> &Path {
     let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
-    let path = path.split('?').next().unwrap_or_default();
-    if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+    Path::new(path.split('?').next().unwrap_or_default())
+}
+
+fn ensure_parent_dir(url: &str) -> Result<(), StoreError> {
+    if let Some(parent) = sqlite_path(url).parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)
             .map_err(|e| StoreError::Config(format!("cannot create {}: {e}", parent.display())))?;
     }
