@@ -2,7 +2,7 @@
 # Installs what the build and the tests need and is missing: the WebAssembly target, the
 # wasm-bindgen CLI of the version pinned in Cargo.toml, the npm packages (Playwright, binaryen
 # for wasm-opt) and, with --tests, the Debian packages of the tests: Chromium, keepalived, OVN
-# with Open vSwitch, openssl and ping (the API fuzzer installs itself into .venv). Says clearly
+# with Open vSwitch, openssl, ping and haproxy (the API fuzzer installs itself into .venv). Says clearly
 # what it cannot install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +34,7 @@ if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ end2end/package-lock.json -n
 fi
 
 # Debian packages the tests need: Chromium for the browser tests, keepalived for the HA tests,
-# OVN and Open vSwitch for the OVN driver's. RUNLEVEL=1 keeps the packages from starting their
+# OVN and Open vSwitch for the OVN driver's, haproxy for the rolling restart. RUNLEVEL=1 keeps the packages from starting their
 # services: the tests start the daemons they need themselves, each in a directory of its own.
 need_package() {
   local package=$1 binary=$2 why=$3
@@ -55,4 +55,5 @@ if [ "$want_tests" = "--tests" ]; then
   need_package openvswitch-switch /usr/sbin/ovs-vswitchd "the OVN driver's tests"
   need_package openssl /usr/bin/openssl "the OVN driver's TLS test"
   need_package iputils-ping /usr/bin/ping "the OVN proof's client"
+  need_package haproxy /usr/sbin/haproxy "the rolling restart test"
 fi

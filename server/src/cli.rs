@@ -187,6 +187,11 @@ pub struct ServeArgs {
     /// on Postgres by any process, are seen at once regardless.
     #[arg(long, env = "HAVIP_IDENTITY_CACHE_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(0..=60_000))]
     pub identity_cache_ms: u64,
+    /// Milliseconds to go on serving after SIGTERM while /readyz answers 503, before the
+    /// listener closes: long enough for a load balancer's health checks to take the process
+    /// out (haproxy: a few times `inter`). 0 stops at once.
+    #[arg(long, env = "HAVIP_DRAIN_MS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=300_000))]
+    pub drain_ms: u64,
     /// Load balancers (addresses or networks, comma-separated) whose X-Forwarded-For names the
     /// client, e.g. 10.0.0.5,10.1.0.0/16. Others' is ignored.
     #[arg(long, env = "HAVIP_TRUSTED_PROXIES", default_value = "", value_parser = TrustedProxies::parse)]
@@ -269,6 +274,7 @@ impl ServeArgs {
             login_attempts: self.login_attempts,
             login_window: Duration::from_secs(15 * 60),
             identity_cache_for: Duration::from_millis(self.identity_cache_ms),
+            drain: Duration::from_millis(self.drain_ms),
             trusted_proxies: self.trusted_proxies.clone(),
             site_root: self.site_root.clone(),
         })

@@ -24,6 +24,8 @@ pub struct Settings {
     pub login_window: Duration,
     /// How long an answer of the identity cache stays fresh (`db::identity_cache`).
     pub identity_cache_for: Duration,
+    /// How long the server goes on serving after a shutdown signal, not ready (`--drain-ms`).
+    pub drain: Duration,
     /// Load balancers whose `X-Forwarded-For` names the client.
     pub trusted_proxies: TrustedProxies,
     pub site_root: PathBuf,
@@ -54,6 +56,7 @@ impl Settings {
             login_attempts: 10,
             login_window: Duration::from_secs(15 * 60),
             identity_cache_for: Duration::from_secs(1),
+            drain: Duration::ZERO,
             trusted_proxies: TrustedProxies::default(),
             site_root: PathBuf::from("target/site"),
         }

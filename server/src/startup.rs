@@ -11,6 +11,7 @@ use leptos::config::{Env, LeptosOptions};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -40,7 +41,10 @@ impl Application {
             .site_addr(listener.local_addr()?)
             .env(Env::PROD)
             .build();
-        Ok(Application { listener, state: AppState { backend, leptos, pages: Arc::default() } })
+        Ok(Application {
+            listener,
+            state: AppState { backend, leptos, pages: Arc::default(), draining: Arc::default() },
+        })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -84,9 +88,21 @@ impl Application {
                     backend.db.identity_cache.clone(),
                 ))
             });
+        // After the signal, the server stays up for the drain, answering /readyz with 503: a
+        // load balancer's health checks take it out before the listener closes, so no request
+        // it sends meets a closed port.
+        let (draining, drain) = (self.state.draining.clone(), backend.settings.drain);
+        let drained = async move {
+            shutdown.await;
+            draining.store(true, Ordering::Relaxed);
+            if !drain.is_zero() {
+                tracing::info!(drain_ms = drain.as_millis(), "draining: /readyz answers 503 until the listener closes");
+                tokio::time::sleep(drain).await;
+            }
+        };
         let app = router(self.state);
         axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
+            .with_graceful_shutdown(drained)
             .await?;
         tracing::info!("no longer accepting requests; stopping the worker");
         let _ = stop_worker.send(true);

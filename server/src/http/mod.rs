@@ -21,6 +21,7 @@ use axum::response::Redirect;
 use axum::routing::{get, post};
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
@@ -37,6 +38,8 @@ pub struct AppState {
     pub backend: Arc<Backend>,
     pub leptos: LeptosOptions,
     pub pages: Arc<page_cache::PageCache>,
+    /// Set when a shutdown signal came: `/readyz` answers 503 while requests are still served.
+    pub draining: Arc<AtomicBool>,
 }
 
 pub fn router(state: AppState) -> Router {

@@ -16,6 +16,7 @@ mod lifecycle;
 mod list;
 mod ovn;
 mod page_tokens;
+mod rolling_restart;
 mod schema_versions;
 mod security;
 mod store_conformance;

@@ -13,8 +13,13 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts `havip serve` on a free port against `database_url`, and waits until it listens.
     pub fn start(database_url: &str, extra: &[&str]) -> ServerProcess {
+        ServerProcess::start_at("127.0.0.1:0", database_url, extra)
+    }
+
+    /// Starts `havip serve` listening on `listen` (a port it had before a restart, say).
+    pub fn start_at(listen: &str, database_url: &str, extra: &[&str]) -> ServerProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_havip"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--database-url", database_url])
+            .args(["serve", "--listen", listen, "--database-url", database_url])
             .args(["--site-root", concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site")])
             .args(extra)
             .env("RUST_LOG", "warn")
