@@ -1,5 +1,5 @@
 # The two commands of the README: `make run` and `make test`. Both install what is missing.
-.PHONY: run test setup build build-debug test-rust test-e2e test-fuzz lint bench watch clean
+.PHONY: run test setup build build-debug test-rust test-e2e test-fuzz test-package package lint bench watch clean
 
 CARGO ?= cargo
 
@@ -13,7 +13,7 @@ test:
 	./scripts/build-site.sh debug
 	$(CARGO) build -p server
 	$(CARGO) test --workspace --exclude frontend --no-run
-	$(MAKE) -j3 --output-sync=target test-rust test-e2e test-fuzz
+	$(MAKE) -j4 --output-sync=target test-rust test-e2e test-fuzz test-package
 
 setup:
 	./scripts/setup.sh
@@ -33,6 +33,17 @@ test-e2e:
 # Property-based fuzzing of the REST API from its OpenAPI document (Schemathesis), both stores.
 test-fuzz:
 	./scripts/fuzz-api.sh
+
+# The Debian package of `make package`, from the debug build: contents, maintainer scripts,
+# and (as root) installed, verified, started as its unit starts it, and purged.
+test-package:
+	./scripts/test-package.sh
+
+# A Debian package (target/debian/havip_*.deb): the release binary, the site, the systemd unit.
+package:
+	./scripts/setup.sh --package
+	./scripts/build-site.sh release
+	$(CARGO) deb -p server
 
 # The speed budgets of quality.md on the scale data set (release build, a few minutes).
 bench:

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need and is missing: the WebAssembly target, the
 # wasm-bindgen CLI of the version pinned in Cargo.toml, the npm packages (Playwright, binaryen
-# for wasm-opt) and, with --tests, the Debian packages of the tests: Chromium, keepalived, OVN
-# with Open vSwitch, openssl, ping and haproxy (the API fuzzer installs itself into .venv). Says clearly
-# what it cannot install.
+# for wasm-opt), with --tests or --package cargo-deb, and with --tests the Debian packages of
+# the tests: Chromium, keepalived, OVN with Open vSwitch, openssl, ping and haproxy (the API
+# fuzzer installs itself into .venv). Says clearly what it cannot install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,6 +47,15 @@ need_package() {
     fail "$why need $binary: run 'sudo apt-get install -y $package' (this script installs it only as root)"
   fi
 }
+# cargo-deb makes the Debian package (`make package`, and its test in `make test`).
+cargo_deb_version=3.8.0
+if [ "$want_tests" = "--tests" ] || [ "$want_tests" = "--package" ]; then
+  if [ "$(cargo deb --version 2>/dev/null | awk '{print $2}')" != "$cargo_deb_version" ]; then
+    say "installing cargo-deb $cargo_deb_version (a minute, once)"
+    cargo install cargo-deb --locked --version "$cargo_deb_version"
+  fi
+fi
+
 if [ "$want_tests" = "--tests" ]; then
   need_package chromium /usr/bin/chromium "the browser tests"
   need_package keepalived /usr/sbin/keepalived "the HA tests"
