@@ -43,6 +43,12 @@ tenant `default` and user `admin` with this password (or prints a generated one 
     Serve(ServeArgs),
     /// Bring the database schema up to date and exit.
     Migrate(MigrateArgs),
+    /// Write a consistent snapshot of the database to FILE while it serves (restores into
+    /// either store).
+    Backup(BackupArgs),
+    /// Restore a backup into the database (SQLite or Postgres, whichever the backup came from),
+    /// with its servers stopped.
+    Restore(RestoreArgs),
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
@@ -119,6 +125,25 @@ pub struct DatabaseArgs {
     /// Connections in the pool (readers on SQLite).
     #[arg(long, env = "HAVIP_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
+}
+
+#[derive(Args, Debug)]
+pub struct BackupArgs {
+    /// The file to write (made anew; an existing one is refused).
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct RestoreArgs {
+    /// A file `havip backup` wrote.
+    pub file: PathBuf,
+    /// Replace the data of a database that is not empty.
+    #[arg(long)]
+    pub replace: bool,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }
 
 #[derive(Args, Debug)]

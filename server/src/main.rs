@@ -3,10 +3,10 @@
 use clap::Parser;
 use server::bootstrap::{self, FirstStart};
 use server::cli::{
-    AgentArgs, AgentCommand, Cli, Command, DatabaseArgs, InventoryCommand, LogFormat, MigrateArgs, SeedScaleArgs,
-    ServeArgs, TokenCommand, UserCommand,
+    AgentArgs, AgentCommand, BackupArgs, Cli, Command, DatabaseArgs, InventoryCommand, LogFormat, MigrateArgs,
+    RestoreArgs, SeedScaleArgs, ServeArgs, TokenCommand, UserCommand,
 };
-use server::db::Db;
+use server::db::{Db, backup};
 use server::service::Backend;
 use server::settings::Settings;
 use server::startup::{Application, shutdown_signal};
@@ -49,6 +49,29 @@ fn init_logging(format: LogFormat) {
 async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(args) => serve(args).await,
+        Command::Backup(BackupArgs { file, database }) => {
+            let db = Db::connect(&database.url(), 2).await?;
+            // Written beside its name and renamed when whole: a backup cut short by a crash is
+            // never left under the name.
+            anyhow::ensure!(!file.exists(), "{} exists: name a new file", file.display());
+            let partial = file.with_extension("partial");
+            let out = std::fs::File::create(&partial)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", partial.display()))?;
+            let summary = backup::backup(&db, std::io::BufWriter::new(out)).await?;
+            std::fs::rename(&partial, &file)?;
+            db.close().await;
+            println!("Wrote {} rows of {} tables to {}.", summary.rows, summary.tables, file.display());
+            Ok(())
+        }
+        Command::Restore(RestoreArgs { file, replace, database }) => {
+            // The file is checked whole before the database is opened (or made).
+            backup::verify(&file)?;
+            let db = Db::connect(&database.url(), 2).await?;
+            let summary = backup::restore(&db, &file, replace).await?;
+            db.close().await;
+            println!("Restored {} rows of {} tables into {}.", summary.rows, summary.tables, redact(&database.url()));
+            Ok(())
+        }
         Command::Migrate(MigrateArgs { database, dry_run: true }) => {
             let url = database.url();
             let state = Db::inspect(&url).await?;

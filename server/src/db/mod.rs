@@ -4,6 +4,7 @@
 //! written once; the few places where each database has its own strength (FTS5 or pg_trgm,
 //! `BEGIN IMMEDIATE`, `FOR UPDATE SKIP LOCKED`) ask [`Dialect`].
 
+pub mod backup;
 pub mod change_feed;
 pub mod identity_cache;
 pub mod schema;

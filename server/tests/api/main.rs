@@ -4,6 +4,7 @@
 mod support;
 
 mod api_contract;
+mod backup_restore;
 mod concurrency;
 mod console_ha;
 mod create_rules;
