@@ -4,6 +4,7 @@
 //! Everything stops by itself within 15 minutes.
 
 mod ha;
+mod rolling;
 mod uncached;
 
 use serde_json::{Value, json};
@@ -222,6 +223,9 @@ async fn bench_store(store: &str) -> anyhow::Result<Vec<Row>> {
         Err(error) => rows.push(Row::failed(store, &format!("notify latency: {error:#}"))),
     }
     rows.extend(export(store, &server, &token, &backend).await?);
+    if store == "postgres" {
+        rows.extend(rolling::rows(store, &url, &token).await?);
+    }
     rows.extend(hydration(store, &server.base, &session));
     drop(server);
     backend.db.close().await;
@@ -301,8 +305,14 @@ struct Server {
 
 impl Server {
     fn start(url: &str) -> anyhow::Result<Server> {
+        Server::start_at("127.0.0.1:0", url, &[])
+    }
+
+    /// A server listening on `listen` (a port it had before a restart, say), with more flags.
+    fn start_at(listen: &str, url: &str, extra: &[&str]) -> anyhow::Result<Server> {
         let mut child = Command::new(env!("CARGO_BIN_EXE_havip"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--database-url", url])
+            .args(["serve", "--listen", listen, "--database-url", url])
+            .args(extra)
             .arg("--site-root")
             .arg(workspace().join("target/site"))
             .env("RUST_LOG", "error")
@@ -314,6 +324,15 @@ impl Server {
 
     fn rss_kb(&self) -> u64 {
         rss_kb(self.child.id())
+    }
+
+    /// Stops it as a service manager does (SIGTERM) and waits until it has.
+    fn terminate(mut self) -> anyhow::Result<()> {
+        use nix::sys::signal::{Signal, kill};
+        kill(nix::unistd::Pid::from_raw(self.child.id() as i32), Signal::SIGTERM)?;
+        let status = self.child.wait()?;
+        anyhow::ensure!(status.success(), "the server stopped with {status}");
+        Ok(())
     }
 }
 

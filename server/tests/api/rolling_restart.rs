@@ -7,95 +7,15 @@ use crate::support::process::ServerProcess;
 use crate::support::{Store, Tenant, TestApp, unique};
 use reqwest::Method;
 use serde_json::{Value, json};
-use std::io::Write;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use testkit::haproxy::Haproxy;
 
-const HAPROXY: &str = "/usr/sbin/haproxy";
 /// How long a server drains: a few of haproxy's 100 ms health checks.
 const DRAIN_MS: &str = "1000";
 /// Creates of the whole load (the subnet is a /24).
 const MAX_CREATES: usize = 120;
-
-/// Debian's haproxy with a configuration of the test's own, in the foreground.
-struct Haproxy {
-    child: Child,
-    base: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Haproxy {
-    /// Balances round robin over `servers` (`host:port`), checking `/readyz` every 100 ms: one
-    /// failed check takes a server out, two passed put it back. A connection that fails is
-    /// tried again on another server (`retry-on conn-failure`, `redispatch`).
-    fn start(servers: &[&str]) -> Haproxy {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("addr").port();
-        let servers: String =
-            servers.iter().enumerate().map(|(i, address)| format!("  server s{i} {address} check\n")).collect();
-        let config = format!(
-            "global\n  maxconn 256\n\
-             defaults\n  mode http\n  timeout connect 2s\n  timeout client 30s\n  timeout server 30s\n  \
-             timeout check 1s\n  retries 3\n  option redispatch\n  retry-on conn-failure\n\
-             frontend console\n  bind 127.0.0.1:{port}\n  stats enable\n  stats uri /haproxy-stats\n  \
-             default_backend servers\n\
-             backend servers\n  balance roundrobin\n  option httpchk GET /readyz\n  http-check expect status 200\n  \
-             default-server inter 100ms fall 1 rise 2\n{servers}"
-        );
-        let path = dir.path().join("haproxy.cfg");
-        std::fs::File::create(&path).and_then(|mut f| f.write_all(config.as_bytes())).expect("write config");
-        let child = Command::new(HAPROXY)
-            .args(["-db", "-f"])
-            .arg(&path)
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap_or_else(|e| panic!("start {HAPROXY} (scripts/setup.sh --tests installs it): {e}"));
-        Haproxy { child, base: format!("http://127.0.0.1:{port}"), _dir: dir }
-    }
-
-    /// How many of the servers haproxy sends requests to (from its statistics page).
-    async fn servers_up(&self) -> usize {
-        let Ok(response) = reqwest::get(format!("{}/haproxy-stats;csv", self.base)).await else { return 0 };
-        let csv = response.text().await.unwrap_or_default();
-        csv.lines().filter(|line| line.starts_with("servers,s") && line.split(',').nth(17) == Some("UP")).count()
-    }
-
-    /// The backend's connection errors, response errors, retries and redispatches so far: what
-    /// the balancer had to rescue or could not (from its statistics page).
-    async fn rescues(&self) -> Vec<(&'static str, u64)> {
-        let response = reqwest::get(format!("{}/haproxy-stats;csv", self.base)).await.expect("haproxy's statistics");
-        let csv = response.text().await.expect("statistics");
-        let backend: Vec<String> = csv
-            .lines()
-            .find(|line| line.starts_with("servers,BACKEND,"))
-            .expect("the backend's row")
-            .split(',')
-            .map(str::to_owned)
-            .collect();
-        [("econ", 13), ("eresp", 14), ("wretr", 15), ("wredis", 16)]
-            .into_iter()
-            .map(|(name, column)| (name, backend[column].parse().unwrap_or_default()))
-            .collect()
-    }
-
-    async fn wait_for_servers_up(&self, count: usize) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while self.servers_up().await != count {
-            assert!(Instant::now() < deadline, "haproxy did not see {count} servers up");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-}
-
-impl Drop for Haproxy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// What the load saw: failures (anything but the expected answer, or no answer) and the IDs
 /// of the HAVIPs whose creates were answered 202.
@@ -205,11 +125,7 @@ async fn a_rolling_restart_behind_haproxy_loses_no_request() {
     );
     // The balancer retries a connection that fails on another server: had a process closed its
     // listener while haproxy still sent it requests, that would have hidden it.
-    assert!(
-        haproxy.rescues().await.iter().all(|(_, n)| *n == 0),
-        "haproxy rescued requests: {:?}",
-        haproxy.rescues().await
-    );
+    assert!(haproxy.rescues().iter().all(|(_, n)| *n == 0), "haproxy rescued requests: {:?}", haproxy.rescues());
     let created = seen.created.lock().expect("created").clone();
     assert!(!created.is_empty(), "the load made HAVIPs");
     for id in &created {
