@@ -16,13 +16,16 @@ pub mod rest;
 use crate::service::Backend;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::Redirect;
 use axum::routing::{get, post};
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::classify::ServerErrorsFailureClass;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -79,8 +82,21 @@ pub fn router(state: AppState) -> Router {
         // and count in the metrics.
         .layer(from_fn(guard::security_headers))
         .layer(from_fn_with_state(state.clone(), health::count_answers))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().on_failure(log_failure))
         .with_state(state)
+}
+
+/// Failed answers are errors in the log, but for 503: it is logged where it is decided (the
+/// database out of reach), and while a server drains, a balancer's health checks get it ten
+/// times a second.
+fn log_failure(class: ServerErrorsFailureClass, latency: Duration, _span: &tracing::Span) {
+    let latency_ms = latency.as_millis();
+    match class {
+        ServerErrorsFailureClass::StatusCode(StatusCode::SERVICE_UNAVAILABLE) => {
+            tracing::debug!(latency_ms, "answered 503")
+        }
+        other => tracing::error!(classification = %other, latency_ms, "response failed"),
+    }
 }
 
 /// A panic is a bug: log it, and answer `Internal` without details rather than drop the connection.
