@@ -2,7 +2,7 @@
 // HAVIPs, signing out.
 
 import { expect, test } from '@playwright/test';
-import { base, freshTenant, hydrated, login, pager, row, unique } from './helpers';
+import { base, createHavip, freshTenant, hydrated, login, pager, row, unique } from './helpers';
 
 test("log in, see only the tenant's HAVIPs, log out, and the console is gone", async ({ page, browser }) => {
   // A demo HAVIP's ID, seen by the demo user in a browser of its own.
@@ -47,6 +47,27 @@ test("log in, see only the tenant's HAVIPs, log out, and the console is gone", a
   await expect(page.getByRole('button', { name: '登录' })).toBeVisible();
   const api = await page.request.get(`${base()}/api/v1/havips`);
   expect(api.status()).toBe(401);
+});
+
+test("after signing out, Back shows the login page and nothing of the tenant's", async ({ page }) => {
+  const tenant = freshTenant(0);
+  await login(page, tenant.username, tenant.password);
+  const name = unique('private');
+  await createHavip(page, { name, vpc_id: tenant.vpc, subnet_id: tenant.subnet, vm_ids: [] });
+  const shown = await page.goto(`${base()}/havips?q=${name}`);
+  await hydrated(page);
+  await expect(row(page, name)).toBeVisible();
+  // Neither the page nor an API answer is kept by the browser once shown.
+  expect(shown?.headers()['cache-control']).toBe('no-store');
+  expect((await page.request.get(`${base()}/api/v1/havips`)).headers()['cache-control']).toBe('no-store');
+
+  await page.getByLabel('用户菜单').click();
+  await page.getByRole('button', { name: '退出登录' }).click();
+  await expect(page).toHaveURL(/\/login/);
+  await page.goBack();
+  await expect(page).toHaveURL(/\/login\?next=/);
+  await expect(page.getByRole('button', { name: '登录' })).toBeVisible();
+  await expect(page.getByText(name)).toHaveCount(0);
 });
 
 test('a wrong password is refused on the form', async ({ page }) => {

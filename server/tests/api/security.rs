@@ -323,6 +323,7 @@ both_stores!(security_headers_and_a_fresh_nonce, |app: TestApp| async move {
         let nonce = script_src.split("'nonce-").nth(1).and_then(|n| n.split('\'').next()).expect("nonce").to_owned();
         assert_eq!(headers["x-content-type-options"], "nosniff");
         assert_eq!(headers["referrer-policy"], "same-origin");
+        assert_eq!(headers["cache-control"], "no-store", "the browser keeps no signed-in page");
         let html = page.text().await.expect("html");
         assert!(
             html.contains(&format!("<script type=\"module\" nonce=\"{nonce}\">")),
@@ -333,6 +334,9 @@ both_stores!(security_headers_and_a_fresh_nonce, |app: TestApp| async move {
     assert_ne!(nonces[0], nonces[1], "a nonce per response");
     let api = tenant.get("/havips").await;
     assert!(api.headers()["content-security-policy"].to_str().expect("csp").contains("default-src 'none'"));
+    assert_eq!(api.headers()["cache-control"], "no-store", "nor an API answer");
+    let asset = app.http.get(app.url("/favicon.svg")).send().await.expect("asset");
+    assert_eq!(asset.headers()["cache-control"], "no-cache", "the site's files keep their own");
 });
 
 both_stores!(server_functions_answer_malformed_arguments_with_400, |app: TestApp| async move {
