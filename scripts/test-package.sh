@@ -25,7 +25,8 @@ trap cleanup EXIT
 
 deb=$work/havip.deb
 # From the build `make test` made before its suites (building here would wait for theirs).
-[ -x target/debug/havip ] && [ -f target/site/pkg/havip.wasm ] || fail "build first: cargo build -p server; scripts/build-site.sh debug"
+[ -x target/debug/havip ] && [ -f target/site/site-name ] || fail "build first: cargo build -p server; scripts/build-site.sh debug"
+site=$(cat target/site/site-name)
 cargo deb -p server --profile dev --no-build -o "$deb" --quiet 2>&1 >/dev/null \
   | grep -v -e 'are detected as Cargo target dir' -e 'Finished' || true
 [ -f "$deb" ] || fail "cargo deb made no package"
@@ -33,8 +34,8 @@ cargo deb -p server --profile dev --no-build -o "$deb" --quiet 2>&1 >/dev/null \
 # What the package holds.
 contents=$(dpkg-deb -c "$deb" | awk '{print $6}')
 for path in ./usr/bin/havip ./usr/lib/systemd/system/havip.service ./usr/share/havip/havip.env \
-  ./usr/share/havip/site/favicon.svg ./usr/share/havip/site/pkg/havip.wasm ./usr/share/havip/site/pkg/havip.js \
-  ./usr/share/havip/site/pkg/havip.css ./usr/share/doc/havip/copyright; do
+  ./usr/share/havip/site/favicon.svg ./usr/share/havip/site/site-name ./usr/share/doc/havip/copyright \
+  ./usr/share/havip/site/pkg/"$site".{wasm,js,css} ./usr/share/havip/site/pkg/"$site".{wasm,js,css}.{br,gz}; do
   grep -qx -- "$path" <<<"$contents" || fail "$path is not in the package"
 done
 dpkg-deb -e "$deb" "$work/control"
@@ -99,7 +100,7 @@ done
 status() { curl -s -o /dev/null -w '%{http_code}' "$base$1"; }
 [ "$(status /readyz)" = 200 ] || fail "/readyz did not answer 200"
 [ "$(status /login)" = 200 ] || fail "the login page did not answer 200"
-[ "$(status /pkg/havip.wasm)" = 200 ] || fail "the site's WebAssembly was not served from /usr/share/havip/site"
+[ "$(status "/pkg/$site.wasm")" = 200 ] || fail "the site's WebAssembly was not served from /usr/share/havip/site"
 signed_in=$(curl -s -c "$work/cookies" -o "$work/login.json" -w '%{http_code}' -H 'Content-Type: application/json' \
   -H "Origin: $base" --data '{"username":"admin","password":"package-test-password"}' "$base/api/fn/login")
 [ "$signed_in" = 200 ] || fail "signing in as the first admin answered $signed_in: $(cat "$work/login.json")"

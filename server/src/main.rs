@@ -160,9 +160,11 @@ async fn run(command: Command) -> anyhow::Result<()> {
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let shutdown = shutdown_signal()?;
     let settings = args.settings()?;
-    let wasm = settings.site_root.join("pkg/havip.wasm");
-    if !wasm.exists() {
-        tracing::warn!("{} is missing: the page will not hydrate (build it with `make build`)", wasm.display());
+    if server::http::site_name(&settings.site_root).is_none() {
+        tracing::warn!(
+            "{} holds no built site: the page will not hydrate (build it with `make build`)",
+            settings.site_root.display()
+        );
     }
     let application = Application::build(settings, &args.listen).await?;
     let backend = application.backend();

@@ -34,8 +34,10 @@ impl Application {
         }
         let listener =
             TcpListener::bind(listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+        // Without a built site the page is still served, and says so by not hydrating.
+        let site_name = crate::http::site_name(&backend.settings.site_root).unwrap_or_else(|| "havip".to_owned());
         let leptos = LeptosOptions::builder()
-            .output_name("havip")
+            .output_name(site_name)
             .site_root(backend.settings.site_root.display().to_string())
             .site_pkg_dir("pkg")
             .site_addr(listener.local_addr()?)

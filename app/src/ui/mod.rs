@@ -29,7 +29,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
-                <link rel="stylesheet" href="/pkg/havip.css" />
+                <link rel="stylesheet" href=format!("/{}/{}.css", options.site_pkg_dir, options.output_name) />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <title>{document_title(lang)}</title>
                 <HydrationScripts options />

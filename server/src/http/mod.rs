@@ -47,13 +47,23 @@ pub struct AppState {
 
 pub fn router(state: AppState) -> Router {
     let site_root = state.backend.settings.site_root.clone();
+    // The WebAssembly, its JavaScript and the stylesheet carry their content's hash in their
+    // names (scripts/build-site.sh): kept for a year, and sent as built, brotli or gzip, from
+    // the files compressed at build time (brotli 11 makes the WebAssembly a fifth smaller than
+    // compressing it on the fly could).
+    let built = Router::new()
+        .nest_service("/pkg", ServeDir::new(site_root.join("pkg")).precompressed_br().precompressed_gzip())
+        .layer(SetResponseHeaderLayer::overriding(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("public, max-age=31536000, immutable"),
+        ));
     let assets = Router::new()
-        .nest_service("/pkg", ServeDir::new(site_root.join("pkg")))
         .route_service("/favicon.svg", tower_http::services::ServeFile::new(site_root.join("favicon.svg")))
         .layer(SetResponseHeaderLayer::overriding(
             axum::http::header::CACHE_CONTROL,
             axum::http::HeaderValue::from_static("no-cache"),
-        ));
+        ))
+        .merge(built);
     Router::new()
         .route("/", get(|| async { Redirect::to("/havips") }))
         .route("/havips", get(pages::console_page))
@@ -97,6 +107,13 @@ fn log_failure(class: ServerErrorsFailureClass, latency: Duration, _span: &traci
         }
         other => tracing::error!(classification = %other, latency_ms, "response failed"),
     }
+}
+
+/// The name of the built site's files (`havip-<hash>`), as scripts/build-site.sh wrote it
+/// beside them; `None` when the site was not built.
+pub fn site_name(site_root: &std::path::Path) -> Option<String> {
+    let name = std::fs::read_to_string(site_root.join("site-name")).ok()?;
+    Some(name.trim().to_owned()).filter(|n| !n.is_empty())
 }
 
 /// A panic is a bug: log it, and answer `Internal` without details rather than drop the connection.

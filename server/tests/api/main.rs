@@ -20,5 +20,6 @@ mod page_tokens;
 mod rolling_restart;
 mod schema_versions;
 mod security;
+mod site_assets;
 mod store_conformance;
 mod tokens;
