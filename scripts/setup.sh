@@ -2,8 +2,8 @@
 # Installs what the build and the tests need and is missing: the WebAssembly target, the
 # wasm-bindgen CLI of the version pinned in Cargo.toml, the npm packages (Playwright, binaryen
 # for wasm-opt), with --tests or --package cargo-deb, and with --tests the Debian packages of
-# the tests: Chromium, keepalived, OVN with Open vSwitch, openssl, ping and haproxy (the API
-# fuzzer installs itself into .venv). Says clearly what it cannot install.
+# the tests: Chromium, keepalived, OVN with Open vSwitch, openssl, ping, haproxy, adduser and
+# systemd's tools (the API fuzzer installs itself into .venv). Says clearly what it cannot install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -65,4 +65,6 @@ if [ "$want_tests" = "--tests" ]; then
   need_package openssl /usr/bin/openssl "the OVN driver's TLS test"
   need_package iputils-ping /usr/bin/ping "the OVN proof's client"
   need_package haproxy /usr/sbin/haproxy "the rolling restart test"
+  need_package adduser /usr/sbin/adduser "the package test (the package depends on it)"
+  need_package systemd /usr/bin/systemd-analyze "the package test (systemd-analyze verify)"
 fi
