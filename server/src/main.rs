@@ -50,16 +50,11 @@ async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(args) => serve(args).await,
         Command::Backup(BackupArgs { file, database }) => {
-            let db = Db::connect(&database.url(), 2).await?;
-            // Written beside its name and renamed when whole: a backup cut short by a crash is
-            // never left under the name.
+            let db = Db::open_as_is(&database.url(), 2).await?;
             anyhow::ensure!(!file.exists(), "{} exists: name a new file", file.display());
-            let partial = file.with_extension("partial");
-            let out = std::fs::File::create(&partial)
-                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", partial.display()))?;
-            let summary = backup::backup(&db, std::io::BufWriter::new(out)).await?;
-            std::fs::rename(&partial, &file)?;
+            let written = write_backup(&db, &file).await;
             db.close().await;
+            let summary = written?;
             println!("Wrote {} rows of {} tables to {}.", summary.rows, summary.tables, file.display());
             Ok(())
         }
@@ -155,6 +150,34 @@ async fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Writes the backup beside its name and renames it when whole and on disk: a backup cut short
+/// is never left under the name. Only its owner may read it: it holds password and token
+/// hashes and the deployment's signing key.
+async fn write_backup(db: &Db, file: &std::path::Path) -> anyhow::Result<backup::Summary> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut partial = file.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = std::path::PathBuf::from(partial);
+    let out = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&partial)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", partial.display()))?;
+    let written = async {
+        let mut writer = std::io::BufWriter::new(out);
+        let summary = backup::backup(db, &mut writer).await?;
+        writer.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        std::fs::rename(&partial, file)?;
+        anyhow::Ok(summary)
+    }
+    .await;
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    written
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {

@@ -57,12 +57,12 @@ pub struct Summary {
 /// on serving and writing.
 pub async fn backup(db: &Db, out: impl Write) -> Result<Summary, StoreError> {
     let mut out = HashingWriter { inner: out, hash: Sha256::new() };
-    let mut conn = db.read.acquire().await?;
     let begin = match db.dialect {
         Dialect::Sqlite => "BEGIN",
         Dialect::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
     };
-    sqlx::query(begin).execute(&mut *conn).await?;
+    // Dropped on an error, the transaction rolls back before its connection goes back to the pool.
+    let mut conn = db.read.begin_with(begin).await?;
     let header = json!({
         "format": FORMAT,
         "version": FORMAT_VERSION,
@@ -83,7 +83,7 @@ pub async fn backup(db: &Db, out: impl Write) -> Result<Summary, StoreError> {
             rows += 1;
         }
     }
-    sqlx::query("COMMIT").execute(&mut *conn).await?;
+    conn.commit().await?;
     let hash = hex::encode(out.hash.finalize_reset());
     out.line_unhashed(&json!({ "end": true, "rows": rows, "sha256": hash }))?;
     out.inner.flush().map_err(io)?;

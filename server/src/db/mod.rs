@@ -106,6 +106,36 @@ impl Db {
         }
     }
 
+    /// Opens an existing database as it is, to read it whole (`havip backup`): never made,
+    /// never migrated, and refused unless its schema is this version's, so that a new binary
+    /// run against a live database does not upgrade it under the servers that use it.
+    pub async fn open_as_is(url: &str, max_connections: u32) -> Result<Db, StoreError> {
+        let state = Db::inspect(url).await?;
+        state.refuse_newer()?;
+        if url.starts_with("sqlite:") && !sqlite_path(url).exists() {
+            return Err(StoreError::Config(format!("there is no database at {}", sqlite_path(url).display())));
+        }
+        if !state.pending.is_empty() {
+            return Err(StoreError::Config(format!(
+                "the database's schema is older than this version's ({} migration(s) to apply): back it up with \
+                 the version that serves it, or run `havip migrate` first",
+                state.pending.len()
+            )));
+        }
+        let (pool, dialect) = if url.starts_with("sqlite:") {
+            let read_only = format!("sqlite:{}?mode=ro", sqlite_path(url).display());
+            (sqlite_pool(&read_only, max_connections).await?, Dialect::Sqlite)
+        } else {
+            let pool = AnyPoolOptions::new()
+                .max_connections(max_connections)
+                .acquire_timeout(ACQUIRE_TIMEOUT)
+                .connect(url)
+                .await?;
+            (pool, Dialect::Postgres)
+        };
+        Ok(Db { read: pool.clone(), write: pool, dialect, identity_cache: Arc::new(IdentityCache::disabled()) })
+    }
+
     /// A connection for reads.
     pub async fn reader(&self) -> Result<PoolConnection<Any>, StoreError> {
         Ok(self.read.acquire().await?)

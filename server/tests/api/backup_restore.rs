@@ -151,11 +151,12 @@ crate::both_stores!(a_backup_during_creates_holds_those_committed_before_it, |ap
         tokio::spawn(async move {
             let mut answered = Vec::new();
             for i in 0..60 {
+                let sent = std::time::Instant::now();
                 let id = tenant.create(tenant.create_body(&format!("stream-{i:02}"), &[])).await["id"]
                     .as_str()
                     .expect("id")
                     .to_owned();
-                answered.push((std::time::Instant::now(), id));
+                answered.push((sent, std::time::Instant::now(), id));
             }
             answered
         })
@@ -173,12 +174,12 @@ crate::both_stores!(a_backup_during_creates_holds_those_committed_before_it, |ap
     let in_copy = tenant.at(&base(&copy));
     let listed = in_copy.list("q=stream-&page_size=100").await;
     let ids: Vec<&str> = listed["items"].as_array().expect("items").iter().filter_map(|h| h["id"].as_str()).collect();
-    for (at, id) in &answered {
-        if *at < started {
+    for (_, answered_at, id) in &answered {
+        if *answered_at < started {
             assert!(ids.contains(&id.as_str()), "{id} was answered before the backup began but is not in it");
         }
     }
-    let after: Vec<&String> = answered.iter().filter(|(at, _)| *at > finished).map(|(_, id)| id).collect();
+    let after: Vec<&String> = answered.iter().filter(|(sent, _, _)| *sent > finished).map(|(_, _, id)| id).collect();
     assert!(after.iter().all(|id| !ids.contains(&id.as_str())), "a create that began after the backup is in it");
     assert!(ids.len() >= 10 && ids.len() < 60, "the backup was taken mid-stream: {} of 60", ids.len());
     assert_eq!(copy.backend.db.integrity_check().await.expect("check"), "ok");
@@ -186,3 +187,55 @@ crate::both_stores!(a_backup_during_creates_holds_those_committed_before_it, |ap
         in_copy.settled(id).await.expect("a restored create is finished by the copy's worker");
     }
 });
+
+/// `havip backup` through the real binary: its exit code and what it printed.
+fn havip_backup(file: &Path, url: &str) -> (i32, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_havip"))
+        .arg("backup")
+        .arg(file)
+        .args(["--database-url", url])
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run havip backup");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+    (output.status.code().unwrap_or(-1), text)
+}
+
+#[tokio::test]
+async fn a_backup_changes_nothing_it_reads_and_only_its_owner_reads_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("dir");
+    // No database there: refused, and none made.
+    let missing = dir.path().join("none").join("havip.db");
+    let (code, said) = havip_backup(&dir.path().join("a.jsonl"), &format!("sqlite:{}", missing.display()));
+    assert!(code != 0 && said.contains("there is no database"), "{said}");
+    assert!(!missing.parent().expect("dir").exists(), "nothing was made");
+
+    // A database a migration behind this version: refused, not migrated.
+    let app = TestApp::spawn(Store::Sqlite).await;
+    let db = app.stop().await;
+    let pool = sqlx::any::AnyPoolOptions::new().max_connections(1).connect(&db.url).await.expect("connect");
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)")
+        .execute(&pool)
+        .await
+        .expect("one migration back");
+    let behind: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations").fetch_one(&pool).await.expect("count");
+    let (code, said) = havip_backup(&dir.path().join("b.jsonl"), &db.url);
+    assert!(code != 0 && said.contains("older than this version"), "{said}");
+    let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations").fetch_one(&pool).await.expect("count");
+    assert_eq!(after, behind, "the backup did not migrate the database");
+    pool.close().await;
+
+    // As it is: written whole under its name, readable by its owner only.
+    let db = TestDatabase::new(Store::Sqlite).await;
+    Db::connect(&db.url, 2).await.expect("migrate").close().await;
+    let file = dir.path().join("c.jsonl");
+    let (code, said) = havip_backup(&file, &db.url);
+    assert_eq!(code, 0, "{said}");
+    assert_eq!(std::fs::metadata(&file).expect("file").permissions().mode() & 0o777, 0o600);
+    assert!(!dir.path().join("c.jsonl.partial").exists());
+    backup::verify(&file).expect("a whole backup");
+    let (code, said) = havip_backup(&file, &db.url);
+    assert!(code != 0 && said.contains("exists"), "an existing file is not overwritten: {said}");
+}
