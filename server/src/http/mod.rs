@@ -53,10 +53,7 @@ pub fn router(state: AppState) -> Router {
     // compressing it on the fly could).
     let built = Router::new()
         .nest_service("/pkg", ServeDir::new(site_root.join("pkg")).precompressed_br().precompressed_gzip())
-        .layer(SetResponseHeaderLayer::overriding(
-            axum::http::header::CACHE_CONTROL,
-            axum::http::HeaderValue::from_static("public, max-age=31536000, immutable"),
-        ));
+        .layer(axum::middleware::map_response(built_file_headers));
     let assets = Router::new()
         .route_service("/favicon.svg", tower_http::services::ServeFile::new(site_root.join("favicon.svg")))
         .layer(SetResponseHeaderLayer::overriding(
@@ -107,6 +104,18 @@ fn log_failure(class: ServerErrorsFailureClass, latency: Duration, _span: &traci
         }
         other => tracing::error!(classification = %other, latency_ms, "response failed"),
     }
+}
+
+/// A built file is kept for a year; a missing one (another build's, asked of a server not yet
+/// restarted) is kept by no one. Caches keep each encoding apart.
+async fn built_file_headers(mut response: axum::response::Response) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let found = response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED;
+    let cache = if found { "public, max-age=31536000, immutable" } else { "no-store" };
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    response
 }
 
 /// The name of the built site's files (`havip-<hash>`), as scripts/build-site.sh wrote it
