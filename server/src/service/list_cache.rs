@@ -159,25 +159,33 @@ impl ListCache {
         tenants.by_id.get(tenant).filter(|t| t.revision == revision).and_then(|t| t.orders.get(filters).cloned())
     }
 
-    /// Keeps a view's orders within the memory all orders may take ([`ORDER_BYTES`]).
+    /// Keeps a view's orders within the memory all orders may take ([`ORDER_BYTES`]): the
+    /// tenant's own older orders make room first, then everyone's.
     pub fn put_orders(&self, tenant: &str, revision: i64, filters: ListQuery, orders: Arc<ViewOrders>) {
         if orders.bytes() > ORDER_BYTES {
             return;
         }
         let mut tenants = self.tenants.lock().unwrap_or_else(|e| e.into_inner());
         let Tenants { by_id, order_bytes } = &mut *tenants;
-        if let Some(entry) = Self::at_revision(by_id, order_bytes, tenant, revision) {
-            if let Some(replaced) = entry.orders.remove(&filters) {
-                *order_bytes -= replaced.bytes();
+        let Some(entry) = Self::at_revision(by_id, order_bytes, tenant, revision) else { return };
+        if let Some(replaced) = entry.orders.remove(&filters) {
+            *order_bytes -= replaced.bytes();
+        }
+        while *order_bytes + orders.bytes() > ORDER_BYTES {
+            let Some(dropped) = entry.orders.keys().next().cloned() else { break };
+            *order_bytes -= entry.orders.remove(&dropped).map_or(0, |o| o.bytes());
+        }
+        // Still no room: the other tenants' orders go. Idle tenants would otherwise hold the
+        // memory until they write, and every narrow page here would be ranked anew.
+        if *order_bytes + orders.bytes() > ORDER_BYTES {
+            for other in by_id.values_mut() {
+                other.orders.clear();
             }
-            while *order_bytes + orders.bytes() > ORDER_BYTES {
-                let Some(dropped) = entry.orders.keys().next().cloned() else { break };
-                *order_bytes -= entry.orders.remove(&dropped).map_or(0, |o| o.bytes());
-            }
-            if *order_bytes + orders.bytes() <= ORDER_BYTES {
-                *order_bytes += orders.bytes();
-                entry.orders.insert(filters, orders);
-            }
+            *order_bytes = 0;
+        }
+        if let Some(entry) = by_id.get_mut(tenant) {
+            *order_bytes += orders.bytes();
+            entry.orders.insert(filters, orders);
         }
     }
 
@@ -245,11 +253,17 @@ mod tests {
         let kept = ["a", "b"].iter().filter(|q| cache.orders("t", 3, &view(q)).is_some()).count();
         assert_eq!(kept, 1, "an older view of the tenant's makes room for them");
         cache.put_orders("u", 3, view("a"), orders());
-        assert!(cache.orders("u", 3, &view("a")).is_none(), "another tenant's orders are not dropped for it");
-        cache.put("t", 4, ListQuery::default(), page(1));
-        assert!(cache.orders("t", 4, &view("c")).is_none(), "a write forgets the orders");
-        cache.put_orders("u", 3, view("a"), orders());
-        assert!(cache.orders("u", 3, &view("a")).is_some(), "and their memory");
+        assert!(cache.orders("u", 3, &view("a")).is_some(), "another tenant's orders are kept");
+        assert!(cache.orders("t", 3, &view("c")).is_none(), "in the memory of the tenants before it");
+        cache.put_orders("u", 3, view("b"), orders());
+        cache.put("u", 4, ListQuery::default(), page(1));
+        assert!(cache.orders("u", 4, &view("a")).is_none(), "a write forgets the orders");
+        cache.put_orders("t", 3, view("a"), orders());
+        cache.put_orders("t", 3, view("b"), orders());
+        assert!(
+            cache.orders("t", 3, &view("a")).is_some() && cache.orders("t", 3, &view("b")).is_some(),
+            "and their memory"
+        );
     }
 
     #[test]

@@ -51,7 +51,6 @@ impl Backend {
             Some(token) => Some(self.page_tokens().await?.read(tenant, &query, token)?),
             None => None,
         };
-        let mut conn = self.db.reader().await?;
         let filters = query.filters();
         let kept_total = self.list_cache.count(tenant, revision, &filters);
         let maybe_narrow = match kept_total.or_else(|| self.list_cache.earlier_count(tenant, &filters)) {
@@ -66,15 +65,15 @@ impl Backend {
             && after.is_none()
             && havips::narrows(&query)
             && maybe_narrow
-            && let Some(orders) = self.view_orders(&mut conn, tenant, revision, &filters).await?
+            && let Some(orders) = self.view_orders(tenant, revision, &filters).await?
         {
             let offset = usize::try_from(query.offset()).unwrap_or(usize::MAX);
             let ids = orders.ids(&query, offset..offset.saturating_add(query.page_size as usize));
-            let items = havips::by_ids(&mut conn, tenant, &ids).await?;
-            drop(conn);
+            let items = havips::by_ids(&mut *self.db.reader().await?, tenant, &ids).await?;
             let more = offset + ids.len() < orders.len();
             return self.keep_page(tenant, revision, query, items, orders.len() as u64, more).await;
         }
+        let mut conn = self.db.reader().await?;
         let total = match self.list_cache.count(tenant, revision, &filters) {
             Some(total) => total,
             None => {
@@ -133,7 +132,6 @@ impl Backend {
     /// match (then the count is kept).
     async fn view_orders(
         &self,
-        conn: &mut sqlx::AnyConnection,
         tenant: &str,
         revision: i64,
         filters: &ListQuery,
@@ -149,10 +147,13 @@ impl Backend {
         if let Some(known) = kept() {
             return Ok(known);
         }
+        // The connection is taken once the lock is held: requests that wait hold none.
         let _one_at_a_time = self.order_passes.lock(tenant, filters).await;
         if let Some(known) = kept() {
             return Ok(known);
         }
+        let mut conn = self.db.reader().await?;
+        let conn = &mut *conn;
         let limit = havips::SORT_MATCHES_UP_TO;
         let matches = havips::ranked_matches(conn, self.db.dialect, tenant, filters, limit).await?;
         if matches.is_empty() {
