@@ -12,7 +12,7 @@ pub async fn rows(store: &str, url: &str, token: &str) -> anyhow::Result<Vec<Row
     let mut servers =
         vec![Server::start_at("127.0.0.1:0", url, &DRAIN)?, Server::start_at("127.0.0.1:0", url, &DRAIN)?];
     let addresses: Vec<String> = servers.iter().map(|s| s.base.trim_start_matches("http://").to_owned()).collect();
-    let haproxy = Haproxy::start(&addresses.iter().map(String::as_str).collect::<Vec<_>>());
+    let mut haproxy = Haproxy::start(&addresses.iter().map(String::as_str).collect::<Vec<_>>());
     haproxy.wait_for_servers_up(2).await;
     let list = format!("{}/api/v1/havips?page_size=50", haproxy.base);
     let auth = format!("Authorization: Bearer {token}");

@@ -56,9 +56,12 @@ impl Haproxy {
             .count()
     }
 
-    pub async fn wait_for_servers_up(&self, count: usize) {
+    pub async fn wait_for_servers_up(&mut self, count: usize) {
         let deadline = Instant::now() + Duration::from_secs(30);
         while self.servers_up() != count {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("haproxy exited with {status} (run {HAPROXY} -c -f on its configuration to see why)");
+            }
             assert!(Instant::now() < deadline, "haproxy did not see {count} servers up");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -83,6 +86,9 @@ impl Haproxy {
     /// Its statistics page as CSV (an empty string while it does not answer yet).
     fn statistics(&self) -> String {
         let Ok(mut stream) = TcpStream::connect(&self.address) else { return String::new() };
+        // A haproxy that hangs fails the caller's deadline instead of hanging it.
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+        let _ = stream.set_write_timeout(Some(Duration::from_secs(2)));
         let request = format!("GET /haproxy-stats;csv HTTP/1.0\r\nHost: {}\r\n\r\n", self.address);
         let mut response = String::new();
         if stream.write_all(request.as_bytes()).is_err() || stream.read_to_string(&mut response).is_err() {

@@ -80,7 +80,7 @@ async fn a_rolling_restart_behind_haproxy_loses_no_request() {
     let extra = ["--drain-ms", DRAIN_MS];
     let mut servers = vec![ServerProcess::start(&app.db.url, &extra), ServerProcess::start(&app.db.url, &extra)];
     let addresses: Vec<String> = servers.iter().map(|s| s.base.trim_start_matches("http://").to_owned()).collect();
-    let haproxy = Haproxy::start(&addresses.iter().map(String::as_str).collect::<Vec<_>>());
+    let mut haproxy = Haproxy::start(&addresses.iter().map(String::as_str).collect::<Vec<_>>());
     haproxy.wait_for_servers_up(2).await;
     let balanced = tenant.at(&haproxy.base);
 
