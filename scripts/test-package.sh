@@ -116,7 +116,7 @@ signed_in=$(curl -s -c "$work/cookies" -o "$work/login.json" -w '%{http_code}' -
 [ "$signed_in" = 200 ] || fail "signing in as the first admin answered $signed_in: $(cat "$work/login.json")"
 [ "$(curl -s -b "$work/cookies" -o /dev/null -w '%{http_code}' "$base/havips")" = 200 ] || fail "the signed-in list did not answer 200"
 [ "$(stat -c '%U' /var/lib/havip/havip.db)" = havip ] || fail "the database is not in /var/lib/havip, the havip user's"
-say "served at $base as the unit starts it: /readyz, the login page, the site, the first admin's sign-in and list: ok"
+say "served at $base, started with the unit's command lines, environment and user: /readyz, the login page, the site, the first admin's sign-in and list: ok"
 
 kill -TERM "$server_pid"
 wait "$server_pid" || { tail -5 "$work/serve.log"; fail "the server did not stop cleanly on SIGTERM"; }
