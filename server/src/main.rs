@@ -60,9 +60,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::Restore(RestoreArgs { file, replace, database }) => {
             // The file is checked whole before the database is opened (or made).
-            backup::verify(&file)?;
+            let verified = backup::verify(&file)?;
             let db = Db::connect(&database.url(), 2).await?;
-            let summary = backup::restore(&db, &file, replace).await?;
+            let summary = backup::restore(&db, &verified, replace).await?;
             db.close().await;
             println!("Restored {} rows of {} tables into {}.", summary.rows, summary.tables, redact(&database.url()));
             Ok(())

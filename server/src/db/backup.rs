@@ -46,7 +46,7 @@ const TABLES: [&str; 16] = [
 ];
 
 /// What a backup or a restore did.
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct Summary {
     pub rows: u64,
     pub tables: usize,
@@ -90,9 +90,16 @@ pub async fn backup(db: &Db, out: impl Write) -> Result<Summary, StoreError> {
     Ok(Summary { rows, tables: TABLES.len() })
 }
 
+/// A backup file [`verify`] found whole: the only thing [`restore`] takes.
+#[derive(Debug)]
+pub struct Verified {
+    file: std::path::PathBuf,
+    pub summary: Summary,
+}
+
 /// Checks a backup file whole before anything is restored from it: its format and version,
 /// the version that wrote it, its end line and its hash.
-pub fn verify(file: &std::path::Path) -> Result<Summary, StoreError> {
+pub fn verify(file: &std::path::Path) -> Result<Verified, StoreError> {
     let reader = std::io::BufReader::new(std::fs::File::open(file).map_err(io)?);
     let mut hash = Sha256::new();
     let mut header = None;
@@ -110,7 +117,7 @@ pub fn verify(file: &std::path::Path) -> Result<Summary, StoreError> {
                 return Err(refused("its row count does not match its rows".into()));
             }
             check_header(header.as_ref())?;
-            return Ok(Summary { rows: counted, tables });
+            return Ok(Verified { file: file.to_owned(), summary: Summary { rows: counted, tables } });
         }
         hash.update(&line);
         hash.update(b"\n");
@@ -125,12 +132,11 @@ pub fn verify(file: &std::path::Path) -> Result<Summary, StoreError> {
     Err(refused("it has no end line: the file was cut short".into()))
 }
 
-/// Restores a verified backup into `db`, in one transaction: all of it or, on any error,
-/// nothing. A database that holds a tenant is refused unless `replace`, which empties it first.
+/// Restores a verified backup into `db` (checked before the database was opened, so a damaged
+/// file never touches it), in one transaction: all of it or, on any error, nothing. A database that holds a tenant is refused unless `replace`, which empties it first.
 /// The servers of the database are stopped meanwhile: what they keep in memory (pages,
 /// identities) is of the data replaced.
-pub async fn restore(db: &Db, file: &std::path::Path, replace: bool) -> Result<Summary, StoreError> {
-    let summary = verify(file)?;
+pub async fn restore(db: &Db, backup: &Verified, replace: bool) -> Result<Summary, StoreError> {
     let mut tx = db.begin().await?;
     let tenants: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenants").fetch_one(&mut *tx).await?;
     if tenants > 0 && !replace {
@@ -141,7 +147,7 @@ pub async fn restore(db: &Db, file: &std::path::Path, replace: bool) -> Result<S
     for table in TABLES.iter().rev() {
         sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
     }
-    let reader = std::io::BufReader::new(std::fs::File::open(file).map_err(io)?);
+    let reader = std::io::BufReader::new(std::fs::File::open(&backup.file).map_err(io)?);
     let mut table: Option<Insert> = None;
     for line in reader.split(b'\n').skip(1) {
         let value: Value = serde_json::from_slice(&line.map_err(io)?).map_err(|e| refused(e.to_string()))?;
@@ -177,7 +183,7 @@ pub async fn restore(db: &Db, file: &std::path::Path, replace: bool) -> Result<S
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok(summary)
+    Ok(backup.summary)
 }
 
 /// The rows of one table waiting to be inserted, with the columns both the backup and the
@@ -299,15 +305,19 @@ struct HashingWriter<W: Write> {
 
 impl<W: Write> HashingWriter<W> {
     fn line(&mut self, value: &Value) -> Result<(), StoreError> {
-        let mut bytes = serde_json::to_vec(value).map_err(|e| StoreError::Config(e.to_string()))?;
-        bytes.push(b'\n');
+        let bytes = Self::encode(value)?;
         self.hash.update(&bytes);
         self.inner.write_all(&bytes).map_err(io)
     }
 
+    /// The end line, which holds the hash of the lines before it.
     fn line_unhashed(&mut self, value: &Value) -> Result<(), StoreError> {
+        self.inner.write_all(&Self::encode(value)?).map_err(io)
+    }
+
+    fn encode(value: &Value) -> Result<Vec<u8>, StoreError> {
         let mut bytes = serde_json::to_vec(value).map_err(|e| StoreError::Config(e.to_string()))?;
         bytes.push(b'\n');
-        self.inner.write_all(&bytes).map_err(io)
+        Ok(bytes)
     }
 }

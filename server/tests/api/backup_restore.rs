@@ -53,7 +53,7 @@ async fn backup_of(db: &Db, dir: &Path, name: &str) -> PathBuf {
 async fn restored(store: Store, file: &Path) -> TestApp {
     let target = TestDatabase::new(store).await;
     let db = Db::connect(&target.url, 2).await.expect("target");
-    backup::restore(&db, file, false).await.expect("restore");
+    backup::restore(&db, &backup::verify(file).expect("verified"), false).await.expect("restore");
     db.close().await;
     TestApp::spawn_on(target, |_| {}).await
 }
@@ -129,6 +129,7 @@ crate::both_stores!(a_damaged_backup_is_refused_and_the_target_left_alone, |app:
     let before = answers(&resident).await;
     let target = busy.stop().await;
     let db = Db::connect(&target.url, 2).await.expect("target");
+    let good = backup::verify(&good).expect("verified");
     let refused = backup::restore(&db, &good, false).await.expect_err("refused").to_string();
     assert!(refused.contains("not empty") && refused.contains("--replace"), "{refused}");
     let (code, said) = havip_restore(&altered, &target.url, &["--replace"]);
