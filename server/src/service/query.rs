@@ -36,8 +36,8 @@ impl Backend {
     /// A page of the list: from the cache while the tenant's revision has not moved, else
     /// computed and kept. The count of a search or filter is kept apart, so every page of it,
     /// in any order, counts its rows once per revision. On Postgres, a narrow view (a search or
-    /// filter that few rows pass) is ranked in every order once per revision ([`ViewOrders`]): its pages
-    /// are rows read by ID. A deep page of any other view starts from a kept position.
+    /// filter that few rows pass) is ranked in every order once per revision ([`ViewOrders`]):
+    /// its pages are rows read by ID. A deep page of any other view starts from a kept position.
     pub async fn list_page(&self, caller: &Caller, query: ListQuery) -> Result<CachedPage, AppError> {
         let query = query.normalized()?;
         let tenant = caller.tenant_id.as_str();
@@ -52,8 +52,11 @@ impl Backend {
             None => None,
         };
         let filters = query.filters();
-        let kept_total = self.list_cache.count(tenant, revision, &filters);
-        let maybe_narrow = match kept_total.or_else(|| self.list_cache.earlier_count(tenant, &filters)) {
+        let known_total = self
+            .list_cache
+            .count(tenant, revision, &filters)
+            .or_else(|| self.list_cache.earlier_count(tenant, &filters));
+        let maybe_narrow = match known_total {
             Some(total) => total <= havips::SORT_MATCHES_UP_TO,
             None => true,
         };
@@ -160,8 +163,8 @@ impl Backend {
             // None match, or too many: counted here, so the requests that wait for this lock
             // learn which at once.
             let total = havips::count(conn, self.db.dialect, tenant, filters).await?;
-            self.list_cache.put_count(tenant, revision, filters.clone(), total);
             if total > 0 {
+                self.list_cache.put_count(tenant, revision, filters.clone(), total);
                 return Ok(None);
             }
         }
