@@ -28,7 +28,7 @@ pub async fn prepare(
     }
     let (password, generated) = match admin_password.filter(|p| !p.is_empty()) {
         Some(password) => (password, false),
-        None => (crate::service::accounts::new_secret()[..20].to_owned(), true),
+        None => (crate::service::accounts::generate_password(), true),
     };
     backend.create_user("default", "admin", &password, Role::Admin).await?;
     Ok(FirstStart::Admin { password, generated })

@@ -51,6 +51,15 @@ pub enum ErrorCode {
     ReportNotBound,
     #[serde(rename = "InvalidReport.Stale")]
     StaleReport,
+    #[serde(rename = "InvalidUsername")]
+    InvalidUsername,
+    #[serde(rename = "InvalidUsername.AlreadyUsed")]
+    UsernameAlreadyUsed,
+    #[serde(rename = "InvalidPassword")]
+    InvalidPassword,
+    /// A change that would leave the tenant without an enabled admin.
+    #[serde(rename = "LastEnabledAdmin")]
+    LastEnabledAdmin,
     #[serde(rename = "IncorrectStatus")]
     IncorrectStatus,
     #[serde(rename = "VersionConflict")]
@@ -82,7 +91,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 35] = [
+    pub const ALL: [ErrorCode; 39] = [
         ErrorCode::InvalidName,
         ErrorCode::InvalidRemark,
         ErrorCode::VpcNotFound,
@@ -105,6 +114,10 @@ impl ErrorCode {
         ErrorCode::InvalidInterfaceName,
         ErrorCode::ReportNotBound,
         ErrorCode::StaleReport,
+        ErrorCode::InvalidUsername,
+        ErrorCode::UsernameAlreadyUsed,
+        ErrorCode::InvalidPassword,
+        ErrorCode::LastEnabledAdmin,
         ErrorCode::IncorrectStatus,
         ErrorCode::VersionConflict,
         ErrorCode::IdempotencyKeyMismatch,
@@ -145,6 +158,10 @@ impl ErrorCode {
             ErrorCode::InvalidInterfaceName => "InvalidInterfaceName",
             ErrorCode::ReportNotBound => "InvalidReport.NotBound",
             ErrorCode::StaleReport => "InvalidReport.Stale",
+            ErrorCode::InvalidUsername => "InvalidUsername",
+            ErrorCode::UsernameAlreadyUsed => "InvalidUsername.AlreadyUsed",
+            ErrorCode::InvalidPassword => "InvalidPassword",
+            ErrorCode::LastEnabledAdmin => "LastEnabledAdmin",
             ErrorCode::IncorrectStatus => "IncorrectStatus",
             ErrorCode::VersionConflict => "VersionConflict",
             ErrorCode::IdempotencyKeyMismatch => "IdempotencyKeyMismatch",
@@ -171,7 +188,8 @@ impl ErrorCode {
             ErrorCode::IncorrectStatus
             | ErrorCode::VersionConflict
             | ErrorCode::IdempotencyKeyMismatch
-            | ErrorCode::StaleReport => 409,
+            | ErrorCode::StaleReport
+            | ErrorCode::LastEnabledAdmin => 409,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::TooManyRequests => 429,
             ErrorCode::Internal => 500,
@@ -202,6 +220,8 @@ impl ErrorCode {
             ErrorCode::ReportNotBound => Some(Field::Havips),
             ErrorCode::StaleReport => Some(Field::Seq),
             ErrorCode::VersionConflict => Some(Field::Version),
+            ErrorCode::InvalidUsername | ErrorCode::UsernameAlreadyUsed => Some(Field::Username),
+            ErrorCode::InvalidPassword => Some(Field::Password),
             _ => None,
         }
     }
@@ -248,6 +268,14 @@ pub enum Field {
     StateDir,
     Username,
     Password,
+    Role,
+    Since,
+    Until,
+    UserId,
+    Action,
+    ResourceId,
+    Outcome,
+    Format,
     Body,
 }
 
@@ -284,6 +312,14 @@ impl Field {
             Field::StateDir => "state_dir",
             Field::Username => "username",
             Field::Password => "password",
+            Field::Role => "role",
+            Field::Since => "since",
+            Field::Until => "until",
+            Field::UserId => "user_id",
+            Field::Action => "action",
+            Field::ResourceId => "resource_id",
+            Field::Outcome => "outcome",
+            Field::Format => "format",
             Field::Body => "body",
         }
     }

@@ -16,10 +16,12 @@ pub mod keepalived;
 pub mod limits;
 pub mod list_query;
 pub mod name;
+pub mod operations;
 pub mod remark;
 pub mod status;
 pub mod time;
 pub mod tokens;
+pub mod users;
 pub mod vrid;
 
 pub use error::{AppError, ErrorCode, Field};

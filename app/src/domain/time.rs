@@ -87,6 +87,20 @@ impl Timestamp {
         Timestamp(self.0.saturating_add(i64::from(offset.0) * 60 * MICROS_PER_SECOND)).display_utc()
     }
 
+    /// `2026-11-25T04:05` for 20:05:13 UTC in China: the value of an `<input type=datetime-local>`.
+    pub fn local_input_in(self, offset: UtcOffset) -> String {
+        let c = Timestamp(self.0.saturating_add(i64::from(offset.0) * 60 * MICROS_PER_SECOND)).civil();
+        format!("{:04}-{:02}-{:02}T{:02}:{:02}", c.year, c.month, c.day, c.hour, c.minute)
+    }
+
+    /// The time an `<input type=datetime-local>` value (`2026-11-25T04:05`, seconds optional)
+    /// names at the offset; None for anything else.
+    pub fn from_local_input(value: &str, offset: UtcOffset) -> Option<Timestamp> {
+        let with_seconds = if value.len() == 16 { format!("{value}:00") } else { value.to_owned() };
+        let local = Timestamp::parse_rfc3339(&format!("{with_seconds}Z"))?;
+        Some(Timestamp(local.0 - i64::from(offset.0) * 60 * MICROS_PER_SECOND))
+    }
+
     /// `2026-11-24 20:05:13`.
     pub fn display_utc(self) -> String {
         let c = self.civil();
@@ -205,6 +219,16 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn local_inputs_read_back_at_the_offset() {
+        let china = UtcOffset::from_minutes(480).expect("offset");
+        let at = Timestamp::parse_rfc3339("2026-11-24T20:05:00Z").expect("time");
+        assert_eq!(at.local_input_in(china), "2026-11-25T04:05");
+        assert_eq!(Timestamp::from_local_input("2026-11-25T04:05", china), Some(at));
+        assert_eq!(Timestamp::from_local_input("2026-11-25T04:05:00", china), Some(at));
+        assert_eq!(Timestamp::from_local_input("yesterday", china), None);
+    }
 
     #[test]
     fn times_show_in_the_users_zone() {

@@ -78,12 +78,35 @@ impl Lang {
         }
     }
 
+    /// An action of the operation log in words; one this version does not know, as it is.
+    pub fn action(self, action: &str) -> &str {
+        let labels = match self {
+            Lang::Zh => &zh::ACTIONS,
+            Lang::En => &en::ACTIONS,
+        };
+        label_of(action, &crate::domain::operations::ACTIONS, labels)
+    }
+
+    /// An outcome of the operation log in words; one this version does not know, as it is.
+    pub fn outcome(self, outcome: &str) -> &str {
+        let labels = match self {
+            Lang::Zh => &zh::OUTCOMES,
+            Lang::En => &en::OUTCOMES,
+        };
+        label_of(outcome, &crate::domain::operations::OUTCOMES, labels)
+    }
+
     pub fn error(self, code: ErrorCode) -> &'static str {
         match self {
             Lang::Zh => zh::error_message(code),
             Lang::En => en::error_message(code),
         }
     }
+}
+
+/// The catalog's word for a code of the log: `labels` says `codes` in the same order.
+fn label_of<'a>(code: &'a str, codes: &[&str], labels: &[&'static str]) -> &'a str {
+    codes.iter().position(|c| *c == code).and_then(|i| labels.get(i)).copied().unwrap_or(code)
 }
 
 /// The text for one thing or the one for several (English says "HAVIP" or "HAVIPs"; Chinese
@@ -324,4 +347,59 @@ pub struct Texts {
     pub username: &'static str,
     pub password: &'static str,
     pub sign_in: &'static str,
+    // Tenant administration: 用户管理 and 操作日志.
+    pub nav_admin_group: &'static str,
+    pub nav_users: &'static str,
+    pub nav_operations: &'static str,
+    pub users_intro: &'static str,
+    pub col_username: &'static str,
+    pub col_role: &'static str,
+    pub col_last_login: &'static str,
+    pub col_user_state: &'static str,
+    pub role_admin: &'static str,
+    pub role_member: &'static str,
+    pub user_active: &'static str,
+    pub user_disabled: &'static str,
+    pub never_signed_in: &'static str,
+    pub you_marker: &'static str,
+    pub new_user: &'static str,
+    pub password_label: &'static str,
+    pub password_optional_hint: &'static str,
+    pub password_shown_once: &'static str,
+    pub the_password: &'static str,
+    pub reset_password: &'static str,
+    pub reset_password_title: &'static str,
+    pub reset_password_note: &'static str,
+    pub disable: &'static str,
+    pub enable: &'static str,
+    pub make_admin: &'static str,
+    pub make_member: &'static str,
+    pub delete_user_title: &'static str,
+    pub delete_user_confirm: &'static str,
+    pub disable_user_confirm: &'static str,
+    pub user_created_toast: &'static str,
+    pub user_updated_toast: &'static str,
+    pub password_reset_toast: &'static str,
+    pub user_deleted_toast: &'static str,
+    pub operations_intro: &'static str,
+    pub col_time: &'static str,
+    pub col_user: &'static str,
+    pub col_action: &'static str,
+    pub col_resource: &'static str,
+    pub col_outcome: &'static str,
+    pub col_detail: &'static str,
+    pub col_request_id: &'static str,
+    pub filter_since: &'static str,
+    pub filter_until: &'static str,
+    pub filter_user: &'static str,
+    pub filter_action: &'static str,
+    pub filter_outcome: &'static str,
+    pub filter_resource: &'static str,
+    pub all_users: &'static str,
+    pub all_actions: &'static str,
+    pub all_outcomes: &'static str,
+    pub apply_filters: &'static str,
+    pub reset_filters: &'static str,
+    pub no_operations: &'static str,
+    pub forbidden_page: &'static str,
 }

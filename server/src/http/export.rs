@@ -1,14 +1,16 @@
-//! `GET /api/v1/havips/export.xlsx`: the file streams out while it is being written.
+//! The downloads: `GET /api/v1/havips/export.xlsx` and `GET /api/v1/operations/export.xlsx`.
+//! Each file streams out while it is being written.
 
 use super::AppState;
 use super::error::ApiResult;
 use super::identity::AuthenticatedCaller;
-use crate::service::export::write_workbook;
+use crate::service::export::{ExportError, write_workbook};
+use crate::service::operations::write_operations_workbook;
 use app::domain::time::{Timestamp, UtcOffset};
 use app::domain::{AppError, Field};
 use app::i18n::Lang;
 use axum::body::{Body, Bytes};
-use axum::extract::{Query, State};
+use axum::extract::{Query, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, COOKIE};
 use axum::response::{IntoResponse, Response};
@@ -38,6 +40,35 @@ pub async fn download(
     Query(params): Query<ExportParams>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
+    let (lang, zone) = language_and_zone(&params, &headers)?;
+    let (names, rows) = state.backend.export_rows(&caller).await?;
+    let file_name = file_name("havips", zone, "xlsx");
+    Ok(stream_file(&caller.tenant_id, &file_name, XLSX, move |out| write_workbook(&names, rows, out, lang, zone)))
+}
+
+/// The operation log as an Excel file: every entry the filters select, newest first (all
+/// pages, whatever the page shows). Admins get the tenant's log, members their own entries.
+#[utoipa::path(get, path = "/api/v1/operations/export.xlsx", tag = "operations",
+    params(ExportParams, super::rest::operations::OperationParams),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", description = "The workbook"),
+))]
+pub async fn operations(
+    State(state): State<AppState>,
+    AuthenticatedCaller(caller): AuthenticatedCaller,
+    Query(params): Query<ExportParams>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let (lang, zone) = language_and_zone(&params, &headers)?;
+    let query = super::rest::operations::parse_operation_query(raw.as_deref())?;
+    let batches = state.backend.operation_batches(&caller, query).await?;
+    let file_name = file_name("operations", zone, "xlsx");
+    Ok(stream_file(&caller.tenant_id, &file_name, XLSX, move |out| write_operations_workbook(batches, out, lang, zone)))
+}
+
+/// The language of the headers (the parameter, else the console's cookie) and the zone of the
+/// times (the parameter, else the console's zone cookie, else UTC).
+fn language_and_zone(params: &ExportParams, headers: &HeaderMap) -> Result<(Lang, UtcOffset), AppError> {
     let cookies = headers.get(COOKIE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let lang = params.lang.as_deref().map_or_else(|| Lang::from_cookie_header(cookies), Lang::from_code);
     let zone = match params.utc_offset {
@@ -46,30 +77,44 @@ pub async fn download(
         })?,
         None => UtcOffset::from_cookie_header(cookies).unwrap_or_default(),
     };
-    let (names, rows) = state.backend.export_rows(&caller).await?;
+    Ok((lang, zone))
+}
+
+/// `havips-20261205-081500.xlsx`: what and when, in the zone of the times inside.
+fn file_name(what: &str, zone: UtcOffset, extension: &str) -> String {
+    let now_there = crate::db::now_micros() + i64::from(zone.minutes()) * 60_000_000;
+    format!("{what}-{}.{extension}", Timestamp::from_micros(now_there).compact_utc())
+}
+
+/// Answers a download whose bytes `write` produces on a blocking thread while they stream out.
+/// A failure midway cuts the download short rather than hand out a file that looks complete.
+fn stream_file(
+    tenant: &str,
+    file_name: &str,
+    content_type: &'static str,
+    write: impl FnOnce(&mut ChunkWriter) -> Result<usize, ExportError> + Send + 'static,
+) -> Response {
     let (chunks, body) = mpsc::channel::<Result<Bytes, std::io::Error>>(4);
-    let tenant = caller.tenant_id.clone();
+    let tenant = tenant.to_owned();
+    let what = file_name.to_owned();
     tokio::task::spawn_blocking(move || {
         let mut out = ChunkWriter { chunks: chunks.clone(), buffer: Vec::with_capacity(CHUNK) };
-        match write_workbook(&names, rows, &mut out, lang, zone)
-            .and_then(|n| out.flush().map(|_| n).map_err(|e| crate::service::export::ExportError::Xlsx(e.into())))
-        {
-            Ok(rows) => tracing::info!(%tenant, rows, "export written"),
+        match write(&mut out).and_then(|n| out.flush().map(|_| n).map_err(|e| ExportError::Xlsx(e.into()))) {
+            Ok(rows) => tracing::info!(%tenant, rows, file = %what, "export written"),
             Err(error) => {
-                tracing::error!(%tenant, %error, "export failed");
-                // Cut the download short rather than hand out a file that looks complete.
+                tracing::error!(%tenant, %error, file = %what, "export failed");
                 let _ = chunks.blocking_send(Err(std::io::Error::other("export failed")));
             }
         }
     });
-    let now_there = crate::db::now_micros() + i64::from(zone.minutes()) * 60_000_000;
-    let file_name = format!("havips-{}.xlsx", Timestamp::from_micros(now_there).compact_utc());
-    let stream = tokio_stream_from(body);
-    Ok((
-        [(CONTENT_TYPE, XLSX.to_owned()), (CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}\""))],
-        Body::from_stream(stream),
+    (
+        [
+            (CONTENT_TYPE, content_type.to_owned()),
+            (CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}\"")),
+        ],
+        Body::from_stream(tokio_stream_from(body)),
     )
-        .into_response())
+        .into_response()
 }
 
 fn tokio_stream_from(

@@ -7,7 +7,7 @@
 //! its path can name nothing (404); one with a body can be too large (413); and any can be
 //! refused (403): a write from another site, an agent token anywhere but on its own routes.
 
-use super::rest::{ha, havips, inventory, tokens};
+use super::rest::{ha, havips, inventory, operations, tokens, users};
 use axum::Json;
 use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -22,17 +22,21 @@ use utoipa::{Modify, OpenApi};
         havips::batch_delete, super::export::download,
         inventory::vpcs, inventory::subnets, inventory::vms, inventory::projects, inventory::sync,
         tokens::list, tokens::create, tokens::revoke,
+        users::list, users::create, users::update, users::reset_password, users::delete,
+        operations::list, super::export::operations,
         ha::report, ha::assignments, ha::keepalived_config, ha::events, ha::create_agent_token,
     ),
     components(schemas(
         app::domain::status::HavipStatus, app::domain::ha::Health, app::domain::list_query::SortKey, app::domain::list_query::SortOrder,
         app::domain::havip::VpcRef, app::domain::havip::SubnetRef, app::domain::havip::VmRef, app::domain::havip::ProjectRef,
-        app::api::error::ErrorBody, app::api::error::ErrorResponse,
+        app::api::error::ErrorBody, app::api::error::ErrorResponse, app::domain::caller::Role,
     )),
     modifiers(&Security, &ErrorAnswers),
     security(("bearer" = []), ("session" = [])),
     tags((name = "havips", description = "HAVIPs and their bound VMs"), (name = "inventory", description = "VPCs, subnets, VMs and projects"),
         (name = "tokens", description = "The caller's own API tokens"),
+        (name = "users", description = "The tenant's users, for its admins"),
+        (name = "operations", description = "The operation log: who did what, when, and how it ended"),
         (name = "ha", description = "Live HA state: agents' reports, keepalived configurations, history")),
 )]
 pub struct ApiDoc;

@@ -5,7 +5,7 @@ use crate::db::identity_cache::{KnownUser, Ticket};
 use crate::db::{new_id, now_micros};
 use crate::store::accounts::{self, UserRecord};
 use crate::store::revisions;
-use crate::store::{StoreError, TenantTx, inventory};
+use crate::store::{StoreError, TenantTx, inventory, oplog, users};
 use app::domain::caller::{Caller, Role};
 use app::domain::ids::IdKind;
 use app::domain::{AppError, ErrorCode, Field};
@@ -27,12 +27,16 @@ pub enum Credential<'a> {
 
 /// Sessions seen within this long are not written again, to spare the database a write per request.
 const TOUCH_EVERY_MICROS: i64 = 60_000_000;
-pub const MIN_PASSWORD_CHARS: usize = 8;
 
 /// A random secret (session ID or API token): 32 bytes, URL-safe base64.
 pub fn new_secret() -> String {
     let bytes: [u8; 32] = rand::random();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A password the server chooses for a user (shown once): 20 random URL-safe characters.
+pub fn generate_password() -> String {
+    new_secret()[..20].to_owned()
 }
 
 /// A new API token: the secret a client sends as `Authorization: Bearer …`.
@@ -78,14 +82,18 @@ impl Backend {
         if !self.login_limiter.try_begin(username, client) {
             return Err(AppError::new(ErrorCode::TooManyRequests));
         }
-        let checked = self.check_password(username, password).await.inspect_err(|_| {
+        let (user, valid) = self.check_password(username, password).await.inspect_err(|_| {
             // The server failed, not the password: the attempt does not count.
             self.login_limiter.take_back(username, client);
         })?;
-        let user = match checked {
-            Some(user) => user,
-            None => {
+        let user = match (user, valid) {
+            (Some(user), true) => user,
+            (known, _) => {
                 tracing::info!(username, client, "login refused");
+                if let Some(user) = known {
+                    // The tenant's admins see wrong passwords given for its users.
+                    self.record_sign_in(&user, "failed", client).await;
+                }
                 return Err(AppError::new(ErrorCode::InvalidCredentials).on_field(Field::Password));
             }
         };
@@ -95,13 +103,41 @@ impl Backend {
         let expires = now.saturating_add(micros(self.settings.session_max_age));
         let mut tx = self.db.begin().await?;
         accounts::create_session(&mut tx, &secret_hash(&token), &user.id, now, expires).await?;
+        users::record_login(&mut tx, &user.id, now).await?;
+        let entry = oplog::Entry {
+            action: "session.sign_in",
+            resource_id: Some(&user.id),
+            outcome: "ok",
+            detail: Some(format!("from {client}")),
+        };
+        oplog::record_as(&mut tx, &user.tenant_id, Some(&user.id), None, entry, now).await?;
         tx.commit().await.map_err(StoreError::from)?;
         tracing::info!(username, "signed in");
         Ok(token)
     }
 
-    /// The user, if the password is theirs.
-    async fn check_password(&self, username: &str, password: &str) -> Result<Option<accounts::UserRecord>, AppError> {
+    /// Records a refused sign-in of a known user; a failure to record it does not change the
+    /// answer, which is a refusal either way.
+    async fn record_sign_in(&self, user: &UserRecord, outcome: &str, client: &str) {
+        let recorded: Result<(), StoreError> = async {
+            let mut tx = self.db.begin().await?;
+            let detail = Some(format!("wrong password from {client}"));
+            let entry = oplog::Entry { action: "session.sign_in", resource_id: Some(&user.id), outcome, detail };
+            oplog::record_as(&mut tx, &user.tenant_id, Some(&user.id), None, entry, now_micros()).await?;
+            Ok(tx.commit().await?)
+        }
+        .await;
+        if let Err(error) = recorded {
+            tracing::warn!(%error, "could not record a refused sign-in");
+        }
+    }
+
+    /// The user of that name (an enabled one), if there is one, and whether the password is its.
+    async fn check_password(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<(Option<accounts::UserRecord>, bool), AppError> {
         let user = {
             let mut conn = self.db.reader().await?;
             accounts::user_by_name(&mut conn, username).await?
@@ -112,12 +148,18 @@ impl Backend {
         // than taking the machine's memory and every blocking thread.
         let _turn = self.password_checks.acquire().await.map_err(|_| AppError::internal())?;
         let valid = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false);
-        Ok(user.filter(|_| valid))
+        Ok((user, valid))
     }
 
+    /// Ends the session and records the sign-out (an unknown or ended session ends nothing).
     pub async fn logout(&self, session_token: &str) -> Result<(), AppError> {
+        let now = now_micros();
         let mut tx = self.db.begin().await?;
-        accounts::delete_session(&mut tx, &secret_hash(session_token)).await?;
+        if let Some((user_id, tenant_id)) = accounts::delete_session(&mut tx, &secret_hash(session_token)).await? {
+            let entry =
+                oplog::Entry { action: "session.sign_out", resource_id: Some(&user_id), outcome: "ok", detail: None };
+            oplog::record_as(&mut tx, &tenant_id, Some(&user_id), None, entry, now).await?;
+        }
         tx.commit().await.map_err(StoreError::from)?;
         self.db.identity_cache.forget_credentials();
         Ok(())
@@ -250,21 +292,9 @@ impl Backend {
         role: Role,
     ) -> Result<String, AppError> {
         let username = username.trim();
-        if username.is_empty()
-            || username.len() > USERNAME_MAX_BYTES
-            || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
-        {
-            return Err(AppError::invalid_parameter(
-                Field::Username,
-                "usernames have 1 to 64 letters, digits, '.', '_', '-' or '@'",
-            ));
-        }
-        if password.chars().count() < MIN_PASSWORD_CHARS {
-            return Err(AppError::invalid_parameter(
-                Field::Password,
-                format!("passwords have at least {MIN_PASSWORD_CHARS} characters"),
-            ));
-        }
+        // The console's and the API's rules hold at the host too.
+        app::domain::users::check_username(username)?;
+        app::domain::users::check_password(password)?;
         let tenant_id = self.ensure_tenant(tenant).await?;
         let password = password.to_owned();
         let hash =
@@ -277,7 +307,9 @@ impl Backend {
         }
         .await;
         result.map_err(|e| match e.unique_target() {
-            Some(_) => AppError::invalid_parameter(Field::Username, format!("the username {username:?} is taken")),
+            Some(_) => {
+                AppError::with_detail(ErrorCode::UsernameAlreadyUsed, format!("the username {username:?} is taken"))
+            }
             None => e.into(),
         })
     }

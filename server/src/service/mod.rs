@@ -12,11 +12,13 @@ pub mod inventory;
 pub mod inventory_sync;
 pub mod list_cache;
 pub mod login_limiter;
+pub mod operations;
 pub mod page_token;
 mod port;
 pub mod query;
 pub mod tokens;
 pub mod update;
+pub mod users;
 pub mod view_order;
 
 use crate::db::identity_cache::IdentityCache;
@@ -24,7 +26,7 @@ use crate::db::{Db, Dialect};
 use crate::metrics::Metrics;
 use crate::settings::Settings;
 use crate::store::{LostRace, StoreError, UniqueTarget, lost_race};
-use app::domain::{AppError, ErrorCode};
+use app::domain::{AppError, ErrorCode, Field};
 use std::future::Future;
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -139,6 +141,24 @@ pub fn search_text<'a>(
         text.push_str(vm);
     }
     text.to_lowercase()
+}
+
+/// `before`, as `next_before` gave it: the time and ID of the last entry of a page (of a
+/// HAVIP's history or of the operation log).
+pub(crate) fn read_cursor(text: &str) -> Result<(i64, String), AppError> {
+    let bad = || AppError::invalid_parameter(Field::Before, "before must be a next_before the API gave");
+    if text.len() > 100 {
+        return Err(bad());
+    }
+    let (at, id) = text.split_once(':').ok_or_else(bad)?;
+    let at = at.parse::<i64>().map_err(|_| bad())?;
+    let fits = !id.is_empty()
+        && id.len() <= 80
+        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !fits {
+        return Err(bad());
+    }
+    Ok((at, id.to_owned()))
 }
 
 #[cfg(test)]

@@ -65,7 +65,8 @@ pub struct UserRecord {
 }
 
 const USER_COLUMNS: &str = "u.id, u.tenant_id, u.password_hash, u.username, t.name, u.role, t.revision";
-const USERS: &str = "users u JOIN tenants t ON t.id = u.tenant_id";
+/// Users who may act: a disabled user neither signs in nor gets a token at the host.
+const USERS: &str = "users u JOIN tenants t ON t.id = u.tenant_id AND u.disabled_at IS NULL";
 
 fn user_from_row(row: &sqlx::any::AnyRow) -> Result<UserRecord, StoreError> {
     let role: String = col(row, 5)?;
@@ -127,7 +128,7 @@ pub async fn session_user(
     let row = sqlx::query(
         "SELECT u.id, u.tenant_id, u.password_hash, u.username, t.name, u.role, t.revision, s.last_seen_at, s.expires_at \
          FROM sessions s JOIN users u ON u.id = s.user_id JOIN tenants t ON t.id = u.tenant_id \
-         WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3",
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3 AND u.disabled_at IS NULL",
     )
     .bind(token_hash)
     .bind(now)
@@ -149,9 +150,19 @@ pub async fn touch_session(conn: &mut AnyConnection, token_hash: &str, now: i64)
     Ok(())
 }
 
-pub async fn delete_session(conn: &mut AnyConnection, token_hash: &str) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(conn).await?;
-    Ok(())
+/// Ends a session; answers its user and the user's tenant, if it was there.
+pub async fn delete_session(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+) -> Result<Option<(String, String)>, StoreError> {
+    let row = sqlx::query(
+        "DELETE FROM sessions WHERE token_hash = $1 \
+         RETURNING user_id, (SELECT tenant_id FROM users WHERE users.id = sessions.user_id)",
+    )
+    .bind(token_hash)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|row| Ok((col(&row, 0)?, col(&row, 1)?))).transpose()
 }
 
 pub async fn delete_expired_sessions(conn: &mut AnyConnection, now: i64, idle_since: i64) -> Result<u64, StoreError> {

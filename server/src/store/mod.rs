@@ -17,6 +17,7 @@ pub mod revisions;
 pub mod secrets;
 mod sql;
 mod tenant_tx;
+pub mod users;
 
 pub use error::{LostRace, StoreError, UniqueTarget, is_unavailable, lost_race};
 pub use sql::Sql;

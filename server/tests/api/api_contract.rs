@@ -7,6 +7,7 @@ use crate::security::{cookie_pair, login, session_cookie};
 use crate::support::{PASSWORD, Tenant, TestApp, assert_error};
 use app::domain::input::MAX_BATCH_DELETE;
 use app::domain::list_query::{MAX_PAGE, MAX_PAGE_SIZE, MAX_PAGE_TOKEN_CHARS, MAX_QUERY_CHARS};
+use app::domain::operations::MAX_LIMIT as MAX_OPERATIONS_LIMIT;
 use reqwest::Method;
 use reqwest::header::COOKIE;
 use serde_json::{Value, json};
@@ -37,6 +38,8 @@ both_stores!(an_array_in_place_of_an_object_is_refused_on_every_rest_body, |app:
     let vms = tenant.vms_of_subnet(&tenant.subnet(0, 0));
     let before = snapshot(&tenant, &id).await;
     let (vpc, subnet) = (tenant.vpc(0), tenant.subnet(0, 0));
+    let users: Value = tenant.get("/users").await.json().await.expect("users");
+    let user = users[0]["id"].as_str().expect("the admin").to_owned();
     let cases = [
         (Method::POST, "/havips".to_owned(), json!(["array-body-vip", null, vpc, subnet])),
         (Method::POST, "/havips".to_owned(), json!(["a", null, vpc, subnet, null, [], null, "extra"])),
@@ -46,6 +49,9 @@ both_stores!(an_array_in_place_of_an_object_is_refused_on_every_rest_body, |app:
         (Method::PUT, "/admin/inventory".to_owned(), json!([[], [], []])),
         // A struct nested in an object is an object too.
         (Method::PUT, "/admin/inventory".to_owned(), json!({"vpcs": [[vpc, "v", "10.1.0.0/16", null, []]]})),
+        (Method::POST, "/users".to_owned(), json!(["array-user", "admin", "a password 1"])),
+        (Method::PATCH, format!("/users/{user}"), json!(["member", true])),
+        (Method::POST, format!("/users/{user}/password"), json!(["a password 1"])),
     ];
     for (method, path, body) in cases {
         let response = tenant.request(method.clone(), &path).json(&body).send().await.expect("request");
@@ -56,6 +62,7 @@ both_stores!(an_array_in_place_of_an_object_is_refused_on_every_rest_body, |app:
         assert!(!message.contains("Request") && !message.contains("Entry"), "internal names: {message}");
     }
     assert_eq!(snapshot(&tenant, &id).await, before, "nothing changed");
+    assert_eq!(tenant.get("/users").await.json::<Value>().await.expect("users"), users, "no user changed");
 });
 
 both_stores!(an_array_in_place_of_an_object_is_refused_by_every_server_function, |app: TestApp| async move {
@@ -163,7 +170,7 @@ async fn the_document_says_every_status_and_limit_the_server_enforces() {
             operations += 1;
         }
     }
-    assert_eq!(operations, 22, "every operation was looked at");
+    assert_eq!(operations, 29, "every operation was looked at");
     let mut refs = Vec::new();
     references(&document, "", &mut refs);
     for (at, target) in refs {
@@ -189,6 +196,9 @@ async fn the_document_says_every_status_and_limit_the_server_enforces() {
     assert_eq!(parameter(export, "utc_offset")["schema"]["maximum"], 840);
     let ids = &components["BatchDeleteRequest"]["properties"]["ids"];
     assert_eq!((ids["minItems"].clone(), ids["maxItems"].clone()), (json!(1), json!(MAX_BATCH_DELETE)));
+    let log = &document["paths"]["/api/v1/operations"]["get"];
+    assert_eq!(parameter(log, "limit")["schema"]["maximum"], MAX_OPERATIONS_LIMIT);
+    assert_eq!(components["Role"]["enum"], json!(["admin", "member"]));
     let key = parameter(&document["paths"]["/api/v1/havips"]["post"], "Idempotency-Key");
     assert_eq!((key["schema"]["minLength"].clone(), key["schema"]["maxLength"].clone()), (json!(1), json!(255)));
 }

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 /// Longer than any wait below, so that only a notification can make the second server see a
 /// change in time.
-const REMOTE_CACHE_MS: &str = "60000";
+pub const REMOTE_CACHE_MS: &str = "60000";
 const PATIENCE: Duration = Duration::from_secs(15);
 
 /// Changes the database the way no server does, with triggers off so that nobody is told:
@@ -31,13 +31,13 @@ async fn unannounced(url: &str, sql: &str, token: &str) {
 const REVOKE: &str = "UPDATE api_tokens SET revoked_at = 1 WHERE token_hash = $1";
 const RESTORE: &str = "UPDATE api_tokens SET revoked_at = NULL WHERE token_hash = $1";
 
-async fn status(tenant: &Tenant) -> u16 {
+pub async fn status(tenant: &Tenant) -> u16 {
     tenant.get("/havips").await.status().as_u16()
 }
 
 /// Waits until `remote` keeps what it learns: its change feed listens from some moment after
 /// it starts, and until then it asks the database on every request.
-async fn until_remote_caches(url: &str, remote: &Tenant) {
+pub async fn until_remote_caches(url: &str, remote: &Tenant) {
     let deadline = Instant::now() + PATIENCE;
     loop {
         assert_eq!(status(remote).await, 200);
@@ -50,7 +50,7 @@ async fn until_remote_caches(url: &str, remote: &Tenant) {
     }
 }
 
-async fn until(what: &str, mut done: impl AsyncFnMut() -> bool) {
+pub async fn until(what: &str, mut done: impl AsyncFnMut() -> bool) {
     let deadline = Instant::now() + PATIENCE;
     while !done().await {
         assert!(Instant::now() < deadline, "{what} did not happen in {PATIENCE:?}");

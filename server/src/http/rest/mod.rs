@@ -5,7 +5,9 @@ pub mod ha;
 pub mod havips;
 pub mod inventory;
 mod json;
+pub mod operations;
 pub mod tokens;
+pub mod users;
 
 pub use json::ApiJson;
 
@@ -33,6 +35,11 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/inventory", put(inventory::sync))
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}", axum::routing::delete(tokens::revoke))
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/{id}", axum::routing::patch(users::update).delete(users::delete))
+        .route("/users/{id}/password", post(users::reset_password))
+        .route("/operations", get(operations::list))
+        .route("/operations/export.xlsx", get(crate::http::export::operations))
         .route("/openapi.json", get(super::openapi::document))
         .fallback(|| async { super::error::ApiError(app::domain::AppError::not_found()) })
         .layer(axum::middleware::from_fn(in_the_error_shape))

@@ -84,7 +84,7 @@ impl Backend {
                 format!("limit must be from 1 to {MAX_EVENTS_PER_PAGE}"),
             ));
         }
-        let before = before.map(parse_cursor).transpose()?;
+        let before = before.map(crate::service::read_cursor).transpose()?;
         self.havip(caller, havip_id).await?;
         let mut conn = self.db.reader().await?;
         let mut items = ha::events(&mut conn, &caller.tenant_id, havip_id, limit + 1, before).await?;
@@ -94,21 +94,4 @@ impl Backend {
         });
         Ok(HavipEventPage { items, next_before })
     }
-}
-
-/// `before`, as `next_before` gave it: the time and ID of the last event of a page.
-fn parse_cursor(text: &str) -> Result<(i64, String), AppError> {
-    let bad = || AppError::invalid_parameter(Field::Before, "before must be a next_before the API gave");
-    if text.len() > 100 {
-        return Err(bad());
-    }
-    let (at, id) = text.split_once(':').ok_or_else(bad)?;
-    let at = at.parse::<i64>().map_err(|_| bad())?;
-    let fits = !id.is_empty()
-        && id.len() <= 80
-        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if !fits {
-        return Err(bad());
-    }
-    Ok((at, id.to_owned()))
 }

@@ -180,6 +180,11 @@ impl Tenant {
         Tenant { token, ..self.clone() }
     }
 
+    /// Another user of the same tenant, by its name and token.
+    pub fn as_user(&self, username: String, token: String) -> Tenant {
+        Tenant { username, token, ..self.clone() }
+    }
+
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
         self.http.request(method, format!("{}/api/v1{path}", self.base)).bearer_auth(&self.token)
     }

@@ -1,0 +1,16 @@
+-- Tenant admins manage their users in the console: a user can be disabled (kept, with its
+-- history, but unable to sign in) and the list shows when each last signed in.
+ALTER TABLE users ADD COLUMN disabled_at BIGINT;
+ALTER TABLE users ADD COLUMN last_login_at BIGINT;
+CREATE INDEX users_by_tenant ON users(tenant_id, username);
+
+-- The operation log is read newest first, for the whole tenant or for one user.
+CREATE INDEX operation_log_newest ON operation_log(tenant_id, at, id);
+CREATE INDEX operation_log_by_user ON operation_log(tenant_id, user_id, at, id);
+DROP INDEX operation_log_tenant_at;
+
+-- A sign-in writes the user's last login: that changes nothing another process keeps in its
+-- identity cache, so it no longer tells them to forget every credential.
+DROP TRIGGER users_changed ON users;
+CREATE TRIGGER users_changed AFTER UPDATE OF tenant_id, username, password_hash, role, disabled_at OR DELETE ON users
+    FOR EACH STATEMENT EXECUTE FUNCTION havip_notify_credentials_change();
