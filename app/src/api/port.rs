@@ -7,7 +7,9 @@ use crate::domain::havip::{Havip, HavipPage};
 use crate::domain::input::{BatchItemResult, CreateHavipRequest, UpdateHavipRequest};
 use crate::domain::inventory::{Inventory, Vm};
 use crate::domain::list_query::ListQuery;
+use crate::domain::operations::{OperationPage, OperationQuery};
 use crate::domain::tokens::{ApiToken, NewApiToken};
+use crate::domain::users::{CreateUserRequest, ResetPasswordRequest, UpdateUserRequest, User, UserWithPassword};
 use crate::domain::{AppError, ErrorCode};
 use leptos::prelude::use_context;
 use std::sync::Arc;
@@ -48,6 +50,19 @@ pub trait Console: Send + Sync + 'static {
     async fn api_tokens(&self, caller: &Caller) -> Result<Vec<ApiToken>, AppError>;
     async fn create_api_token(&self, caller: &Caller) -> Result<NewApiToken, AppError>;
     async fn revoke_api_token(&self, caller: &Caller, id: &str) -> Result<(), AppError>;
+    /// The tenant's users (its admins only).
+    async fn users(&self, caller: &Caller) -> Result<Vec<User>, AppError>;
+    async fn create_user(&self, caller: &Caller, request: CreateUserRequest) -> Result<UserWithPassword, AppError>;
+    async fn update_user(&self, caller: &Caller, id: &str, request: UpdateUserRequest) -> Result<User, AppError>;
+    async fn reset_password(
+        &self,
+        caller: &Caller,
+        id: &str,
+        request: ResetPasswordRequest,
+    ) -> Result<UserWithPassword, AppError>;
+    async fn delete_user(&self, caller: &Caller, id: &str) -> Result<(), AppError>;
+    /// A page of the operation log the caller may read, newest first.
+    async fn operations(&self, caller: &Caller, query: OperationQuery) -> Result<OperationPage, AppError>;
     /// Checks the password and opens a session; answers the new session's secret token.
     async fn login(&self, username: &str, password: &str, client: &str) -> Result<String, AppError>;
     async fn logout(&self, session_token: &str) -> Result<(), AppError>;

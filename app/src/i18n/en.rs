@@ -228,7 +228,6 @@ pub static TEXTS: Texts = Texts {
     password_label: "Password",
     password_optional_hint: "Leave empty to have a 20-character password generated; at least 8 characters.",
     password_shown_once: "{name}'s password is shown this once; copy it now and hand it over:",
-    the_password: "the password",
     reset_password: "Reset password",
     reset_password_title: "Reset {name}'s password",
     reset_password_note: "The user's sessions and API tokens end at once.",

@@ -366,7 +366,6 @@ pub struct Texts {
     pub password_label: &'static str,
     pub password_optional_hint: &'static str,
     pub password_shown_once: &'static str,
-    pub the_password: &'static str,
     pub reset_password: &'static str,
     pub reset_password_title: &'static str,
     pub reset_password_note: &'static str,

@@ -228,7 +228,6 @@ pub static TEXTS: Texts = Texts {
     password_label: "密码",
     password_optional_hint: "留空则自动生成一个 20 位密码；至少 8 个字符。",
     password_shown_once: "{name} 的密码只显示这一次，请立即复制并转交该用户：",
-    the_password: "密码",
     reset_password: "重置密码",
     reset_password_title: "重置 {name} 的密码",
     reset_password_note: "重置后，该用户的登录会话和 API 密钥立即失效。",

@@ -1,23 +1,15 @@
 //! The API token dialog (user menu → API 密钥): the user's own tokens for scripts and tools,
 //! making one (its secret shown this once) and revoking one.
 
-use super::session_end::to_login_if_session_ended;
+use super::session_end::{report, to_login_if_session_ended};
 use super::widgets::dialog::Dialog;
 use super::widgets::mono::Copyable;
 use super::widgets::toast::{ToastKind, Toasts};
 use super::{Clock, I18n};
 use crate::api::tokens::{create_api_token, load_api_tokens, revoke_api_token};
-use crate::domain::AppError;
 use crate::domain::tokens::{ApiToken, NewApiToken};
 use crate::i18n::fill;
 use leptos::prelude::*;
-
-/// Says what went wrong, or leads to the login page when the session ended.
-fn report(error: AppError) {
-    if !to_login_if_session_ended(&error) {
-        Toasts::get().show(ToastKind::Error, I18n::get().lang.get_untracked().error(error.code));
-    }
-}
 
 #[component]
 pub fn ApiTokensDialog(#[prop(into)] on_close: Callback<()>) -> impl IntoView {
@@ -34,7 +26,7 @@ pub fn ApiTokensDialog(#[prop(into)] on_close: Callback<()>) -> impl IntoView {
                     made.set(Some(token));
                     reload.update(|n| *n += 1);
                 }
-                Err(error) => report(error),
+                Err(error) => report(&error),
             }
             pending.set(false);
         });
@@ -131,7 +123,7 @@ fn TokenRow(token: ApiToken, on_revoked: Callback<String>) -> impl IntoView {
                     on_revoked.run(id);
                 }
                 Err(error) => {
-                    report(error);
+                    report(&error);
                     pending.set(false);
                 }
             }

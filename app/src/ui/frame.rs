@@ -4,11 +4,32 @@ use super::I18n;
 use super::api_tokens::ApiTokensDialog;
 use super::i18n_context::LanguageSwitch;
 use crate::api::session::{logout, whoami};
+use crate::domain::AppError;
+use crate::domain::caller::{Role, UserProfile};
+use crate::i18n::Texts;
 use leptos::prelude::*;
 
+/// The console's pages, for the navigation's current item.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Section {
+    #[default]
+    Havips,
+    Users,
+    Operations,
+}
+
 #[component]
-pub fn ConsoleFrame(children: Children) -> impl IntoView {
+pub fn ConsoleFrame(#[prop(optional)] section: Section, children: Children) -> impl IntoView {
     let i18n = I18n::get();
+    let profile = Resource::new(|| (), |_| whoami());
+    let item = move |target: Section, href: &'static str, label: fn(&'static Texts) -> &'static str| {
+        let current = target == section;
+        view! {
+            <a class="sidenav-item" class:active=current href=href aria-current=current.then_some("page")>
+                {i18n.t(label)}
+            </a>
+        }
+    };
     view! {
         <div class="console">
             <header class="topbar">
@@ -18,15 +39,22 @@ pub fn ConsoleFrame(children: Children) -> impl IntoView {
                 </a>
                 <div class="topbar-right">
                     <LanguageSwitch />
-                    <UserMenu />
+                    <UserMenu profile />
                 </div>
             </header>
             <div class="console-body">
                 <nav class="sidenav" aria-label=i18n.t(|t| t.console_name)>
                     <div class="sidenav-group">{i18n.t(|t| t.console_name)}</div>
-                    <a class="sidenav-item active" href="/havips" aria-current="page">
-                        {i18n.t(|t| t.nav_havips)}
-                    </a>
+                    {item(Section::Havips, "/havips", |t| t.nav_havips)}
+                    <div class="sidenav-group">{i18n.t(|t| t.nav_admin_group)}</div>
+                    // Only admins manage users: members see no entry (the page refuses them too).
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let admin = profile.await.ok().flatten().is_some_and(|p| p.role == Role::Admin);
+                            admin.then(|| item(Section::Users, "/users", |t| t.nav_users))
+                        })}
+                    </Transition>
+                    {item(Section::Operations, "/operations", |t| t.nav_operations)}
                 </nav>
                 <main class="content">{children()}</main>
             </div>
@@ -35,9 +63,8 @@ pub fn ConsoleFrame(children: Children) -> impl IntoView {
 }
 
 #[component]
-fn UserMenu() -> impl IntoView {
+fn UserMenu(profile: Resource<Result<Option<UserProfile>, AppError>>) -> impl IntoView {
     let i18n = I18n::get();
-    let profile = Resource::new(|| (), |_| whoami());
     let tokens_open = RwSignal::new(false);
     let sign_out = move |_| {
         leptos::task::spawn_local(async move {

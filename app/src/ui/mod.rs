@@ -7,7 +7,9 @@ mod frame;
 mod havips;
 mod i18n_context;
 mod login;
+mod operations;
 mod session_end;
+mod users;
 mod widgets;
 
 pub use clock::Clock;
@@ -54,6 +56,8 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <frame::NotFound /> }>
                 <Route path=path!("/havips") view=havips::HavipsPage />
+                <Route path=path!("/users") view=users::UsersPage />
+                <Route path=path!("/operations") view=operations::OperationsPage />
                 <Route path=path!("/login") view=login::LoginPage />
             </Routes>
         </Router>

@@ -15,6 +15,15 @@ pub fn to_login_if_session_ended(error: &AppError) -> bool {
     ended
 }
 
+/// Says what went wrong in an error toast, or leads to the login page when the session ended.
+pub fn report(error: &AppError) {
+    if !to_login_if_session_ended(error) {
+        let i18n = crate::ui::I18n::get();
+        crate::ui::widgets::toast::Toasts::get()
+            .show(crate::ui::widgets::toast::ToastKind::Error, i18n.lang.get_untracked().error(error.code));
+    }
+}
+
 /// Watches the error of a load (the inventory, a VPC's VMs) for an ended session.
 pub fn follow_session_end(load_error: impl Fn() -> Option<AppError> + 'static) {
     Effect::new(move |_| {

@@ -64,6 +64,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(|| async { Redirect::to("/havips") }))
         .route("/havips", get(pages::console_page))
+        .route("/users", get(pages::signed_in_page))
+        .route("/operations", get(pages::signed_in_page))
         .route("/login", get(pages::login_page))
         .route("/api/fn/{*name}", post(pages::server_functions))
         .nest("/api/v1", rest::routes())

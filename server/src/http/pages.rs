@@ -43,11 +43,8 @@ fn csp_nonce() -> String {
 
 /// `/havips`: the console itself, for signed-in users; others go to the login page first.
 pub async fn console_page(State(state): State<AppState>, request: Request) -> Response {
-    let signed_in = request.extensions().get::<Identity>().is_some_and(|i| i.caller.is_some());
-    if !signed_in {
-        let target = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/havips");
-        let next: String = url_encode(target);
-        return Redirect::to(&format!("/login?next={next}")).into_response();
+    if let Some(to_login) = unless_signed_in(&request) {
+        return to_login;
     }
     if !shows_a_valid_view(request.uri()) {
         // A link with a view that cannot be (page 0, an unknown sort) shows the default view,
@@ -55,6 +52,25 @@ pub async fn console_page(State(state): State<AppState>, request: Request) -> Re
         return Redirect::to("/havips").into_response();
     }
     render(state, request).await
+}
+
+/// `/users` and `/operations`: for signed-in users (the pages say what a member may not see);
+/// others go to the login page first. The log's filters in the URL are checked by the page.
+pub async fn signed_in_page(State(state): State<AppState>, request: Request) -> Response {
+    match unless_signed_in(&request) {
+        Some(to_login) => to_login,
+        None => render(state, request).await,
+    }
+}
+
+/// The way to the login page, which comes back here, for a request without a signed-in user.
+fn unless_signed_in(request: &Request) -> Option<Response> {
+    let signed_in = request.extensions().get::<Identity>().is_some_and(|i| i.caller.is_some());
+    if signed_in {
+        return None;
+    }
+    let target = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/havips");
+    Some(Redirect::to(&format!("/login?next={}", url_encode(target))).into_response())
 }
 
 fn shows_a_valid_view(uri: &axum::http::Uri) -> bool {

@@ -10,7 +10,9 @@ use app::domain::havip::{Havip, HavipPage};
 use app::domain::input::{BatchItemResult, CreateHavipRequest, UpdateHavipRequest};
 use app::domain::inventory::{Inventory, Vm};
 use app::domain::list_query::ListQuery;
+use app::domain::operations::{OperationPage, OperationQuery};
 use app::domain::tokens::{ApiToken, NewApiToken};
+use app::domain::users::{CreateUserRequest, ResetPasswordRequest, UpdateUserRequest, User, UserWithPassword};
 
 #[async_trait::async_trait]
 impl Console for Backend {
@@ -89,6 +91,35 @@ impl Console for Backend {
 
     async fn revoke_api_token(&self, caller: &Caller, id: &str) -> Result<(), AppError> {
         Backend::revoke_api_token(self, caller, id).await
+    }
+
+    async fn users(&self, caller: &Caller) -> Result<Vec<User>, AppError> {
+        Backend::users(self, caller).await
+    }
+
+    async fn create_user(&self, caller: &Caller, request: CreateUserRequest) -> Result<UserWithPassword, AppError> {
+        Backend::create_tenant_user(self, caller, request).await
+    }
+
+    async fn update_user(&self, caller: &Caller, id: &str, request: UpdateUserRequest) -> Result<User, AppError> {
+        Backend::update_user(self, caller, id, request).await
+    }
+
+    async fn reset_password(
+        &self,
+        caller: &Caller,
+        id: &str,
+        request: ResetPasswordRequest,
+    ) -> Result<UserWithPassword, AppError> {
+        Backend::reset_password(self, caller, id, request).await
+    }
+
+    async fn delete_user(&self, caller: &Caller, id: &str) -> Result<(), AppError> {
+        Backend::delete_user(self, caller, id).await
+    }
+
+    async fn operations(&self, caller: &Caller, query: OperationQuery) -> Result<OperationPage, AppError> {
+        Backend::operations(self, caller, &query).await
     }
 
     async fn login(&self, username: &str, password: &str, client: &str) -> Result<String, AppError> {

@@ -1,7 +1,6 @@
 //! The create wizard (新建): fields, VPC → subnet → VM pickers, live checks with the domain
 //! rules, server errors on their fields, and nothing lost when a request fails.
 
-use super::form::{DialogButtons, Problem, TextField, Touched, field_error};
 use super::vm_picker::{VmPicker, VpcVms};
 use super::{Dialog as DialogState, PageState};
 use crate::api::havips::{create_havip, load_inventory};
@@ -15,6 +14,7 @@ use crate::i18n::fill;
 use crate::ui::I18n;
 use crate::ui::session_end::{follow_session_end, to_login_if_session_ended};
 use crate::ui::widgets::dialog::Dialog;
+use crate::ui::widgets::form::{DialogButtons, Problem, TextField, Touched, field_error};
 use crate::ui::widgets::toast::{ToastKind, Toasts};
 use leptos::prelude::*;
 

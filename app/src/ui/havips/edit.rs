@@ -2,7 +2,6 @@
 //! whole while the HAVIP is available (R12), under the create rules; a stale copy is refused
 //! by its version (R14) and the dialog stays open with what was typed.
 
-use super::form::{DialogButtons, Problem, TextField, Touched, field_error};
 use super::vm_picker::{VmPicker, VpcVms};
 use super::{Dialog as DialogState, PageState};
 use crate::api::havips::{load_inventory, update_havip};
@@ -17,6 +16,7 @@ use crate::i18n::fill;
 use crate::ui::I18n;
 use crate::ui::session_end::{follow_session_end, to_login_if_session_ended};
 use crate::ui::widgets::dialog::Dialog;
+use crate::ui::widgets::form::{DialogButtons, Problem, TextField, Touched, field_error};
 use crate::ui::widgets::toast::{ToastKind, Toasts};
 use leptos::prelude::*;
 

@@ -1,13 +1,13 @@
 //! The toolbar: 新建, 删除 and 下载 on the left; search and filters on the right.
 
 use super::check_filter::CheckFilter;
-use super::download::DownloadButton;
 use super::{Dialog, PageState};
 use crate::domain::ha::Health;
 use crate::domain::list_query::ListQuery;
 use crate::domain::status::HavipStatus;
 use crate::i18n::{Lang, fill};
 use crate::ui::I18n;
+use crate::ui::widgets::download::DownloadButton;
 use leptos::prelude::*;
 use std::time::Duration;
 
@@ -48,7 +48,7 @@ pub fn Toolbar() -> impl IntoView {
                         (n > 0).then(|| format!(" ({n})"))
                     }}
                 </button>
-                <DownloadButton />
+                <DownloadButton url=Callback::new(move |_| format!("/api/v1/havips/export.xlsx?lang={}", i18n.lang.get_untracked().code())) />
             </div>
             <div class="toolbar-right">
                 <CheckFilter label=i18n.t(|t| t.filter_status) options=&HavipStatus::ALL name_of=Lang::status chosen=statuses />

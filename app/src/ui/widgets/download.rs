@@ -1,6 +1,6 @@
-//! 下载: the Excel file of all the tenant's HAVIPs. The file is fetched by the page rather than
-//! by a plain link, so that the button can say it is being prepared (a large tenant's file takes
-//! a few seconds), a refusal shows as a message rather than a broken file, and a session that
+//! 下载: an Excel file from the server (the tenant's HAVIPs, the operation log). The file is
+//! fetched by the page rather than by a plain link, so that the button can say it is being
+//! prepared (a large tenant's file takes a few seconds), a refusal shows as a message rather than a broken file, and a session that
 //! ended leads to the login page as everywhere else in the console. Files the page makes itself
 //! (a keepalived configuration) go to the downloads the same way.
 
@@ -10,8 +10,9 @@ use crate::ui::session_end::to_login_if_session_ended;
 use crate::ui::widgets::toast::{ToastKind, Toasts};
 use leptos::prelude::*;
 
+/// Downloads the file at the address `url` gives when clicked (in the language shown then).
 #[component]
-pub fn DownloadButton() -> impl IntoView {
+pub fn DownloadButton(url: Callback<(), String>) -> impl IntoView {
     let i18n = I18n::get();
     let preparing = RwSignal::new(false);
     let download = move |_| {
@@ -19,7 +20,7 @@ pub fn DownloadButton() -> impl IntoView {
             return;
         }
         preparing.set(true);
-        let url = format!("/api/v1/havips/export.xlsx?lang={}", i18n.lang.get_untracked().code());
+        let url = url.run(());
         leptos::task::spawn_local(async move {
             if let Err(error) = save_file_from(&url).await
                 && !to_login_if_session_ended(&error)
@@ -64,7 +65,7 @@ async fn save_file_from(url: &str) -> Result<(), AppError> {
         .ok()
         .flatten()
         .and_then(|header| header.split("filename=\"").nth(1).map(|rest| rest.trim_end_matches('"').to_owned()))
-        .unwrap_or_else(|| "havips.xlsx".to_owned());
+        .unwrap_or_else(|| "export.xlsx".to_owned());
     let blob: web_sys::Blob = JsFuture::from(response.blob().map_err(|_| unreachable())?)
         .await
         .ok()
