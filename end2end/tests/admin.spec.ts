@@ -173,3 +173,28 @@ test('in English: the users page, the log and its download', async ({ page }) =>
   expect(sheet.getRow(2).getCell(3).text).toBe('Create user');
   expect(sheet.getRow(2).getCell(2).text).toBe(tenant.username);
 });
+
+test('下载 offers the whole tenant or the current search, in the list order', async ({ page }) => {
+  const tenant = freshTenant();
+  await login(page, tenant.username, tenant.password);
+  for (const name of ['keep-b', 'keep-a', 'drop-c']) await createHavip(page, { name, vpc_id: tenant.vpc, subnet_id: tenant.subnet });
+  await page.reload();
+  await hydrated(page);
+  // Nothing searched: one download, of everything.
+  await expect(page.getByRole('button', { name: '下载当前结果' })).toHaveCount(0);
+  await page.getByRole('searchbox', { name: '搜索' }).fill('keep');
+  await expect(page).toHaveURL(/q=keep/);
+  await page.getByRole('button', { name: /名称\/备注/ }).click();
+  await expect(page).toHaveURL(/sort=name/);
+
+  const sheet = async (label: string) => {
+    const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: label, exact: true }).click()]);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(await file.path());
+    const names: string[] = [];
+    workbook.worksheets[0].eachRow((row, i) => { if (i > 1) names.push(row.getCell(1).text); });
+    return names;
+  };
+  expect(await sheet('下载当前结果')).toEqual(['keep-a', 'keep-b']);
+  expect((await sheet('下载')).sort()).toEqual(['drop-c', 'keep-a', 'keep-b']);
+});

@@ -19,7 +19,7 @@ async function sheetRows(file: string): Promise<ExcelJS.Cell[][]> {
 
 /** Clicks the toolbar's download button (named `label`) and answers the download's name and rows. */
 async function download(page: Page, label = '下载') {
-  const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: label }).click()]);
+  const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: label, exact: true }).click()]);
   expect(await file.failure()).toBeNull();
   return { name: file.suggestedFilename(), rows: await sheetRows(await file.path()) };
 }
@@ -82,7 +82,7 @@ test('下载 says the file is being prepared; a refusal is a message, not a brok
   // Hold the answer until the button has been seen busy.
   let release!: () => void;
   const held = new Promise<void>((resolve) => (release = resolve));
-  await page.route('**/api/v1/havips/export.xlsx*', async (route) => {
+  await page.route(/\/api\/v1\/havips\/export\?/, async (route) => {
     await held;
     await route.continue();
   });
@@ -94,7 +94,7 @@ test('下载 says the file is being prepared; a refusal is a message, not a brok
   await expect(page.getByRole('button', { name: '下载' })).toBeEnabled();
   await page.unrouteAll();
   // The database is down for a moment: the server's refusal is shown, and no file is saved.
-  await page.route('**/api/v1/havips/export.xlsx*', (route) =>
+  await page.route(/\/api\/v1\/havips\/export\?/, (route) =>
     route.fulfill({
       status: 503,
       contentType: 'application/json',

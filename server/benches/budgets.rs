@@ -524,7 +524,8 @@ async fn export(store: &str, server: &Server, token: &str, backend: &Backend) ->
         tenant_revision: None,
         agent_vm: None,
     };
-    let (names, mut streamed) = backend.export_rows(&caller).await.map_err(anyhow::Error::msg)?;
+    let names = backend.export_names(&caller).await.map_err(anyhow::Error::msg)?;
+    let mut streamed = backend.tenant_rows(&caller);
     let mut batches = Vec::new();
     while let Some(batch) = streamed.recv().await {
         batches.push(batch);

@@ -27,6 +27,7 @@ pub static TEXTS: Texts = Texts {
     create: "Create",
     delete: "Delete",
     download: "Download",
+    download_view: "Download this view",
     downloading: "Preparing…",
     search_label: "Search",
     search_placeholder: "Search name, remark, ID, IP or VM",

@@ -150,6 +150,8 @@ pub struct Texts {
     pub create: &'static str,
     pub delete: &'static str,
     pub download: &'static str,
+    /// The download of the list's current search, filters and sort (all its pages).
+    pub download_view: &'static str,
     pub downloading: &'static str,
     pub search_label: &'static str,
     pub search_placeholder: &'static str,

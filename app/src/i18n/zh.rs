@@ -27,6 +27,7 @@ pub static TEXTS: Texts = Texts {
     create: "新建",
     delete: "删除",
     download: "下载",
+    download_view: "下载当前结果",
     downloading: "正在生成…",
     search_label: "搜索",
     search_placeholder: "搜索名称、备注、ID、IP 或虚拟机",

@@ -5,6 +5,8 @@ use super::AppState;
 use super::error::ApiResult;
 use super::identity::AuthenticatedCaller;
 use crate::service::export::{ExportError, write_workbook};
+use crate::service::export_formats::{write_csv, write_json_lines};
+use crate::service::export_view::{VIEW_KEYS, view_rows};
 use crate::service::operations::write_operations_workbook;
 use app::domain::time::{Timestamp, UtcOffset};
 use app::domain::{AppError, Field};
@@ -29,21 +31,80 @@ pub struct ExportParams {
 }
 
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+const CSV: &str = "text/csv; charset=utf-8";
+const JSON_LINES: &str = "application/x-ndjson";
 
-/// Every HAVIP of the tenant as an Excel file (all pages, whatever the list shows).
-#[utoipa::path(get, path = "/api/v1/havips/export.xlsx", tag = "havips", params(ExportParams),
-    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", description = "The workbook"),
+/// The file's format: an Excel workbook for people, CSV or JSON lines for scripts.
+#[derive(Clone, Copy, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    #[default]
+    Xlsx,
+    Csv,
+    Json,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct FormatParam {
+    /// xlsx (the default), csv (the workbook's columns, UTF-8 with a byte-order mark) or json
+    /// (JSON lines: one object per HAVIP, with IDs and names)
+    pub format: Option<ExportFormat>,
+}
+
+/// The tenant's HAVIPs as a file: every HAVIP, in creation order; or, when the request names
+/// any of the list's search, filters, sort or order, every HAVIP of that view in its order
+/// (all pages: `page`, `page_size` and `page_token` are ignored).
+#[utoipa::path(get, path = "/api/v1/havips/export", tag = "havips",
+    params(ExportParams, FormatParam, super::rest::havips::ListParams),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", description = "The workbook (or text/csv, or application/x-ndjson)"),
 ))]
 pub async fn download(
     State(state): State<AppState>,
     AuthenticatedCaller(caller): AuthenticatedCaller,
     Query(params): Query<ExportParams>,
+    Query(format): Query<FormatParam>,
+    RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let (lang, zone) = language_and_zone(&params, &headers)?;
-    let (names, rows) = state.backend.export_rows(&caller).await?;
-    let file_name = file_name("havips", zone, "xlsx");
-    Ok(stream_file(&caller.tenant_id, &file_name, XLSX, move |out| write_workbook(&names, rows, out, lang, zone)))
+    let pairs =
+        serde_urlencoded::from_str::<Vec<(String, String)>>(raw.as_deref().unwrap_or_default()).unwrap_or_default();
+    let names_a_view = pairs.iter().any(|(key, _)| VIEW_KEYS.contains(&key.as_str()));
+    let view = super::rest::havips::parse_list_query(raw.as_deref())?;
+    let names = state.backend.export_names(&caller).await?;
+    let rows = match names_a_view {
+        true => view_rows(state.backend.clone(), caller.clone(), view),
+        false => state.backend.tenant_rows(&caller),
+    };
+    let tenant = &caller.tenant_id;
+    Ok(match format.format.unwrap_or_default() {
+        ExportFormat::Xlsx => stream_file(tenant, &file_name("havips", zone, "xlsx"), XLSX, move |out| {
+            write_workbook(&names, rows, out, lang, zone)
+        }),
+        ExportFormat::Csv => stream_file(tenant, &file_name("havips", zone, "csv"), CSV, move |out| {
+            write_csv(&names, rows, out, lang, zone)
+        }),
+        ExportFormat::Json => stream_file(tenant, &file_name("havips", zone, "jsonl"), JSON_LINES, move |out| {
+            write_json_lines(&names, rows, out)
+        }),
+    })
+}
+
+/// The same as `GET /api/v1/havips/export`, by its first name: an Excel file unless `format`
+/// says otherwise.
+#[utoipa::path(get, path = "/api/v1/havips/export.xlsx", tag = "havips",
+    params(ExportParams, FormatParam, super::rest::havips::ListParams),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", description = "The workbook"),
+))]
+pub async fn download_xlsx(
+    state: State<AppState>,
+    caller: AuthenticatedCaller,
+    params: Query<ExportParams>,
+    format: Query<FormatParam>,
+    raw: RawQuery,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    download(state, caller, params, format, raw, headers).await
 }
 
 /// The operation log as an Excel file: every entry the filters select, newest first (all

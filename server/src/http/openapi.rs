@@ -19,7 +19,7 @@ use utoipa::{Modify, OpenApi};
     info(title = "HAVIP Console API", description = "High-availability virtual IPs of a tenant's VPC subnets."),
     paths(
         havips::list, havips::get, havips::create, havips::update, havips::delete, havips::attach_vm, havips::detach_vm,
-        havips::batch_delete, super::export::download,
+        havips::batch_delete, super::export::download, super::export::download_xlsx,
         inventory::vpcs, inventory::subnets, inventory::vms, inventory::projects, inventory::sync,
         tokens::list, tokens::create, tokens::revoke,
         users::list, users::create, users::update, users::reset_password, users::delete,

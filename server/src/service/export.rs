@@ -22,13 +22,15 @@ const CHUNK_ROWS: i64 = 2000;
 pub type Rows = mpsc::Receiver<Result<Vec<ExportRow>, AppError>>;
 
 impl Backend {
-    /// Streams the tenant's HAVIPs in creation order into a channel, with the names the rows
-    /// refer to. The bounded channel makes the reader wait for the writer.
-    pub async fn export_rows(&self, caller: &Caller) -> Result<(Names, Rows), AppError> {
-        let names = {
-            let mut conn = self.db.reader().await?;
-            Names::of_tenant(&mut conn, &caller.tenant_id).await?
-        };
+    /// The tenant's VPC, subnet, project and VM names, which the rows refer to.
+    pub async fn export_names(&self, caller: &Caller) -> Result<Names, AppError> {
+        let mut conn = self.db.reader().await?;
+        Ok(Names::of_tenant(&mut conn, &caller.tenant_id).await?)
+    }
+
+    /// Streams the tenant's HAVIPs in creation order into a channel. The bounded channel makes
+    /// the reader wait for the writer.
+    pub fn tenant_rows(&self, caller: &Caller) -> Rows {
         let (sender, receiver) = mpsc::channel(2);
         let db = self.db.clone();
         let tenant = caller.tenant_id.clone();
@@ -42,14 +44,15 @@ impl Backend {
                 let _ = sender.send(Err(error.into())).await;
             }
         });
-        Ok((names, receiver))
+        receiver
     }
 }
 
 /// The tenant's VPC, subnet and project names, read once for the whole export.
 pub struct Names {
     vpcs: HashMap<String, String>,
-    subnets: HashMap<String, String>,
+    /// The name and CIDR of each subnet.
+    subnets: HashMap<String, (String, String)>,
     projects: HashMap<String, String>,
     /// The name and address of each VM.
     vms: HashMap<String, (String, String)>,
@@ -62,11 +65,28 @@ impl Names {
             subnets: inventory::subnets(conn, tenant, None)
                 .await?
                 .into_iter()
-                .map(|s| (s.id, format!("{} ({})", s.name, s.cidr)))
+                .map(|s| (s.id, (s.name, s.cidr)))
                 .collect(),
             projects: inventory::projects(conn, tenant).await?.into_iter().map(|p| (p.id, p.name)).collect(),
             vms: inventory::vm_labels(conn, tenant).await?.into_iter().map(|(id, name, ip)| (id, (name, ip))).collect(),
         })
+    }
+
+    pub fn vpc(&self, id: &str) -> Option<&str> {
+        self.vpcs.get(id).map(String::as_str)
+    }
+
+    pub fn subnet(&self, id: &str) -> Option<&str> {
+        self.subnets.get(id).map(|(name, _)| name.as_str())
+    }
+
+    pub fn project(&self, id: &str) -> Option<&str> {
+        self.projects.get(id).map(String::as_str)
+    }
+
+    /// A VM's name and address.
+    pub fn vm(&self, id: &str) -> Option<(&str, &str)> {
+        self.vms.get(id).map(|(name, ip)| (name.as_str(), ip.as_str()))
     }
 
     /// The row's texts, in the order of the list's columns (the creation time apart).
@@ -85,7 +105,7 @@ impl Names {
                 None => lang.status(row.status).to_owned(),
             },
             name_of(&self.vpcs, row.vpc_id),
-            name_of(&self.subnets, row.subnet_id),
+            self.subnets.get(&row.subnet_id).map_or(row.subnet_id, |(name, cidr)| format!("{name} ({cidr})")),
             row.ip,
             row.vm_ids
                 .iter()
@@ -115,7 +135,7 @@ impl Names {
 }
 
 /// The list's columns, in the order of the page.
-fn headers(lang: Lang) -> [&'static str; 11] {
+pub fn headers(lang: Lang) -> [&'static str; 11] {
     let t = lang.texts();
     [
         t.col_name,
@@ -195,4 +215,8 @@ pub enum ExportError {
     Read(AppError),
     #[error("writing the workbook: {0}")]
     Xlsx(XlsxError),
+    #[error("writing the CSV: {0}")]
+    Csv(csv::Error),
+    #[error("writing the file: {0}")]
+    Write(std::io::Error),
 }

@@ -7,6 +7,8 @@ pub mod bindings;
 pub mod create;
 pub mod delete;
 pub mod export;
+pub mod export_formats;
+pub mod export_view;
 pub mod ha;
 pub mod inventory;
 pub mod inventory_sync;

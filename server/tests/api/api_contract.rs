@@ -177,7 +177,7 @@ async fn the_document_says_every_status_and_limit_the_server_enforces() {
             operations += 1;
         }
     }
-    assert_eq!(operations, 29, "every operation was looked at");
+    assert_eq!(operations, 30, "every operation was looked at");
     let mut refs = Vec::new();
     references(&document, "", &mut refs);
     for (at, target) in refs {

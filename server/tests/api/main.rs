@@ -10,6 +10,7 @@ mod console_ha;
 mod create_rules;
 mod edit_delete;
 mod export;
+mod export_view;
 mod fuzz;
 mod ha;
 mod identity_cache;

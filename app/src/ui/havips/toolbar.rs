@@ -11,6 +11,20 @@ use crate::ui::widgets::download::DownloadButton;
 use leptos::prelude::*;
 use std::time::Duration;
 
+/// The address of the download of the list's view (its search, filters and sort, every page),
+/// or None when the view is the whole tenant in the default order, which 下载 gives already.
+fn view_export_url(query: &ListQuery) -> Option<String> {
+    let view = ListQuery { page: 1, page_size: ListQuery::default().page_size, page_token: None, ..query.clone() };
+    if view == ListQuery::default() {
+        return None;
+    }
+    let pairs: Vec<(&str, String)> = view.to_pairs();
+    Some(format!(
+        "/api/v1/havips/export{}",
+        pairs.into_iter().collect::<leptos_router::params::ParamsMap>().to_query_string()
+    ))
+}
+
 /// Typing pauses this long before the search runs.
 const SEARCH_DEBOUNCE: Duration = Duration::from_millis(250);
 
@@ -48,7 +62,14 @@ pub fn Toolbar() -> impl IntoView {
                         (n > 0).then(|| format!(" ({n})"))
                     }}
                 </button>
-                <DownloadButton url=Callback::new(move |_| format!("/api/v1/havips/export.xlsx?lang={}", i18n.lang.get_untracked().code())) />
+                <DownloadButton url=Callback::new(move |_| format!("/api/v1/havips/export?lang={}", i18n.lang.get_untracked().code())) />
+                // With a search, a filter or another sort, the file can also be just this view.
+                {move || view_export_url(&state.current_query()).map(|url| {
+                    let url = StoredValue::new(url);
+                    view! {
+                        <DownloadButton label=|t| t.download_view url=Callback::new(move |_| format!("{}&lang={}", url.get_value(), i18n.lang.get_untracked().code())) />
+                    }
+                })}
             </div>
             <div class="toolbar-right">
                 <CheckFilter label=i18n.t(|t| t.filter_status) options=&HavipStatus::ALL name_of=Lang::status chosen=statuses />

@@ -5,14 +5,19 @@
 //! (a keepalived configuration) go to the downloads the same way.
 
 use crate::domain::AppError;
+use crate::i18n::Texts;
 use crate::ui::I18n;
 use crate::ui::session_end::to_login_if_session_ended;
 use crate::ui::widgets::toast::{ToastKind, Toasts};
 use leptos::prelude::*;
 
 /// Downloads the file at the address `url` gives when clicked (in the language shown then).
+/// Its label is 下载 unless `label` picks another text.
 #[component]
-pub fn DownloadButton(url: Callback<(), String>) -> impl IntoView {
+pub fn DownloadButton(
+    url: Callback<(), String>,
+    #[prop(optional)] label: Option<fn(&'static Texts) -> &'static str>,
+) -> impl IntoView {
     let i18n = I18n::get();
     let preparing = RwSignal::new(false);
     let download = move |_| {
@@ -32,7 +37,7 @@ pub fn DownloadButton(url: Callback<(), String>) -> impl IntoView {
     };
     view! {
         <button type="button" class="btn" aria-busy=move || preparing.get().to_string() disabled=preparing on:click=download>
-            {move || if preparing.get() { i18n.texts().downloading } else { i18n.texts().download }}
+            {move || if preparing.get() { i18n.texts().downloading } else { label.map_or(i18n.texts().download, |label| label(i18n.texts())) }}
         </button>
     }
 }

@@ -18,7 +18,8 @@ use axum::routing::{get, post, put};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/havips", get(havips::list).post(havips::create))
-        .route("/havips/export.xlsx", get(crate::http::export::download))
+        .route("/havips/export", get(crate::http::export::download))
+        .route("/havips/export.xlsx", get(crate::http::export::download_xlsx))
         .route("/havips/batch-delete", post(havips::batch_delete))
         .route("/havips/{id}", get(havips::get).patch(havips::update).delete(havips::delete))
         .route("/havips/{id}/vms", post(havips::attach_vm))
