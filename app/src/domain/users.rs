@@ -70,9 +70,15 @@ pub struct User {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
+    #[cfg_attr(feature = "ssr", schema(min_length = 2, max_length = 64, pattern = "^[A-Za-z0-9][A-Za-z0-9._@-]*$"))]
     pub username: String,
     pub role: Role,
+    /// None (or null) to have one generated.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(min_length = 8, max_length = 256, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")
+    )]
     pub password: Option<String>,
 }
 
@@ -104,6 +110,10 @@ pub struct UpdateUserRequest {
 #[serde(deny_unknown_fields)]
 pub struct ResetPasswordRequest {
     #[serde(default)]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(min_length = 8, max_length = 256, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")
+    )]
     pub password: Option<String>,
 }
 

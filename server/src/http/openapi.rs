@@ -29,7 +29,7 @@ use utoipa::{Modify, OpenApi};
     components(schemas(
         app::domain::status::HavipStatus, app::domain::ha::Health, app::domain::list_query::SortKey, app::domain::list_query::SortOrder,
         app::domain::havip::VpcRef, app::domain::havip::SubnetRef, app::domain::havip::VmRef, app::domain::havip::ProjectRef,
-        app::api::error::ErrorBody, app::api::error::ErrorResponse, app::domain::caller::Role,
+        app::api::error::ErrorBody, app::api::error::ErrorResponse, app::domain::caller::Role, super::export::ExportFormat,
     )),
     modifiers(&Security, &ErrorAnswers),
     security(("bearer" = []), ("session" = [])),

@@ -91,6 +91,8 @@ both_stores!(the_log_records_writes_and_sign_ins_newest_first, |app: TestApp| as
     let earlier = walk(&admin, &format!("?until={since}"), 50).await;
     assert!(!actions(&earlier).contains(&"havip.create") && actions(&earlier).contains(&"user.create"));
     assert_eq!(later.len() + earlier.len(), all.len());
+    let reversed = page(&admin, &format!("?since={since}&until=2026-01-01T00:00:00Z")).await;
+    assert_eq!(reversed["items"], json!([]), "a range that ends before it starts selects nothing");
 });
 
 both_stores!(bad_filters_get_400_naming_the_parameter, |app: TestApp| async move {
@@ -98,7 +100,6 @@ both_stores!(bad_filters_get_400_naming_the_parameter, |app: TestApp| async move
     for (query, field) in [
         ("since=yesterday", "since"),
         ("until=2026-02-30T99:00:00Z", "until"),
-        ("since=2026-12-02T00:00:00Z&until=2026-12-01T00:00:00Z", "until"),
         ("action=HAVIP", "action"),
         ("outcome=not%20ok", "outcome"),
         ("user_id=a'b", "user_id"),

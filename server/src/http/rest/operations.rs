@@ -22,7 +22,7 @@ pub struct OperationParams {
     /// Entries at or after this time (RFC 3339)
     #[param(format = DateTime)]
     since: Option<String>,
-    /// Entries before this time (RFC 3339), later than `since`
+    /// Entries before this time (RFC 3339); none when it is not after `since`
     #[param(format = DateTime)]
     until: Option<String>,
     /// Only this user's entries (a member gets only its own whatever this says)
@@ -38,7 +38,7 @@ pub struct OperationParams {
     #[param(max_length = 32, pattern = "^[a-z_]*$")]
     outcome: Option<String>,
     /// The `next_before` of the previous page
-    #[param(max_length = 100, pattern = "^(-?[0-9]{1,19}:[a-z0-9-]{1,80})?$")]
+    #[param(max_length = 100, pattern = "^(-?[0-9]{1,18}:[a-z0-9-]{1,80})?$")]
     before: Option<String>,
     /// 1 to 200, 50 by default
     #[param(minimum = 1, maximum = 200)]
