@@ -135,6 +135,12 @@ fuzz_store() {
   acme_token=$(new_token acme)
   "$bin" user create --tenant demo --username fuzz-revoker "${database_args[@]}" </dev/null >/dev/null
   HAVIP_FUZZ_REVOKER_TOKEN=$(new_token fuzz-revoker)
+  # The users' routes run as the admin of a tenant of their own (fuzz-users): the fuzzer finds
+  # user IDs in their answers and resets, disables and deletes those users, which in demo's
+  # tenant would end demo's and fuzz-revoker's tokens and with them the rest of the run.
+  "$bin" user create --tenant fuzz-users --username fuzz-user-admin --admin "${database_args[@]}" </dev/null >/dev/null
+  HAVIP_FUZZ_USER_ADMIN_TOKEN=$(new_token fuzz-user-admin)
+  export HAVIP_FUZZ_USER_ADMIN_TOKEN
   # The identities' Authorization headers, in the Web Fuzzing Commons format ([auth.wfc]).
   HAVIP_FUZZ_AUTH=$work/auth-$store.json
   export HAVIP_FUZZ_REVOKER_TOKEN HAVIP_FUZZ_AUTH
