@@ -92,7 +92,7 @@ impl Backend {
                 tracing::info!(username, client, "login refused");
                 if let Some(user) = known {
                     // The tenant's admins see wrong passwords given for its users.
-                    self.record_sign_in(&user, "failed", client).await;
+                    self.record_refused_sign_in(&user, client);
                 }
                 return Err(AppError::new(ErrorCode::InvalidCredentials).on_field(Field::Password));
             }
@@ -102,7 +102,14 @@ impl Backend {
         let now = now_micros();
         let expires = now.saturating_add(micros(self.settings.session_max_age));
         let mut tx = self.db.begin().await?;
-        accounts::create_session(&mut tx, &secret_hash(&token), &user.id, now, expires).await?;
+        // Only if the password checked is still the user's and the user still enabled: a reset,
+        // a disable or a delete may have committed since the check.
+        let opened =
+            accounts::create_session(&mut tx, &secret_hash(&token), &user.id, &user.password_hash, now, expires)
+                .await?;
+        if !opened {
+            return Err(AppError::new(ErrorCode::InvalidCredentials).on_field(Field::Password));
+        }
         users::record_login(&mut tx, &user.id, now).await?;
         let entry = oplog::Entry {
             action: "session.sign_in",
@@ -116,20 +123,26 @@ impl Backend {
         Ok(token)
     }
 
-    /// Records a refused sign-in of a known user; a failure to record it does not change the
-    /// answer, which is a refusal either way.
-    async fn record_sign_in(&self, user: &UserRecord, outcome: &str, client: &str) {
-        let recorded: Result<(), StoreError> = async {
-            let mut tx = self.db.begin().await?;
-            let detail = Some(format!("wrong password from {client}"));
-            let entry = oplog::Entry { action: "session.sign_in", resource_id: Some(&user.id), outcome, detail };
-            oplog::record_as(&mut tx, &user.tenant_id, Some(&user.id), None, entry, now_micros()).await?;
-            Ok(tx.commit().await?)
-        }
-        .await;
-        if let Err(error) = recorded {
-            tracing::warn!(%error, "could not record a refused sign-in");
-        }
+    /// Records a refused sign-in of a known user, in the background: waiting for the write
+    /// would make a wrong password for a real user slower to refuse than an unknown user, and
+    /// so tell which usernames exist. A failure to record it changes nothing of the answer.
+    fn record_refused_sign_in(&self, user: &UserRecord, client: &str) {
+        let (db, now) = (self.db.clone(), now_micros());
+        let (tenant_id, user_id) = (user.tenant_id.clone(), user.id.clone());
+        let detail = Some(format!("wrong password from {client}"));
+        tokio::spawn(async move {
+            let recorded: Result<(), StoreError> = async {
+                let mut tx = db.begin().await?;
+                let entry =
+                    oplog::Entry { action: "session.sign_in", resource_id: Some(&user_id), outcome: "failed", detail };
+                oplog::record_as(&mut tx, &tenant_id, Some(&user_id), None, entry, now).await?;
+                Ok(tx.commit().await?)
+            }
+            .await;
+            if let Err(error) = recorded {
+                tracing::warn!(%error, "could not record a refused sign-in");
+            }
+        });
     }
 
     /// The user of that name (an enabled one), if there is one, and whether the password is its.

@@ -36,6 +36,23 @@ fn chosen_password(typed: Option<String>) -> Result<(String, Option<String>), Ap
     }
 }
 
+/// Takes the tenant's lock for user changes and checks that the caller is still an enabled admin:
+/// another admin may have demoted or disabled it while this request waited, and the role it
+/// authenticated with no longer holds.
+async fn still_admin_under_lock(
+    conn: &mut sqlx::AnyConnection,
+    dialect: crate::db::Dialect,
+    caller: &Caller,
+) -> Result<(), AppError> {
+    users::lock_tenant(conn, dialect, &caller.tenant_id).await?;
+    let me = users::find(conn, &caller.tenant_id, &caller.user_id).await?;
+    if me.is_some_and(|me| me.role == Role::Admin && !me.disabled) {
+        Ok(())
+    } else {
+        Err(AppError::with_detail(ErrorCode::Forbidden, "only the tenant's admins manage its users"))
+    }
+}
+
 async fn hashed(password: String) -> Result<String, AppError> {
     tokio::task::spawn_blocking(move || hash_password(&password)).await.map_err(|_| AppError::internal())?
 }
@@ -59,24 +76,25 @@ impl Backend {
         let hash = hashed(password).await?;
         let now = now_micros();
         let username = request.username;
-        let result: Result<Option<User>, StoreError> = async {
+        let result: Result<Option<User>, AppError> = async {
             let mut tx = self.db.begin().await?;
-            let id = accounts::create_user(&mut tx, &caller.tenant_id, &username, &hash, request.role, now).await?;
+            still_admin_under_lock(&mut tx, self.db.dialect, caller).await?;
+            let id = accounts::create_user(&mut tx, &caller.tenant_id, &username, &hash, request.role, now)
+                .await
+                .map_err(|error| match error.unique_target() {
+                    // Usernames are unique across tenants: they are what a user signs in with.
+                    Some(_) => AppError::with_detail(ErrorCode::UsernameAlreadyUsed, format!("{username:?} is taken")),
+                    None => error.into(),
+                })?;
             let detail = Some(format!("{username} ({})", request.role.as_str()));
             let entry = oplog::Entry { action: "user.create", resource_id: Some(&id), outcome: "ok", detail };
             oplog::record(&mut tx, caller, entry, now).await?;
             let user = users::find(&mut tx, &caller.tenant_id, &id).await?;
-            tx.commit().await?;
+            tx.commit().await.map_err(StoreError::from)?;
             Ok(user)
         }
         .await;
-        let user = result
-            .map_err(|error| match error.unique_target() {
-                // Usernames are unique across tenants: they are what a user signs in with.
-                Some(_) => AppError::with_detail(ErrorCode::UsernameAlreadyUsed, format!("{username:?} is taken")),
-                None => error.into(),
-            })?
-            .ok_or_else(AppError::internal)?;
+        let user = result?.ok_or_else(AppError::internal)?;
         Ok(UserWithPassword { user, generated_password })
     }
 
@@ -133,13 +151,7 @@ impl Backend {
             return Err(AppError::not_found());
         }
         let mut tx = self.db.begin().await?;
-        users::lock_tenant(&mut tx, self.db.dialect, &caller.tenant_id).await?;
-        // Demoted or disabled by another admin while this request waited for the lock: the
-        // caller's role as it authenticated no longer holds.
-        let caller_now = users::find(&mut tx, &caller.tenant_id, &caller.user_id).await?;
-        if !caller_now.is_some_and(|me| me.role == Role::Admin && !me.disabled) {
-            return Err(AppError::with_detail(ErrorCode::Forbidden, "only the tenant's admins manage its users"));
-        }
+        still_admin_under_lock(&mut tx, self.db.dialect, caller).await?;
         let before = users::find(&mut tx, &caller.tenant_id, id).await?.ok_or_else(AppError::not_found)?;
         let changes = plan(&before);
         let takes_an_admin_away = before.role == Role::Admin
@@ -173,8 +185,13 @@ impl Backend {
                     ("user.reset_password", format!("{}: password reset", before.username))
                 }
                 Change::Delete => {
+                    let handed = users::hand_over_agent_tokens(&mut tx, id, &caller.user_id).await?;
                     users::delete(&mut tx, &caller.tenant_id, id).await?;
-                    ("user.delete", before.username.clone())
+                    let detail = match handed {
+                        0 => before.username.clone(),
+                        n => format!("{} ({n} agent token(s) passed to {})", before.username, caller.profile.username),
+                    };
+                    ("user.delete", detail)
                 }
             };
             let entry = oplog::Entry { action, resource_id: Some(id), outcome: "ok", detail: Some(detail) };

@@ -65,8 +65,7 @@ pub struct UserRecord {
 }
 
 const USER_COLUMNS: &str = "u.id, u.tenant_id, u.password_hash, u.username, t.name, u.role, t.revision";
-/// Users who may act: a disabled user neither signs in nor gets a token at the host.
-const USERS: &str = "users u JOIN tenants t ON t.id = u.tenant_id AND u.disabled_at IS NULL";
+const USERS: &str = "users u JOIN tenants t ON t.id = u.tenant_id";
 
 fn user_from_row(row: &sqlx::any::AnyRow) -> Result<UserRecord, StoreError> {
     let role: String = col(row, 5)?;
@@ -85,30 +84,37 @@ fn user_from_row(row: &sqlx::any::AnyRow) -> Result<UserRecord, StoreError> {
 }
 
 pub async fn user_by_name(conn: &mut AnyConnection, username: &str) -> Result<Option<UserRecord>, StoreError> {
-    let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM {USERS} WHERE u.username = $1"))
-        .bind(username)
-        .fetch_optional(conn)
-        .await?;
+    // A disabled user neither signs in nor gets a token at the host.
+    let row =
+        sqlx::query(&format!("SELECT {USER_COLUMNS} FROM {USERS} WHERE u.username = $1 AND u.disabled_at IS NULL"))
+            .bind(username)
+            .fetch_optional(conn)
+            .await?;
     row.as_ref().map(user_from_row).transpose()
 }
 
+/// Opens a session for the user if its password hash is still `password_hash` and it is still
+/// enabled; false when not.
 pub async fn create_session(
     conn: &mut AnyConnection,
     token_hash: &str,
     user_id: &str,
+    password_hash: &str,
     now: i64,
     expires_at: i64,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $3, $4)",
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) \
+         SELECT $1, id, $3, $3, $4 FROM users WHERE id = $2 AND password_hash = $5 AND disabled_at IS NULL",
     )
     .bind(token_hash)
     .bind(user_id)
     .bind(now)
     .bind(expires_at)
+    .bind(password_hash)
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// A live session: its user, when it was last seen and when it expires.
@@ -197,7 +203,7 @@ pub async fn create_token(
 pub async fn token_user(conn: &mut AnyConnection, token_hash: &str) -> Result<Option<UserRecord>, StoreError> {
     let row = sqlx::query(&format!(
         "SELECT {USER_COLUMNS}, k.vm_id FROM {USERS} JOIN api_tokens k ON k.user_id = u.id \
-         WHERE k.token_hash = $1 AND k.revoked_at IS NULL"
+         WHERE k.token_hash = $1 AND k.revoked_at IS NULL AND (u.disabled_at IS NULL OR k.vm_id IS NOT NULL)"
     ))
     .bind(token_hash)
     .fetch_optional(conn)
@@ -254,7 +260,8 @@ pub async fn tenant_of_vm(conn: &mut AnyConnection, vm_id: &str) -> Result<Optio
 /// The tenant's first admin.
 pub async fn first_admin(conn: &mut AnyConnection, tenant_id: &str) -> Result<Option<UserRecord>, StoreError> {
     let row = sqlx::query(&format!(
-        "SELECT {USER_COLUMNS} FROM {USERS} WHERE u.tenant_id = $1 AND u.role = 'admin' ORDER BY u.created_at, u.id LIMIT 1"
+        "SELECT {USER_COLUMNS} FROM {USERS} WHERE u.tenant_id = $1 AND u.role = 'admin' AND u.disabled_at IS NULL \
+         ORDER BY u.created_at, u.id LIMIT 1"
     ))
     .bind(tenant_id)
     .fetch_optional(conn)

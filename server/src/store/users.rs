@@ -1,5 +1,6 @@
-//! A tenant's users as its admins manage them. Every statement is scoped by the tenant (R16): an
-//! ID of another tenant's user matches nothing.
+//! A tenant's users as its admins manage them. Every statement that finds or changes a user
+//! by its ID is scoped by the tenant (R16): an ID of another tenant's user matches nothing. The
+//! statements on a user's credentials take a user the caller found so.
 
 use super::StoreError;
 use crate::db::{Dialect, col};
@@ -109,16 +110,30 @@ pub async fn delete(conn: &mut AnyConnection, tenant_id: &str, id: &str) -> Resu
     Ok(())
 }
 
-/// Ends the user's sessions and revokes its live tokens. On Postgres the statements' triggers
-/// tell every other server process to forget them (migration 0004).
+/// Ends the user's sessions and revokes its live API tokens. Agent tokens stay: they speak for
+/// VMs, not for the person, and revoking them would stop the VMs' HA reports. On Postgres the
+/// statements' triggers tell every other server process to forget them (migration 0004).
 pub async fn end_credentials(conn: &mut AnyConnection, user_id: &str, now: i64) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
-    sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+    sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL AND vm_id IS NULL")
         .bind(now)
         .bind(user_id)
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Hands the user's live agent tokens to another user of the tenant (the admin who deletes it),
+/// so that its VMs keep reporting after it is gone.
+pub async fn hand_over_agent_tokens(conn: &mut AnyConnection, from: &str, to: &str) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "UPDATE api_tokens SET user_id = $1 WHERE user_id = $2 AND vm_id IS NOT NULL AND revoked_at IS NULL",
+    )
+    .bind(to)
+    .bind(from)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 pub async fn record_login(conn: &mut AnyConnection, user_id: &str, now: i64) -> Result<(), StoreError> {

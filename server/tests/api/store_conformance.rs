@@ -199,7 +199,10 @@ both_stores!(accounts_sessions_and_tokens, |app: TestApp| async move {
     drop(conn);
     let now = now_micros();
     let mut tx = app.backend.db.begin().await.expect("begin");
-    accounts::create_session(&mut tx, "hash-1", &user.id, now, now + 1_000_000).await.expect("session");
+    let stale = accounts::create_session(&mut tx, "hash-0", &user.id, "another hash", now, now + 1).await;
+    assert!(!stale.expect("checked"), "no session for a password that is no longer the user's");
+    let opened = accounts::create_session(&mut tx, "hash-1", &user.id, &user.password_hash, now, now + 1_000_000).await;
+    assert!(opened.expect("session"), "a session for the password checked");
     tx.commit().await.expect("commit");
     let mut conn = app.backend.db.read.acquire().await.expect("conn");
     assert!(accounts::session_user(&mut conn, "hash-1", now, now - 1).await.expect("live").is_some());

@@ -227,3 +227,35 @@ async fn disabling_a_user_ends_its_access_in_every_process() {
     assert_eq!(admin.patch(&path, &json!({"disabled": true})).await.status(), 200);
     until("the other process's refusal", async || status(&remote).await == 401).await;
 }
+
+both_stores!(agent_tokens_outlive_their_owners_access, |app: TestApp| async move {
+    let admin = app.tenant().await;
+    let (member, member_client) = add_user(&app, &admin, "member").await;
+    let path = format!("/users/{}", member["id"].as_str().expect("id"));
+    let vm = admin.vms_of_subnet(&admin.subnet(0, 0))[0].clone();
+    let (_, agent_token) =
+        app.backend.create_agent_token_at_host(&vm, Some(&member_client.username)).await.expect("agent token");
+    let agent = admin.with_token(agent_token);
+    let mut seq = 0;
+    let mut reports = async || {
+        seq += 1;
+        let body = json!({"seq": seq, "observed_at": "2026-12-05T10:00:00Z", "interval_ms": 60000, "keepalived_running": true, "havips": []});
+        agent.post("/agent/reports", &body).await.status().as_u16()
+    };
+    assert_eq!(reports().await, 200);
+
+    // Its VMs keep reporting through a reset and a disable of the person who made the token,
+    // whose own token ends.
+    assert_eq!(admin.post(&format!("{path}/password"), &json!({})).await.status(), 200);
+    assert_eq!(member_client.get("/havips").await.status(), 401);
+    assert_eq!(reports().await, 200);
+    assert_eq!(admin.patch(&path, &json!({"disabled": true})).await.status(), 200);
+    assert_eq!(reports().await, 200);
+
+    // Deleted, its agent tokens pass to the admin who deleted it, and the log says so.
+    assert_eq!(admin.delete(&path).await.status(), 204);
+    assert_eq!(reports().await, 200);
+    let log: Value = admin.get("/operations?action=user.delete").await.json().await.expect("json");
+    let detail = log["items"][0]["detail"].as_str().unwrap_or_default().to_owned();
+    assert!(detail.contains(&format!("1 agent token(s) passed to {}", admin.username)), "{detail}");
+});
