@@ -268,14 +268,12 @@ pub enum Field {
     StateDir,
     Username,
     Password,
-    Role,
     Since,
     Until,
     UserId,
     Action,
     ResourceId,
     Outcome,
-    Format,
     Body,
 }
 
@@ -312,14 +310,12 @@ impl Field {
             Field::StateDir => "state_dir",
             Field::Username => "username",
             Field::Password => "password",
-            Field::Role => "role",
             Field::Since => "since",
             Field::Until => "until",
             Field::UserId => "user_id",
             Field::Action => "action",
             Field::ResourceId => "resource_id",
             Field::Outcome => "outcome",
-            Field::Format => "format",
             Field::Body => "body",
         }
     }

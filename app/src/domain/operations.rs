@@ -217,8 +217,9 @@ mod tests {
             let error = OperationQuery::from_pairs([(key, value)]).expect_err(key);
             assert_eq!(error.field, Some(field), "{key}={value}");
         }
+        // A range that ends before it starts is empty, not malformed (the store selects nothing).
         let reversed =
             OperationQuery::from_pairs([("since", "2026-12-02T00:00:00Z"), ("until", "2026-12-01T00:00:00Z")]);
-        assert_eq!(reversed.expect_err("reversed").field, Some(Field::Until));
+        assert!(reversed.is_ok());
     }
 }

@@ -8,6 +8,7 @@ use crate::service::export::{ExportError, write_workbook};
 use crate::service::export_formats::{write_csv, write_json_lines};
 use crate::service::export_view::{VIEW_KEYS, view_rows};
 use crate::service::operations::write_operations_workbook;
+use app::domain::list_query::ListQuery;
 use app::domain::time::{Timestamp, UtcOffset};
 use app::domain::{AppError, Field};
 use app::i18n::Lang;
@@ -56,8 +57,11 @@ pub struct FormatParam {
 /// (all pages: `page`, `page_size` and `page_token` are ignored).
 #[utoipa::path(get, path = "/api/v1/havips/export", tag = "havips",
     params(ExportParams, FormatParam, super::rest::havips::ListParams),
-    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", description = "The workbook (or text/csv, or application/x-ndjson)"),
-))]
+    responses((status = 200, description = "The file, in the asked format", content(
+        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (String = "text/csv; charset=utf-8"),
+        (String = "application/x-ndjson"),
+    ))))]
 pub async fn download(
     State(state): State<AppState>,
     AuthenticatedCaller(caller): AuthenticatedCaller,
@@ -70,7 +74,10 @@ pub async fn download(
     let pairs =
         serde_urlencoded::from_str::<Vec<(String, String)>>(raw.as_deref().unwrap_or_default()).unwrap_or_default();
     let names_a_view = pairs.iter().any(|(key, _)| VIEW_KEYS.contains(&key.as_str()));
-    let view = super::rest::havips::parse_list_query(raw.as_deref())?;
+    // The file holds every page: the list's paging parameters are not read at all.
+    let view = ListQuery::from_pairs(
+        pairs.iter().filter(|(key, _)| VIEW_KEYS.contains(&key.as_str())).map(|(k, v)| (k.as_str(), v.as_str())),
+    )?;
     let names = state.backend.export_names(&caller).await?;
     let rows = match names_a_view {
         true => view_rows(state.backend.clone(), caller.clone(), view),
@@ -94,8 +101,11 @@ pub async fn download(
 /// says otherwise.
 #[utoipa::path(get, path = "/api/v1/havips/export.xlsx", tag = "havips",
     params(ExportParams, FormatParam, super::rest::havips::ListParams),
-    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", description = "The workbook"),
-))]
+responses((status = 200, description = "The file, in the asked format", content(
+        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (String = "text/csv; charset=utf-8"),
+        (String = "application/x-ndjson"),
+    ))))]
 pub async fn download_xlsx(
     state: State<AppState>,
     caller: AuthenticatedCaller,

@@ -61,7 +61,7 @@ pub async fn page(
 ) -> Result<Vec<Operation>, StoreError> {
     let mut sql = Sql::new(
         "SELECT o.id, o.at, o.user_id, u.username, o.action, o.resource_id, o.request_id, o.outcome, o.detail \
-         FROM operation_log o LEFT JOIN users u ON u.id = o.user_id WHERE o.tenant_id = ",
+         FROM operation_log o LEFT JOIN users u ON u.id = o.user_id AND u.tenant_id = o.tenant_id WHERE o.tenant_id = ",
     );
     sql.bind(tenant_id.to_owned());
     if let Some(user) = only_user.or(query.user_id.as_deref()) {

@@ -86,6 +86,10 @@ both_stores!(a_view_downloads_as_the_list_shows_it, |app: TestApp| async move {
     let old_name = tenant.get("/havips/export.xlsx?q=unrelated").await;
     assert_eq!(read_rows(&old_name.bytes().await.expect("bytes")).len(), 2);
 
+    // The file holds every page, whatever paging the request names.
+    let (_, paged) = download(&tenant, "q=view&page=9&page_size=500&format=json").await;
+    assert_eq!(String::from_utf8(paged).expect("utf-8").lines().count(), 23);
+
     // A view that cannot be is refused like the list's.
     for bad in ["status=bogus", "sort=size", "format=pdf", "q=%01"] {
         assert_error(tenant.get(&format!("/havips/export?{bad}")).await, 400, "InvalidParameter").await;
