@@ -138,8 +138,10 @@ test('操作日志 shows who did what, filtered in the URL, with more on demand'
   for (const text of await memberRows.allTextContents()) expect(text).toContain(member.username);
   await expect(memberPage.getByRole('combobox', { name: '用户' })).toHaveCount(0);
 
+  // 重置 clears the URL and the form with it.
   await page.getByRole('button', { name: '重置' }).click();
   await expect(page).toHaveURL(/\/operations$/);
+  await expect(page.getByRole('combobox', { name: '操作' })).toHaveValue('');
 });
 
 test('in English: the users page, the log and its download', async ({ page }) => {

@@ -85,15 +85,25 @@ fn Filters(query: Signal<OperationQuery>, download_url: Callback<(), String>) ->
     let i18n = I18n::get();
     let clock = Clock::get();
     let navigate = use_navigate();
-    let current = query.get_untracked();
     let local =
         move |at: Option<Timestamp>| at.map(|at| at.local_input_in(clock.offset.get_untracked())).unwrap_or_default();
+    let current = query.get_untracked();
     let since = RwSignal::new(local(current.since));
     let until = RwSignal::new(local(current.until));
-    let user_id = RwSignal::new(current.user_id.clone().unwrap_or_default());
-    let action = RwSignal::new(current.action.clone().unwrap_or_default());
-    let outcome = RwSignal::new(current.outcome.clone().unwrap_or_default());
-    let resource_id = RwSignal::new(current.resource_id.clone().unwrap_or_default());
+    let user_id = RwSignal::new(current.user_id.unwrap_or_default());
+    let action = RwSignal::new(current.action.unwrap_or_default());
+    let outcome = RwSignal::new(current.outcome.unwrap_or_default());
+    let resource_id = RwSignal::new(current.resource_id.unwrap_or_default());
+    // The form shows the filters of the URL: on first render, and after 重置, Back and Forward.
+    Effect::new(move |_| {
+        let current = query.get();
+        since.set(local(current.since));
+        until.set(local(current.until));
+        user_id.set(current.user_id.unwrap_or_default());
+        action.set(current.action.unwrap_or_default());
+        outcome.set(current.outcome.unwrap_or_default());
+        resource_id.set(current.resource_id.unwrap_or_default());
+    });
     // Only an admin reads other users' entries, so only an admin picks a user.
     let users = Resource::new(
         || (),
