@@ -54,9 +54,9 @@ pub struct FormatParam {
 
 /// The tenant's HAVIPs as a file: every HAVIP, in creation order; or, when the request names
 /// any of the list's search, filters, sort or order, every HAVIP of that view in its order
-/// (all pages: `page`, `page_size` and `page_token` are ignored).
+/// (all its pages).
 #[utoipa::path(get, path = "/api/v1/havips/export", tag = "havips",
-    params(ExportParams, FormatParam, super::rest::havips::ListParams),
+    params(ExportParams, FormatParam, super::rest::havips::ViewParams),
     responses((status = 200, description = "The file, in the asked format", content(
         (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         (String = "text/csv; charset=utf-8"),
@@ -100,7 +100,7 @@ pub async fn download(
 /// The same as `GET /api/v1/havips/export`, by its first name: an Excel file unless `format`
 /// says otherwise.
 #[utoipa::path(get, path = "/api/v1/havips/export.xlsx", tag = "havips",
-    params(ExportParams, FormatParam, super::rest::havips::ListParams),
+    params(ExportParams, FormatParam, super::rest::havips::ViewParams),
 responses((status = 200, description = "The file, in the asked format", content(
         (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         (String = "text/csv; charset=utf-8"),

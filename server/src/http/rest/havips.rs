@@ -26,14 +26,15 @@ fn form_urlencoded_pairs(raw: &str) -> Vec<(String, String)> {
     serde_urlencoded::from_str::<Vec<(String, String)>>(raw).unwrap_or_default()
 }
 
-/// The list's query parameters as the API document describes them. The handler reads its query
+/// The list's view (search, filters, sort and order) as the API document describes it; the
+/// list takes it with [`PagingParams`], the download alone. The handler reads its query
 /// string with [`ListQuery::from_pairs`], the parser of the console's URLs too; this type only
 /// describes it (`status` repeats, which the usual query extractors cannot read), and the
 /// OpenAPI test holds the limits here to the domain's constants.
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
-pub struct ListParams {
+pub struct ViewParams {
     /// Part of a name, remark, ID, IP or bound VM's name (case-insensitive)
     #[param(max_length = 128, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     q: Option<String>,
@@ -56,6 +57,13 @@ pub struct ListParams {
     sort: Option<SortKey>,
     /// By default desc for created_at, asc for name and ip
     order: Option<SortOrder>,
+}
+
+/// The list's paging parameters as the API document describes them.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct PagingParams {
     /// From 1
     #[param(minimum = 1, maximum = 2147483647)]
     page: Option<i32>,
@@ -71,7 +79,7 @@ pub struct ListParams {
 }
 
 /// List the tenant's HAVIPs: search, filters, sort and pages.
-#[utoipa::path(get, path = "/api/v1/havips", tag = "havips", params(ListParams), responses((status = 200, body = HavipPage)))]
+#[utoipa::path(get, path = "/api/v1/havips", tag = "havips", params(ViewParams, PagingParams), responses((status = 200, body = HavipPage)))]
 pub async fn list(
     State(state): State<AppState>,
     AuthenticatedCaller(caller): AuthenticatedCaller,
