@@ -52,7 +52,7 @@ pub struct FormatParam {
     pub format: Option<ExportFormat>,
 }
 
-/// The tenant's HAVIPs as a file: every HAVIP, in creation order; or, when the request names
+/// The tenant's HAVIPs as a file: every HAVIP, newest first (the list's default order); or, when the request names
 /// any of the list's search, filters, sort or order, every HAVIP of that view in its order
 /// (all its pages).
 #[utoipa::path(get, path = "/api/v1/havips/export", tag = "havips",

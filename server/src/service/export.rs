@@ -28,7 +28,7 @@ impl Backend {
         Ok(Names::of_tenant(&mut conn, &caller.tenant_id).await?)
     }
 
-    /// Streams the tenant's HAVIPs in creation order into a channel. The bounded channel makes
+    /// Streams the tenant's HAVIPs newest first (the list's default order) into a channel. The bounded channel makes
     /// the reader wait for the writer.
     pub fn tenant_rows(&self, caller: &Caller) -> Rows {
         let (sender, receiver) = mpsc::channel(2);

@@ -1,4 +1,4 @@
-//! The rows of the Excel export, in creation order, each HAVIP with its VMs' IDs and its observed
+//! The rows of the Excel export, newest first (the list's default order), each HAVIP with its VMs' IDs and its observed
 //! HA state (health, master, and the VMs whose agents say they hold the address). Each database
 //! is read the way it is fastest: Postgres streams one query's rows; SQLite answers chunks of
 //! a few thousand HAVIPs as ONE JSON text each (json_group_array), because its driver hands
@@ -82,8 +82,8 @@ async fn split_brain_holders(
     Ok(holders)
 }
 
-/// Streams the tenant's rows in creation order into `out`, in batches of `chunk`; stops early
-/// when the receiver is gone.
+/// Streams the tenant's rows newest first into `out`, in batches of `chunk`; stops early when
+/// the receiver is gone.
 pub async fn stream(
     conn: &mut AnyConnection,
     dialect: Dialect,
@@ -110,10 +110,11 @@ async fn stream_json_chunks(
          h.project_id, h.created_at, b.vm_id, b.havip_slot, h.status_reason, h.health, h.master_vm_id)) \
          FROM (SELECT id, name, remark, status, ip, vpc_id, subnet_id, project_id, created_at, status_reason, health, \
                master_vm_id FROM havips \
-               WHERE tenant_id = $1 AND (created_at > $2 OR (created_at = $2 AND id > $3)) \
-               ORDER BY created_at, id LIMIT $4) h \
+               WHERE tenant_id = $1 AND (created_at < $2 OR (created_at = $2 AND id < $3)) \
+               ORDER BY created_at DESC, id DESC LIMIT $4) h \
          LEFT JOIN havip_bindings b ON b.havip_id = h.id";
-    let mut after: (i64, String) = (i64::MIN, String::new());
+    // Older than the newest possible: every row. No ID sorts above U+10FFFF.
+    let mut after: (i64, String) = (i64::MAX, char::MAX.to_string());
     loop {
         let row = sqlx::query(sql)
             .bind(tenant_id)
@@ -152,7 +153,7 @@ async fn stream_rows(
         "SELECT h.id, h.name, h.remark, h.status, h.ip, h.vpc_id, h.subnet_id, h.project_id, h.created_at, \
          b.vm_id, b.havip_slot, h.status_reason, h.health, h.master_vm_id \
          FROM havips h LEFT JOIN havip_bindings b ON b.havip_id = h.id \
-         WHERE h.tenant_id = $1 ORDER BY h.created_at, h.id",
+         WHERE h.tenant_id = $1 ORDER BY h.created_at DESC, h.id DESC",
     )
     .bind(tenant_id)
     .fetch(conn);
@@ -213,9 +214,10 @@ fn take_vms(row: &mut ExportRow, slots: &mut Vec<BoundSlot>) {
     row.vm_ids = slots.drain(..).map(|bound| bound.vm_id).collect();
 }
 
-/// Groups a chunk's pairs into rows in creation order, each with its VMs in slot order.
+/// Groups a chunk's pairs into rows newest first, each with its VMs in slot order. The order is
+/// made here: json_group_array keeps whatever order its rows came in, which the planner picks.
 fn rows_of(mut pairs: Vec<Pair>, holders: &mut HashMap<String, Vec<String>>) -> Result<Vec<ExportRow>, StoreError> {
-    pairs.sort_by(|a, b| (a.created_at, &a.id, a.havip_slot).cmp(&(b.created_at, &b.id, b.havip_slot)));
+    pairs.sort_by(|a, b| (&b.created_at, &b.id).cmp(&(&a.created_at, &a.id)).then(a.havip_slot.cmp(&b.havip_slot)));
     let mut rows: Vec<ExportRow> = Vec::new();
     for pair in pairs {
         if rows.last().is_none_or(|row| row.id != pair.id) {
