@@ -110,15 +110,22 @@ test('a session that ends while a dialog is open leads to the login page on subm
   await expect(page.getByRole('button', { name: '登录' })).toBeVisible();
 });
 
-test('a user makes an API token in the console, a script uses it, and revoking it ends it', async ({ page, context, playwright }) => {
+test('a user makes a named API token in the console, a script uses it, and revoking it ends it', async ({ page, context, playwright }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   const tenant = freshTenant();
   await login(page, tenant.username, tenant.password);
   await page.getByLabel('用户菜单').click();
   await page.getByRole('button', { name: 'API 密钥' }).click();
+  // The menu closes as the dialog opens.
+  await expect(page.getByRole('button', { name: '退出登录' })).toBeHidden();
   const dialog = page.getByRole('dialog', { name: 'API 密钥' });
   await expect(dialog.getByText('还没有 API 密钥。')).toBeVisible();
 
+  // A token needs a name, checked before anything is sent.
+  await dialog.getByRole('button', { name: '新建密钥' }).click();
+  await expect(dialog.getByText('密钥名称为 1–64 个字符，且不能包含控制字符')).toBeVisible();
+  await expect(dialog.getByText('还没有 API 密钥。')).toBeVisible();
+  await dialog.getByLabel('密钥名称').fill('ci deploy');
   await dialog.getByRole('button', { name: '新建密钥' }).click();
   await expect(dialog.getByText(/只显示这一次/)).toBeVisible();
   const shown = dialog.getByText(/^havip_/);
@@ -128,10 +135,21 @@ test('a user makes an API token in the console, a script uses it, and revoking i
   await expect(page.getByRole('status').getByText('已复制', { exact: true })).toBeVisible();
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
   await expect(dialog.getByRole('row')).toHaveCount(2);
+  const tokenRow = dialog.getByRole('row').filter({ hasText: 'ci deploy' });
+  await expect(tokenRow).toContainText('从未使用');
 
-  // A script with the token acts as the user.
+  // A script with the token acts as the user; the dialog then says when it was last used.
   const script = await playwright.request.newContext({ extraHTTPHeaders: { Authorization: `Bearer ${secret}` } });
   expect((await script.get(`${base()}/api/v1/havips`)).status()).toBe(200);
+  await page.keyboard.press('Escape');
+  await expect.poll(async () => {
+    const tokens = await (await page.request.get(`${base()}/api/v1/tokens`)).json();
+    return tokens[0].last_used_at;
+  }).not.toBeNull();
+  await page.getByLabel('用户菜单').click();
+  await page.getByRole('button', { name: 'API 密钥' }).click();
+  await expect(tokenRow).not.toContainText('从未使用');
+  await expect(tokenRow).toContainText(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/);
 
   // Revoking asks once more, then the token is gone, and so is its secret from the dialog.
   await dialog.getByRole('button', { name: /^撤销 tok-/ }).click();

@@ -48,7 +48,8 @@ pub trait Console: Send + Sync + 'static {
     async fn delete_havips(&self, caller: &Caller, ids: Vec<String>) -> Result<Vec<BatchItemResult>, AppError>;
     /// The caller's own live API tokens.
     async fn api_tokens(&self, caller: &Caller) -> Result<Vec<ApiToken>, AppError>;
-    async fn create_api_token(&self, caller: &Caller) -> Result<NewApiToken, AppError>;
+    /// Makes a token named `name` (or after the day) for the caller, shown this once.
+    async fn create_api_token(&self, caller: &Caller, name: Option<&str>) -> Result<NewApiToken, AppError>;
     async fn revoke_api_token(&self, caller: &Caller, id: &str) -> Result<(), AppError>;
     /// The tenant's users (its admins only).
     async fn users(&self, caller: &Caller) -> Result<Vec<User>, AppError>;

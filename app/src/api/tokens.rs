@@ -13,8 +13,8 @@ pub async fn load_api_tokens() -> Result<Vec<ApiToken>, AppError> {
 }
 
 #[server(prefix = "/api/fn", endpoint = "create_api_token", input = StrictJson)]
-pub async fn create_api_token() -> Result<NewApiToken, AppError> {
-    as_caller(|console, caller| async move { console.create_api_token(&caller).await }).await
+pub async fn create_api_token(name: String) -> Result<NewApiToken, AppError> {
+    as_caller(|console, caller| async move { console.create_api_token(&caller, Some(&name)).await }).await
 }
 
 #[server(prefix = "/api/fn", endpoint = "revoke_api_token", input = StrictJson)]

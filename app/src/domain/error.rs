@@ -57,6 +57,8 @@ pub enum ErrorCode {
     UsernameAlreadyUsed,
     #[serde(rename = "InvalidPassword")]
     InvalidPassword,
+    #[serde(rename = "InvalidTokenName")]
+    InvalidTokenName,
     /// A change that would leave the tenant without an enabled admin.
     #[serde(rename = "LastEnabledAdmin")]
     LastEnabledAdmin,
@@ -91,7 +93,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 39] = [
+    pub const ALL: [ErrorCode; 40] = [
         ErrorCode::InvalidName,
         ErrorCode::InvalidRemark,
         ErrorCode::VpcNotFound,
@@ -117,6 +119,7 @@ impl ErrorCode {
         ErrorCode::InvalidUsername,
         ErrorCode::UsernameAlreadyUsed,
         ErrorCode::InvalidPassword,
+        ErrorCode::InvalidTokenName,
         ErrorCode::LastEnabledAdmin,
         ErrorCode::IncorrectStatus,
         ErrorCode::VersionConflict,
@@ -161,6 +164,7 @@ impl ErrorCode {
             ErrorCode::InvalidUsername => "InvalidUsername",
             ErrorCode::UsernameAlreadyUsed => "InvalidUsername.AlreadyUsed",
             ErrorCode::InvalidPassword => "InvalidPassword",
+            ErrorCode::InvalidTokenName => "InvalidTokenName",
             ErrorCode::LastEnabledAdmin => "LastEnabledAdmin",
             ErrorCode::IncorrectStatus => "IncorrectStatus",
             ErrorCode::VersionConflict => "VersionConflict",
@@ -222,6 +226,7 @@ impl ErrorCode {
             ErrorCode::VersionConflict => Some(Field::Version),
             ErrorCode::InvalidUsername | ErrorCode::UsernameAlreadyUsed => Some(Field::Username),
             ErrorCode::InvalidPassword => Some(Field::Password),
+            ErrorCode::InvalidTokenName => Some(Field::Name),
             _ => None,
         }
     }

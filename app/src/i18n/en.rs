@@ -16,6 +16,10 @@ pub static TEXTS: Texts = Texts {
     tokens_intro: "Scripts and tools call the REST API with Authorization: Bearer <token>; a token acts as you.",
     tokens_none: "No API tokens yet.",
     token_id: "Token ID",
+    token_name: "Token name",
+    token_name_hint: "What it is for, to tell tokens apart: e.g. CI deploy",
+    col_last_used: "Last used",
+    never_used: "Never",
     new_token: "New token",
     token_shown_once: "The new token is shown only this once; copy it now and keep it safe:",
     the_secret: "the token",
@@ -297,6 +301,7 @@ pub fn error_message(code: ErrorCode) -> &'static str {
         }
         ErrorCode::UsernameAlreadyUsed => "This username is taken",
         ErrorCode::InvalidPassword => "A password has 8–256 characters and no control characters",
+        ErrorCode::InvalidTokenName => "A token’s name has 1–64 characters and no control characters",
         ErrorCode::LastEnabledAdmin => "The tenant needs at least one enabled admin: make another user admin first",
         ErrorCode::IncorrectStatus => "This cannot be done in the HAVIP's current status",
         ErrorCode::VersionConflict => "Someone else changed this HAVIP; reload and try again",

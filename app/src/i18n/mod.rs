@@ -138,6 +138,10 @@ pub struct Texts {
     pub tokens_intro: &'static str,
     pub tokens_none: &'static str,
     pub token_id: &'static str,
+    pub token_name: &'static str,
+    pub token_name_hint: &'static str,
+    pub col_last_used: &'static str,
+    pub never_used: &'static str,
     pub new_token: &'static str,
     pub token_shown_once: &'static str,
     /// What the copy button of a secret copies, in its name (复制 …).

@@ -16,6 +16,10 @@ pub static TEXTS: Texts = Texts {
     tokens_intro: "脚本和工具以 Authorization: Bearer <密钥> 调用 REST API，权限与你本人相同。",
     tokens_none: "还没有 API 密钥。",
     token_id: "密钥 ID",
+    token_name: "密钥名称",
+    token_name_hint: "用途，便于区分，例如：CI 部署",
+    col_last_used: "最近使用",
+    never_used: "从未使用",
     new_token: "新建密钥",
     token_shown_once: "新密钥只显示这一次，请立即复制并妥善保存：",
     the_secret: "密钥",
@@ -295,6 +299,7 @@ pub fn error_message(code: ErrorCode) -> &'static str {
         }
         ErrorCode::UsernameAlreadyUsed => "用户名已被使用",
         ErrorCode::InvalidPassword => "密码为 8–256 个字符，且不能包含控制字符",
+        ErrorCode::InvalidTokenName => "密钥名称为 1–64 个字符，且不能包含控制字符",
         ErrorCode::LastEnabledAdmin => "租户至少需要一个启用的管理员，请先将其他用户设为管理员",
         ErrorCode::IncorrectStatus => "当前状态不允许此操作",
         ErrorCode::VersionConflict => "该高可用VIP已被他人修改，请刷新后重试",

@@ -3,11 +3,13 @@
 
 use super::session_end::{report, to_login_if_session_ended};
 use super::widgets::dialog::Dialog;
+use super::widgets::form::{Problem, TextField, field_error};
 use super::widgets::mono::Copyable;
 use super::widgets::toast::{ToastKind, Toasts};
 use super::{Clock, I18n};
 use crate::api::tokens::{create_api_token, load_api_tokens, revoke_api_token};
-use crate::domain::tokens::{ApiToken, NewApiToken};
+use crate::domain::tokens::{ApiToken, NewApiToken, check_token_name};
+use crate::domain::{AppError, Field};
 use crate::i18n::fill;
 use leptos::prelude::*;
 
@@ -18,15 +20,33 @@ pub fn ApiTokensDialog(#[prop(into)] on_close: Callback<()>) -> impl IntoView {
     let tokens = Resource::new(move || reload.get(), |_| load_api_tokens());
     let made = RwSignal::new(None::<NewApiToken>);
     let pending = RwSignal::new(false);
-    let make = move |_| {
+    let name = RwSignal::new(String::new());
+    let submitted = RwSignal::new(false);
+    let server_error = RwSignal::new(None::<AppError>);
+    let name_problem = move || check_token_name(&name.get()).err().map(Problem::from);
+    let name_error = field_error(name_problem, server_error, Field::Name, move || submitted.get());
+    let make = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        submitted.set(true);
+        if name_problem().is_some() || pending.get_untracked() {
+            return;
+        }
         pending.set(true);
+        server_error.set(None);
         leptos::task::spawn_local(async move {
-            match create_api_token().await {
+            match create_api_token(name.get_untracked()).await {
                 Ok(token) => {
                     made.set(Some(token));
+                    name.set(String::new());
+                    submitted.set(false);
                     reload.update(|n| *n += 1);
                 }
-                Err(error) => report(&error),
+                Err(error) => {
+                    if error.field.is_none() {
+                        report(&error);
+                    }
+                    server_error.set(Some(error));
+                }
             }
             pending.set(false);
         });
@@ -41,6 +61,15 @@ pub fn ApiTokensDialog(#[prop(into)] on_close: Callback<()>) -> impl IntoView {
         <Dialog title=Signal::derive(move || i18n.texts().api_tokens.to_owned()) on_close wide=true>
             <div class="dialog-body">
                 <p class="muted">{i18n.t(|t| t.tokens_intro)}</p>
+                <form class="token-form" on:submit=make novalidate>
+                    <TextField id="token-name" label=i18n.t(|t| t.token_name) value=name error=name_error
+                        hint=Signal::derive(move || i18n.texts().token_name_hint.to_owned()) maxlength=64
+                        on_edit=Callback::new(move |_| server_error.set(None)) />
+                    <button type="submit" class="btn btn-primary" disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
+                        {move || pending.get().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+                        {move || if pending.get() { i18n.texts().submitting } else { i18n.texts().new_token }}
+                    </button>
+                </form>
                 {move || made.get().map(|token| view! {
                     // Not a live region: a screen reader would read the secret aloud.
                     <div class="notice token-secret">
@@ -73,10 +102,6 @@ pub fn ApiTokensDialog(#[prop(into)] on_close: Callback<()>) -> impl IntoView {
             </div>
             <div class="dialog-footer">
                 <button type="button" class="btn" on:click=move |_| on_close.run(())>{i18n.t(|t| t.close)}</button>
-                <button type="button" class="btn btn-primary" on:click=make disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
-                    {move || pending.get().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
-                    {move || if pending.get() { i18n.texts().submitting } else { i18n.texts().new_token }}
-                </button>
             </div>
         </Dialog>
     }
@@ -89,8 +114,10 @@ fn TokenTable(tokens: Vec<ApiToken>, on_revoked: Callback<String>) -> impl IntoV
         <table class="token-table">
             <thead>
                 <tr>
+                    <th>{i18n.t(|t| t.token_name)}</th>
                     <th>{i18n.t(|t| t.token_id)}</th>
                     <th>{i18n.t(|t| t.col_created)}</th>
+                    <th>{i18n.t(|t| t.col_last_used)}</th>
                     <th class="col-actions">{i18n.t(|t| t.col_actions)}</th>
                 </tr>
             </thead>
@@ -129,11 +156,13 @@ fn TokenRow(token: ApiToken, on_revoked: Callback<String>) -> impl IntoView {
             }
         });
     };
-    let created_at = token.created_at;
+    let (created_at, last_used_at) = (token.created_at, token.last_used_at);
     view! {
         <tr>
+            <td>{token.name.clone()}</td>
             <td><Copyable text=token.id.clone() /></td>
             <td>{move || created_at.display_in(clock.offset.get())}</td>
+            <td>{move || last_used_at.map_or_else(|| i18n.texts().never_used.to_owned(), |at| at.display_in(clock.offset.get()))}</td>
             <td class="col-actions">
                 <button type="button" class="btn-link danger" disabled=move || pending.get()
                     aria-label=move || format!("{} {}", if confirming.get() { i18n.texts().confirm_revoke } else { i18n.texts().revoke }, id.get_value())

@@ -66,6 +66,14 @@ pub fn ConsoleFrame(#[prop(optional)] section: Section, children: Children) -> i
 fn UserMenu(profile: Resource<Result<Option<UserProfile>, AppError>>) -> impl IntoView {
     let i18n = I18n::get();
     let tokens_open = RwSignal::new(false);
+    let menu = NodeRef::<leptos::html::Details>::new();
+    // A dialog opened from the menu closes it: left open, the menu would lie over the dialog.
+    let open_tokens = move |_| {
+        if let Some(menu) = menu.get_untracked() {
+            menu.set_open(false);
+        }
+        tokens_open.set(true);
+    };
     let sign_out = move |_| {
         leptos::task::spawn_local(async move {
             // Whatever the answer, the session cookie is gone or useless: go to the login page.
@@ -77,7 +85,7 @@ fn UserMenu(profile: Resource<Result<Option<UserProfile>, AppError>>) -> impl In
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 profile.await.ok().flatten().map(|profile| view! {
-                    <details class="user-menu">
+                    <details class="user-menu" node_ref=menu>
                         <summary aria-label=i18n.t(|t| t.user_menu)>
                             <span class="avatar" aria-hidden="true">{profile.username.chars().next().map(|c| c.to_uppercase().to_string())}</span>
                             <span class="username">{profile.username.clone()}</span>
@@ -88,7 +96,7 @@ fn UserMenu(profile: Resource<Result<Option<UserProfile>, AppError>>) -> impl In
                                 " "
                                 {profile.tenant_name.clone()}
                             </div>
-                            <button type="button" class="menu-item" on:click=move |_| tokens_open.set(true)>{i18n.t(|t| t.api_tokens)}</button>
+                            <button type="button" class="menu-item" on:click=open_tokens>{i18n.t(|t| t.api_tokens)}</button>
                             <button type="button" class="menu-item" on:click=sign_out>{i18n.t(|t| t.sign_out)}</button>
                         </div>
                     </details>

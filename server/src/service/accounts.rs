@@ -227,13 +227,36 @@ impl Backend {
     /// The user of a live API token and its tenant's revision.
     async fn token_user(&self, token: &str) -> Result<Option<(KnownUser, i64)>, AppError> {
         let hash = secret_hash(token);
-        if let Some(known) = self.known_user(&hash).await? {
-            return Ok(Some(known));
+        let found = match self.known_user(&hash).await? {
+            Some(known) => Some(known),
+            None => {
+                let ticket = self.db.identity_cache.ticket();
+                let mut conn = self.db.reader().await?;
+                let user = accounts::token_user(&mut conn, &hash).await?;
+                user.map(|user| self.remember(ticket, &hash, user, Duration::MAX))
+            }
+        };
+        if found.is_some() && self.token_uses.due(&hash, std::time::Instant::now()) {
+            self.record_token_use(hash);
         }
-        let ticket = self.db.identity_cache.ticket();
-        let mut conn = self.db.reader().await?;
-        let user = accounts::token_user(&mut conn, &hash).await?;
-        Ok(user.map(|user| self.remember(ticket, &hash, user, Duration::MAX)))
+        Ok(found)
+    }
+
+    /// Writes when the token was used, in the background: the request does not wait for it,
+    /// and a failure only leaves the time older.
+    fn record_token_use(&self, token_hash: String) {
+        let db = self.db.clone();
+        tokio::spawn(async move {
+            let written: Result<(), StoreError> = async {
+                let mut tx = db.begin().await?;
+                accounts::record_token_use(&mut tx, &token_hash, now_micros()).await?;
+                Ok(tx.commit().await?)
+            }
+            .await;
+            if let Err(error) = written {
+                tracing::warn!(%error, "could not record a token's use");
+            }
+        });
     }
 
     /// The user of a secret the identity cache knows, asking the database at most for the
@@ -362,7 +385,13 @@ impl Backend {
     async fn make_token(&self, user_id: &str, agent_vm: Option<&str>) -> Result<(String, String), AppError> {
         let token = new_api_token();
         let mut tx = self.db.begin().await?;
-        let id = accounts::create_token(&mut tx, user_id, &secret_hash(&token), agent_vm, now_micros()).await?;
+        let hash = secret_hash(&token);
+        let name = match agent_vm {
+            Some(vm) => format!("agent {vm}"),
+            None => "made at the host".to_owned(),
+        };
+        let made = accounts::NewToken { user_id, token_hash: &hash, name: &name, agent_vm };
+        let id = accounts::create_token(&mut tx, made, now_micros()).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok((id, token))
     }

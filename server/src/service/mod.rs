@@ -18,6 +18,7 @@ pub mod operations;
 pub mod page_token;
 mod port;
 pub mod query;
+pub mod token_uses;
 pub mod tokens;
 pub mod update;
 pub mod users;
@@ -51,6 +52,8 @@ pub struct Backend {
     login_limiter: login_limiter::LoginLimiter,
     /// Password checks (argon2) that may run at once: one per core.
     password_checks: tokio::sync::Semaphore,
+    /// When this process last wrote each API token's use.
+    token_uses: token_uses::TokenUses,
 }
 
 impl Backend {
@@ -74,6 +77,7 @@ impl Backend {
             agents: Default::default(),
             login_limiter,
             password_checks: tokio::sync::Semaphore::new(cores),
+            token_uses: Default::default(),
         }
     }
 }

@@ -85,8 +85,8 @@ impl Console for Backend {
         Backend::api_tokens(self, caller).await
     }
 
-    async fn create_api_token(&self, caller: &Caller) -> Result<NewApiToken, AppError> {
-        Backend::create_api_token(self, caller).await
+    async fn create_api_token(&self, caller: &Caller, name: Option<&str>) -> Result<NewApiToken, AppError> {
+        Backend::create_api_token(self, caller, name).await
     }
 
     async fn revoke_api_token(&self, caller: &Caller, id: &str) -> Result<(), AppError> {

@@ -7,39 +7,49 @@ use crate::db::now_micros;
 use crate::store::{StoreError, accounts, inventory, oplog};
 use app::domain::caller::Caller;
 use app::domain::time::Timestamp;
-use app::domain::tokens::{ApiToken, NewApiToken};
+use app::domain::tokens::{ApiToken, NewApiToken, check_token_name};
 use app::domain::{AppError, ErrorCode};
 
 impl Backend {
     /// The caller's own live tokens, oldest first.
     pub async fn api_tokens(&self, caller: &Caller) -> Result<Vec<ApiToken>, AppError> {
         let mut conn = self.db.reader().await?;
-        let tokens = accounts::live_tokens_of_user(&mut conn, &caller.user_id).await?;
-        Ok(tokens.into_iter().map(|(id, at)| ApiToken { id, created_at: Timestamp::from_micros(at) }).collect())
+        Ok(accounts::live_tokens_of_user(&mut conn, &caller.user_id).await?)
     }
 
-    /// Makes a token for the caller, who must have signed in with a session: a leaked token must
-    /// not outlive its revocation through others it made.
-    pub async fn create_api_token(&self, caller: &Caller) -> Result<NewApiToken, AppError> {
+    /// Makes a token named `name` (or after the day, without one) for the caller, who must have
+    /// signed in with a session: a leaked token must not outlive its revocation through others
+    /// it made.
+    pub async fn create_api_token(&self, caller: &Caller, name: Option<&str>) -> Result<NewApiToken, AppError> {
         if caller.by_token {
             return Err(AppError::with_detail(
                 ErrorCode::Forbidden,
                 "API tokens are made from a signed-in session (the console), not with another token",
             ));
         }
-        let token = new_api_token();
         let now = now_micros();
+        let name = match name {
+            Some(name) => {
+                check_token_name(name)?;
+                name.trim().to_owned()
+            }
+            None => format!("token {}", &Timestamp::from_micros(now).display_utc()[..10]),
+        };
+        let token = new_api_token();
         let result: Result<String, StoreError> = async {
             let mut tx = self.db.begin().await?;
-            let id = accounts::create_token(&mut tx, &caller.user_id, &secret_hash(&token), None, now).await?;
-            let entry = oplog::Entry { action: "token.create", resource_id: Some(&id), outcome: "ok", detail: None };
+            let hash = secret_hash(&token);
+            let made = accounts::NewToken { user_id: &caller.user_id, token_hash: &hash, name: &name, agent_vm: None };
+            let id = accounts::create_token(&mut tx, made, now).await?;
+            let detail = Some(name.clone());
+            let entry = oplog::Entry { action: "token.create", resource_id: Some(&id), outcome: "ok", detail };
             oplog::record(&mut tx, caller, entry, now).await?;
             tx.commit().await?;
             Ok(id)
         }
         .await;
         let id = result?;
-        Ok(NewApiToken { id, token, created_at: Timestamp::from_micros(now) })
+        Ok(NewApiToken { id, name, token, created_at: Timestamp::from_micros(now) })
     }
 
     /// Revokes one of the caller's tokens; another user's token is as unknown as one that does
@@ -83,9 +93,13 @@ impl Backend {
         }
         let token = new_api_token();
         let now = now_micros();
+        let name = format!("agent {vm_id}");
         let id = async {
             let mut tx = self.db.begin().await?;
-            let id = accounts::create_token(&mut tx, &caller.user_id, &secret_hash(&token), Some(vm_id), now).await?;
+            let hash = secret_hash(&token);
+            let made =
+                accounts::NewToken { user_id: &caller.user_id, token_hash: &hash, name: &name, agent_vm: Some(vm_id) };
+            let id = accounts::create_token(&mut tx, made, now).await?;
             let detail = Some(format!("agent token for {vm_id}"));
             let entry = oplog::Entry { action: "token.create", resource_id: Some(&id), outcome: "ok", detail };
             oplog::record(&mut tx, caller, entry, now).await?;
@@ -93,6 +107,6 @@ impl Backend {
             Ok::<_, StoreError>(id)
         }
         .await?;
-        Ok(NewApiToken { id, token, created_at: Timestamp::from_micros(now) })
+        Ok(NewApiToken { id, name, token, created_at: Timestamp::from_micros(now) })
     }
 }

@@ -4,6 +4,8 @@ use super::{StoreError, TenantTx};
 use crate::db::{col, new_id};
 use app::domain::caller::{Role, UserProfile};
 use app::domain::ids::IdKind;
+use app::domain::time::Timestamp;
+use app::domain::tokens::ApiToken;
 use sqlx::AnyConnection;
 
 pub async fn tenant_id(conn: &mut AnyConnection, name: &str) -> Result<Option<String>, StoreError> {
@@ -180,24 +182,38 @@ pub async fn delete_expired_sessions(conn: &mut AnyConnection, now: i64, idle_si
     Ok(done.rows_affected())
 }
 
-/// Makes a token of the user; with `agent_vm`, an agent token that speaks for that VM only.
-pub async fn create_token(
-    conn: &mut AnyConnection,
-    user_id: &str,
-    token_hash: &str,
-    agent_vm: Option<&str>,
-    now: i64,
-) -> Result<String, StoreError> {
+/// A token to make: its owner, its secret's hash, its name, and for an agent token the VM it
+/// speaks for (that VM only).
+pub struct NewToken<'a> {
+    pub user_id: &'a str,
+    pub token_hash: &'a str,
+    pub name: &'a str,
+    pub agent_vm: Option<&'a str>,
+}
+
+pub async fn create_token(conn: &mut AnyConnection, token: NewToken<'_>, now: i64) -> Result<String, StoreError> {
     let id = new_id(IdKind::Token);
-    sqlx::query("INSERT INTO api_tokens (id, user_id, token_hash, vm_id, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(&id)
-        .bind(user_id)
-        .bind(token_hash)
-        .bind(agent_vm)
+    sqlx::query(
+        "INSERT INTO api_tokens (id, user_id, token_hash, name, vm_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&id)
+    .bind(token.user_id)
+    .bind(token.token_hash)
+    .bind(token.name)
+    .bind(token.agent_vm)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(id)
+}
+
+pub async fn record_token_use(conn: &mut AnyConnection, token_hash: &str, now: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
         .bind(now)
+        .bind(token_hash)
         .execute(conn)
         .await?;
-    Ok(id)
+    Ok(())
 }
 
 pub async fn token_user(conn: &mut AnyConnection, token_hash: &str) -> Result<Option<UserRecord>, StoreError> {
@@ -222,15 +238,26 @@ pub async fn revoke_token(conn: &mut AnyConnection, id_or_hash: &str, now: i64) 
     Ok(done.rows_affected() == 1)
 }
 
-/// The user's live tokens, as (ID, created at), oldest first.
-pub async fn live_tokens_of_user(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<(String, i64)>, StoreError> {
+/// The user's live tokens, oldest first, without their secrets.
+pub async fn live_tokens_of_user(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<ApiToken>, StoreError> {
     let rows = sqlx::query(
-        "SELECT id, created_at FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at, id",
+        "SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL \
+         ORDER BY created_at, id",
     )
     .bind(user_id)
     .fetch_all(conn)
     .await?;
-    rows.iter().map(|row| Ok((col(row, 0)?, col(row, 1)?))).collect()
+    rows.iter()
+        .map(|row| {
+            let last_used_at: Option<i64> = col(row, 3)?;
+            Ok(ApiToken {
+                id: col(row, 0)?,
+                name: col(row, 1)?,
+                created_at: Timestamp::from_micros(col(row, 2)?),
+                last_used_at: last_used_at.map(Timestamp::from_micros),
+            })
+        })
+        .collect()
 }
 
 /// Revokes one of the user's live tokens by its ID; false when the user has no such live token

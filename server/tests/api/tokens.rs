@@ -38,7 +38,7 @@ both_stores!(a_user_makes_lists_and_revokes_its_own_tokens, |app: TestApp| async
         .http
         .post(app.url("/api/fn/create_api_token"))
         .bearer_auth(&secret)
-        .json(&serde_json::json!({}))
+        .json(&serde_json::json!({"name": "made by a token"}))
         .send()
         .await;
     assert_eq!(through_server_fn.expect("fn").status(), 403);
@@ -79,4 +79,50 @@ both_stores!(nobody_revokes_or_sees_another_users_tokens, |app: TestApp| async m
     // Without credentials, nothing.
     let anonymous = crate::support::client().get(app.url("/api/v1/tokens")).send().await.expect("get");
     assert_error(anonymous, 401, "Unauthenticated").await;
+});
+
+both_stores!(tokens_have_names_and_say_when_they_were_last_used, |app: TestApp| async move {
+    let tenant = app.tenant().await;
+    let cookie = session_of(&app, &tenant.username).await;
+    let post = |body: Option<Value>| {
+        let request = app.http.post(app.url("/api/v1/tokens")).header(COOKIE, &cookie);
+        match body {
+            Some(body) => request.json(&body),
+            None => request,
+        }
+        .send()
+    };
+    let named: Value =
+        post(Some(serde_json::json!({"name": "  ci deploy "}))).await.expect("post").json().await.expect("json");
+    assert_eq!(named["name"], "ci deploy", "trimmed");
+    let unnamed: Value = post(None).await.expect("post").json().await.expect("json");
+    assert!(
+        unnamed["name"].as_str().is_some_and(|name| name.starts_with("token 20")),
+        "named after the day: {unnamed}"
+    );
+    for bad in [
+        serde_json::json!({"name": ""}),
+        serde_json::json!({"name": "a\nb"}),
+        serde_json::json!({"name": "x".repeat(65)}),
+    ] {
+        let refused = assert_error(post(Some(bad.clone())).await.expect("post"), 422, "InvalidTokenName").await;
+        assert_eq!(refused["error"]["field"], "name", "{bad}");
+    }
+    assert_error(post(Some(serde_json::json!({"label": "x"}))).await.expect("post"), 400, "InvalidParameter").await;
+
+    // Listed with its name and never used; once a request comes with it, the list says when.
+    let id = named["id"].as_str().expect("id").to_owned();
+    let listed = |tokens: &Value| tokens.as_array().expect("list").iter().find(|t| t["id"] == id.as_str()).cloned();
+    let before = listed(&tenant.get("/tokens").await.json().await.expect("json")).expect("listed");
+    assert_eq!((before["name"].as_str(), &before["last_used_at"]), (Some("ci deploy"), &Value::Null));
+    let script = tenant.with_token(named["token"].as_str().expect("secret").to_owned());
+    assert_eq!(script.get("/havips").await.status(), 200);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let now = listed(&tenant.get("/tokens").await.json().await.expect("json")).expect("listed");
+        if now["last_used_at"].as_str().is_some_and(|at| at.ends_with('Z')) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the use was never written: {now}");
+    }
 });

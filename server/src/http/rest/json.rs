@@ -33,6 +33,20 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A body that may be left out: no body and no content type is `None`; anything else is read as
+/// [`ApiJson`] reads it.
+impl<T: DeserializeOwned, S: Send + Sync> axum::extract::OptionalFromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Option<Self>, Self::Rejection> {
+        let empty = request.headers().get(axum::http::header::CONTENT_LENGTH).is_none_or(|length| length == "0");
+        if empty && request.headers().get(CONTENT_TYPE).is_none() {
+            return Ok(None);
+        }
+        <ApiJson<T> as FromRequest<S>>::from_request(request, state).await.map(Some)
+    }
+}
+
 /// `application/json`, or a `+json` type, as axum's own extractor accepts.
 fn is_json(request: &Request) -> bool {
     let Some(mime) = request.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else { return false };

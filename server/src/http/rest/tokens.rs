@@ -1,9 +1,11 @@
 //! `/tokens`: the caller's own API tokens.
 
+use super::ApiJson;
 use crate::http::AppState;
 use crate::http::error::ApiResult;
 use crate::http::identity::AuthenticatedCaller;
-use app::domain::tokens::{ApiToken, NewApiToken};
+use app::api::error::ErrorResponse;
+use app::domain::tokens::{ApiToken, CreateTokenRequest, NewApiToken};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -18,14 +20,17 @@ pub async fn list(
 }
 
 /// Make an API token for the caller, who must be signed in with a session (the console's cookie),
-/// not another token; the answer is the only one that shows its secret.
-#[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens",
-    responses((status = 201, body = NewApiToken)))]
+/// not another token; the answer is the only one that shows its secret. The body, which names
+/// the token, may be left out.
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = Option<CreateTokenRequest>,
+    responses((status = 201, body = NewApiToken), (status = 422, body = ErrorResponse, description = "InvalidTokenName")))]
 pub async fn create(
     State(state): State<AppState>,
     AuthenticatedCaller(caller): AuthenticatedCaller,
+    request: Option<ApiJson<CreateTokenRequest>>,
 ) -> ApiResult<(StatusCode, Json<NewApiToken>)> {
-    Ok((StatusCode::CREATED, Json(state.backend.create_api_token(&caller).await?)))
+    let name = request.map(|ApiJson(request)| request.name);
+    Ok((StatusCode::CREATED, Json(state.backend.create_api_token(&caller, name.as_deref()).await?)))
 }
 
 /// Revoke one of the caller's API tokens.
