@@ -3,7 +3,7 @@
 
 use super::session_end::{report, to_login_if_session_ended};
 use super::widgets::dialog::Dialog;
-use super::widgets::form::{Problem, TextField, field_error};
+use super::widgets::form::{Problem, TextField, field_error, focus_first_invalid, submitted_form};
 use super::widgets::mono::Copyable;
 use super::widgets::toast::{ToastKind, Toasts};
 use super::{Clock, I18n};
@@ -28,7 +28,9 @@ pub fn ApiTokensDialog(#[prop(into)] on_close: Callback<()>) -> impl IntoView {
     let make = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         submitted.set(true);
+        let form = submitted_form(&ev);
         if name_problem().is_some() || pending.get_untracked() {
+            focus_first_invalid(form.filter(|_| name_problem().is_some()));
             return;
         }
         pending.set(true);
@@ -46,6 +48,7 @@ pub fn ApiTokensDialog(#[prop(into)] on_close: Callback<()>) -> impl IntoView {
                         report(&error);
                     }
                     server_error.set(Some(error));
+                    focus_first_invalid(form);
                 }
             }
             pending.set(false);

@@ -14,7 +14,9 @@ use crate::i18n::fill;
 use crate::ui::I18n;
 use crate::ui::session_end::{follow_session_end, to_login_if_session_ended};
 use crate::ui::widgets::dialog::Dialog;
-use crate::ui::widgets::form::{DialogButtons, Problem, TextField, Touched, field_error};
+use crate::ui::widgets::form::{
+    DialogButtons, Problem, TextField, Touched, field_error, focus_first_invalid, submitted_form,
+};
 use crate::ui::widgets::toast::{ToastKind, Toasts};
 use leptos::prelude::*;
 
@@ -156,7 +158,9 @@ fn CreateForm(inventory: Inventory, on_close: Callback<()>) -> impl IntoView {
             || subnet_problem().is_some()
             || ip_problem().is_some()
             || vms_problem().is_some();
+        let form = submitted_form(&ev);
         if has_problem || pending.get_untracked() {
+            focus_first_invalid(form.filter(|_| has_problem));
             return;
         }
         let text = |s: RwSignal<String>| Some(s.get_untracked().trim().to_owned()).filter(|t| !t.is_empty());
@@ -194,6 +198,7 @@ fn CreateForm(inventory: Inventory, on_close: Callback<()>) -> impl IntoView {
                     }
                     server_error.set(Some(error));
                     pending.set(false);
+                    focus_first_invalid(form);
                 }
             }
         });

@@ -16,7 +16,9 @@ use crate::i18n::fill;
 use crate::ui::I18n;
 use crate::ui::session_end::{follow_session_end, to_login_if_session_ended};
 use crate::ui::widgets::dialog::Dialog;
-use crate::ui::widgets::form::{DialogButtons, Problem, TextField, Touched, field_error};
+use crate::ui::widgets::form::{
+    DialogButtons, Problem, TextField, Touched, field_error, focus_first_invalid, submitted_form,
+};
 use crate::ui::widgets::toast::{ToastKind, Toasts};
 use leptos::prelude::*;
 
@@ -87,8 +89,10 @@ fn EditForm(havip: Havip, inventory: Inventory, on_close: Callback<()>) -> impl 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         submitted.set(true);
-        if name_problem().is_some() || remark_problem().is_some() || vms_problem().is_some() || pending.get_untracked()
-        {
+        let form = submitted_form(&ev);
+        let has_problem = name_problem().is_some() || remark_problem().is_some() || vms_problem().is_some();
+        if has_problem || pending.get_untracked() {
+            focus_first_invalid(form.filter(|_| has_problem));
             return;
         }
         let chosen = vm_ids.get_untracked();
@@ -126,6 +130,7 @@ fn EditForm(havip: Havip, inventory: Inventory, on_close: Callback<()>) -> impl 
                     }
                     server_error.set(Some(error));
                     pending.set(false);
+                    focus_first_invalid(form);
                 }
             }
         });

@@ -13,7 +13,9 @@ use crate::i18n::fill;
 use crate::ui::I18n;
 use crate::ui::session_end::{report, to_login_if_session_ended};
 use crate::ui::widgets::dialog::Dialog;
-use crate::ui::widgets::form::{DialogButtons, Problem, TextField, Touched, field_error};
+use crate::ui::widgets::form::{
+    DialogButtons, Problem, TextField, Touched, field_error, focus_first_invalid, submitted_form,
+};
 use crate::ui::widgets::mono::Copyable;
 use crate::ui::widgets::toast::{ToastKind, Toasts};
 use leptos::prelude::*;
@@ -35,8 +37,14 @@ fn done(state: UsersState, answer: UserWithPassword, toast: &'static str) {
     });
 }
 
-/// A refused request: the error goes beside its field (or into a toast), the dialog stays.
-fn refused(error: AppError, server_error: RwSignal<Option<AppError>>, pending: RwSignal<bool>) {
+/// A refused request: the error goes beside its field (or into a toast), the dialog stays, and
+/// the focus goes to the field.
+fn refused(
+    error: AppError,
+    server_error: RwSignal<Option<AppError>>,
+    pending: RwSignal<bool>,
+    form: Option<web_sys::HtmlFormElement>,
+) {
     if to_login_if_session_ended(&error) {
         return;
     }
@@ -45,6 +53,7 @@ fn refused(error: AppError, server_error: RwSignal<Option<AppError>>, pending: R
     }
     server_error.set(Some(error));
     pending.set(false);
+    focus_first_invalid(form);
 }
 
 #[component]
@@ -73,7 +82,10 @@ pub fn CreateUserDialog() -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         submitted.set(true);
-        if username_problem().is_some() || password_problem().is_some() || pending.get_untracked() {
+        let form = submitted_form(&ev);
+        let has_problem = username_problem().is_some() || password_problem().is_some();
+        if has_problem || pending.get_untracked() {
+            focus_first_invalid(form.filter(|_| has_problem));
             return;
         }
         let request = CreateUserRequest {
@@ -86,7 +98,7 @@ pub fn CreateUserDialog() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match create_user(request).await {
                 Ok(made) => done(state, made, i18n.texts().user_created_toast),
-                Err(error) => refused(error, server_error, pending),
+                Err(error) => refused(error, server_error, pending, form),
             }
         });
     };
@@ -131,7 +143,9 @@ pub fn ResetPasswordDialog(user: User) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         submitted.set(true);
+        let form = submitted_form(&ev);
         if problem().is_some() || pending.get_untracked() {
+            focus_first_invalid(form.filter(|_| problem().is_some()));
             return;
         }
         let request = ResetPasswordRequest { password: Some(password.get_untracked()).filter(|p| !p.is_empty()) };
@@ -140,7 +154,7 @@ pub fn ResetPasswordDialog(user: User) -> impl IntoView {
         leptos::task::spawn_local(async move {
             match reset_password(id.get_value(), request).await {
                 Ok(answer) => done(state, answer, i18n.texts().password_reset_toast),
-                Err(error) => refused(error, server_error, pending),
+                Err(error) => refused(error, server_error, pending, form),
             }
         });
     };

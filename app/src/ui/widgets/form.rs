@@ -140,3 +140,22 @@ fn focus_once_attached(input: web_sys::HtmlInputElement, frames_left: u32) {
         request_animation_frame(move || focus_once_attached(input, frames_left - 1));
     }
 }
+
+/// After a refused submit: once the errors are shown, the focus goes to the first field that
+/// shows one, so that the keyboard is where the user has to correct something.
+pub fn focus_first_invalid(form: Option<web_sys::HtmlFormElement>) {
+    use web_sys::wasm_bindgen::JsCast;
+    let Some(form) = form else { return };
+    request_animation_frame(move || {
+        let first = form.query_selector("[aria-invalid='true']").ok().flatten();
+        if let Some(field) = first.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let _ = field.focus();
+        }
+    });
+}
+
+/// The form a submit event came from.
+pub fn submitted_form(ev: &leptos::ev::SubmitEvent) -> Option<web_sys::HtmlFormElement> {
+    use web_sys::wasm_bindgen::JsCast;
+    ev.target().and_then(|target| target.dyn_into::<web_sys::HtmlFormElement>().ok())
+}

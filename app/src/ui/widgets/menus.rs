@@ -1,5 +1,6 @@
 //! The drop-down menus are `<details>` elements. Like the menus of any console they close when
-//! the user clicks elsewhere or presses Escape: left open, a menu lies over the table's header
+//! the user clicks elsewhere or presses Escape (which gives the focus back to the menu's
+//! button): left open, a menu lies over the table's header
 //! row, and a click meant for a sort button there would toggle a menu item instead.
 
 use leptos::prelude::*;
@@ -14,14 +15,25 @@ pub fn close_menus_on_outside_click() {
     });
     let _ = window_event_listener(leptos::ev::keydown, |ev| {
         if ev.key() == "Escape" {
-            close_open_menus_except(None);
+            let focused = document().active_element();
+            for menu in close_open_menus_except(None) {
+                // The keyboard goes back to the button that opened the menu it was in.
+                if focused.as_ref().is_some_and(|element| menu.contains(Some(element)))
+                    && let Some(button) = menu.query_selector("summary").ok().flatten()
+                    && let Ok(button) = button.dyn_into::<web_sys::HtmlElement>()
+                {
+                    let _ = button.focus();
+                }
+            }
         }
     });
 }
 
-fn close_open_menus_except(target: Option<&web_sys::Node>) {
+/// Closes the open menus that do not contain `target`; answers the menus it closed.
+fn close_open_menus_except(target: Option<&web_sys::Node>) -> Vec<web_sys::Element> {
+    let mut closed = Vec::new();
     let Ok(open_menus) = document().query_selector_all("details[open]") else {
-        return;
+        return closed;
     };
     for index in 0..open_menus.length() {
         let Some(menu) = open_menus.item(index).and_then(|node| node.dyn_into::<web_sys::Element>().ok()) else {
@@ -29,6 +41,8 @@ fn close_open_menus_except(target: Option<&web_sys::Node>) {
         };
         if !target.is_some_and(|target| menu.contains(Some(target))) {
             let _ = menu.remove_attribute("open");
+            closed.push(menu);
         }
     }
+    closed
 }

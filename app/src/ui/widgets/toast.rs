@@ -1,4 +1,5 @@
-//! Toasts at the top right: one for every outcome the user should hear about.
+//! Toasts at the top right: one for every outcome the user should hear about. Successes and
+//! notes go by themselves; an error stays until the user closes it, so that it is read.
 
 use leptos::prelude::*;
 use std::time::Duration;
@@ -38,7 +39,9 @@ impl Toasts {
         let id = self.next_id.get_value();
         self.next_id.set_value(id + 1);
         self.items.update(|items| items.push(Toast { id, kind, text: text.into() }));
-        set_timeout(move || self.dismiss(id), TOAST_LIFETIME);
+        if kind != ToastKind::Error {
+            set_timeout(move || self.dismiss(id), TOAST_LIFETIME);
+        }
     }
 
     fn dismiss(self, id: u64) {
