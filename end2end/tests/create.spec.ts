@@ -23,7 +23,8 @@ test('create through the wizard: the dialog closes, the row appears and turns �
   await dialog.getByLabel('备注').fill('made by the wizard');
   await expect(dialog.getByLabel('VPC')).toHaveValue(tenant.vpc);
   await dialog.getByLabel('子网').selectOption(tenant.subnet);
-  await expect(dialog.getByText('可用范围 10.20.1.1 – 10.20.1.254')).toBeVisible();
+  // The usable range: the gateway (10.20.1.1) at its low end is left out of it.
+  await expect(dialog.getByText('可用范围 10.20.1.2 – 10.20.1.254，留空则自动分配')).toBeVisible();
   // The picker lists the VPC's VMs with their IP and how many HAVIPs they carry.
   const picker = dialog.getByRole('group', { name: /关联虚拟机/ });
   await expect(picker.getByRole('checkbox')).toHaveCount(tenant.vms.length);
@@ -62,8 +63,13 @@ test('an out-of-range IP is shown on its field before anything is sent', async (
   await ip.fill('10.20.2.5');
   await expect(dialog.getByText('IP 地址必须在所选子网的网段范围内')).toBeVisible();
   await expect(ip).toHaveAttribute('aria-invalid', 'true');
+  // R5 says which reserved address it is.
   await ip.fill('10.20.1.1');
-  await expect(dialog.getByText('不能使用子网的网络地址、广播地址或网关地址')).toBeVisible();
+  await expect(dialog.getByText('10.20.1.1 是子网的网关地址，不能使用')).toBeVisible();
+  await ip.fill('10.20.1.0');
+  await expect(dialog.getByText('10.20.1.0 是子网的网络地址，不能使用')).toBeVisible();
+  await ip.fill('10.20.1.255');
+  await expect(dialog.getByText('10.20.1.255 是子网的广播地址，不能使用')).toBeVisible();
   await ip.fill('10.20.1.300');
   await expect(dialog.getByText('IP 地址格式不正确，应为 a.b.c.d')).toBeVisible();
   // The address of a VM of the subnet is known in the browser too.

@@ -79,6 +79,14 @@ impl<'de> Deserialize<'de> for SubnetCidr {
     }
 }
 
+/// The addresses of a subnet that R5 keeps from HAVIPs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reserved {
+    Network,
+    Broadcast,
+    Gateway,
+}
+
 /// A subnet as the HAVIP rules see it: its range and its gateway.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SubnetRange {
@@ -92,13 +100,43 @@ impl SubnetRange {
         if !self.cidr.contains(ip) {
             return Err(AppError::with_detail(ErrorCode::IpOutOfRange, format!("{ip} is outside {}", self.cidr)));
         }
-        if ip == self.cidr.network_address() || ip == self.cidr.broadcast_address() || ip == self.gateway {
-            return Err(AppError::with_detail(
-                ErrorCode::IpReserved,
-                format!("{ip} is the network, broadcast or gateway address of {}", self.cidr),
-            ));
+        if let Some(reserved) = self.reserved(ip) {
+            let which = match reserved {
+                Reserved::Network => "network address",
+                Reserved::Broadcast => "broadcast address",
+                Reserved::Gateway => "gateway",
+            };
+            return Err(AppError::with_detail(ErrorCode::IpReserved, format!("{ip} is the {which} of {}", self.cidr)));
         }
         Ok(ip)
+    }
+
+    /// Which reserved address of the subnet `ip` is, if it is one (R5).
+    pub fn reserved(self, ip: Ipv4) -> Option<Reserved> {
+        if ip == self.cidr.network_address() {
+            Some(Reserved::Network)
+        } else if ip == self.cidr.broadcast_address() {
+            Some(Reserved::Broadcast)
+        } else if ip == self.gateway {
+            Some(Reserved::Gateway)
+        } else {
+            None
+        }
+    }
+
+    /// The first and last addresses a HAVIP can take: the host range without a gateway at
+    /// either end. A gateway inside the range is not in it either (see `gateway_inside`).
+    pub fn usable_range(self) -> (Ipv4, Ipv4) {
+        let (first, last) = self.cidr.host_range();
+        let first = if first == self.gateway { Ipv4::from_u32(first.to_u32() + 1) } else { first };
+        let last = if last == self.gateway { Ipv4::from_u32(last.to_u32() - 1) } else { last };
+        (first, last)
+    }
+
+    /// Whether the gateway lies strictly inside the usable range, so that a hint must name it.
+    pub fn gateway_inside(self) -> bool {
+        let (first, last) = self.usable_range();
+        (first.to_u32()..=last.to_u32()).contains(&self.gateway.to_u32())
     }
 
     /// R7: the lowest usable address that is not in `used` (sorted or not).
@@ -129,6 +167,25 @@ impl SubnetRange {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_usable_range_leaves_out_a_gateway_at_either_end() {
+        let range = |cidr: &str, gateway: &str| SubnetRange {
+            cidr: SubnetCidr::parse(cidr).expect("cidr"),
+            gateway: Ipv4::parse(gateway).expect("gateway"),
+        };
+        let low = range("10.0.2.0/24", "10.0.2.1");
+        assert_eq!(low.usable_range(), (Ipv4::parse("10.0.2.2").expect("ip"), Ipv4::parse("10.0.2.254").expect("ip")));
+        assert!(!low.gateway_inside());
+        let high = range("10.0.2.0/24", "10.0.2.254");
+        assert_eq!(high.usable_range().1, Ipv4::parse("10.0.2.253").expect("ip"));
+        let middle = range("10.0.2.0/24", "10.0.2.100");
+        assert!(middle.gateway_inside());
+        assert_eq!(middle.reserved(Ipv4::parse("10.0.2.100").expect("ip")), Some(Reserved::Gateway));
+        assert_eq!(middle.reserved(Ipv4::parse("10.0.2.0").expect("ip")), Some(Reserved::Network));
+        assert_eq!(middle.reserved(Ipv4::parse("10.0.2.255").expect("ip")), Some(Reserved::Broadcast));
+        assert_eq!(middle.reserved(Ipv4::parse("10.0.2.7").expect("ip")), None);
+    }
     use proptest::prelude::*;
 
     fn range(cidr: &str, gateway: &str) -> SubnetRange {

@@ -319,6 +319,11 @@ pub struct Texts {
     pub default_project: &'static str,
     pub name_hint: &'static str,
     pub ip_hint: &'static str,
+    /// The usable range when the gateway is at one of its ends (so not inside it).
+    pub ip_hint_plain: &'static str,
+    pub ip_reserved_network: &'static str,
+    pub ip_reserved_broadcast: &'static str,
+    pub ip_reserved_gateway: &'static str,
     pub ip_hint_no_subnet: &'static str,
     pub vm_havip_count: &'static str,
     pub vm_full: &'static str,

@@ -118,6 +118,11 @@ fn CreateForm(inventory: Inventory, on_close: Callback<()>) -> impl IntoView {
             None => Ok(address),
         });
         match checked {
+            Err(error) if error.code == ErrorCode::IpReserved => {
+                let address = Ipv4::parse(text).ok()?;
+                let reserved = subnet().and_then(|s| s.range()).and_then(|range| range.reserved(address));
+                Some(reserved.map_or(Problem::Rule(error), |reserved| Problem::Reserved(reserved, address)))
+            }
             Err(error) => Some(Problem::Rule(error)),
             // R6 as far as the browser can see it: the subnet's VMs.
             Ok(address) => vpc_vms
@@ -139,9 +144,10 @@ fn CreateForm(inventory: Inventory, on_close: Callback<()>) -> impl IntoView {
 
     let ip_hint = Signal::derive(move || match subnet().and_then(|s| s.range()) {
         Some(range) => {
-            let (first, last) = range.cidr.host_range();
+            let (first, last) = range.usable_range();
+            let template = if range.gateway_inside() { i18n.texts().ip_hint } else { i18n.texts().ip_hint_plain };
             fill(
-                i18n.texts().ip_hint,
+                template,
                 &[("first", &first.to_string()), ("last", &last.to_string()), ("gateway", &range.gateway.to_string())],
             )
         }

@@ -1,5 +1,7 @@
 //! Form fields of the dialogs: a label on every input, the hint, and the error beside it.
 
+use crate::domain::cidr::Reserved;
+use crate::domain::ipv4::Ipv4;
 use crate::domain::{AppError, Field};
 use crate::ui::I18n;
 use leptos::prelude::*;
@@ -11,6 +13,8 @@ pub enum Problem {
     Rule(AppError),
     /// Nothing chosen in a required picker.
     Required,
+    /// R5, saying which reserved address of the subnet the address is.
+    Reserved(Reserved, Ipv4),
 }
 
 impl From<AppError> for Problem {
@@ -33,6 +37,15 @@ pub fn field_error(
         let client = visible().then(&client).flatten().map(|problem| match problem {
             Problem::Rule(e) => lang.error(e.code).to_owned(),
             Problem::Required => lang.texts().required.to_owned(),
+            Problem::Reserved(reserved, ip) => {
+                let t = lang.texts();
+                let template = match reserved {
+                    Reserved::Network => t.ip_reserved_network,
+                    Reserved::Broadcast => t.ip_reserved_broadcast,
+                    Reserved::Gateway => t.ip_reserved_gateway,
+                };
+                crate::i18n::fill(template, &[("ip", &ip.to_string())])
+            }
         });
         client.or_else(|| server.get().filter(|e| e.field == Some(field)).map(|e| lang.error(e.code).to_owned()))
     })
