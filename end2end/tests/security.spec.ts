@@ -163,3 +163,33 @@ test('a user makes a named API token in the console, a script uses it, and revok
   await page.keyboard.press('Escape');
   await expect(dialog).toBeHidden();
 });
+
+test('an empty login form is refused in the browser; a rate-limited login says how long to wait', async ({ page }) => {
+  const sent: string[] = [];
+  page.on('request', (request) => {
+    if (request.url().includes('/api/fn/login')) sent.push(request.url());
+  });
+  await page.goto(`${base()}/login`);
+  await hydrated(page);
+  await page.getByRole('button', { name: '登录' }).click();
+  await expect(page.getByText('请输入用户名和密码')).toBeVisible();
+  await expect(page.getByLabel('用户名')).toBeFocused();
+  await page.getByLabel('用户名').fill('someone');
+  await page.getByRole('button', { name: '登录' }).click();
+  await expect(page.getByLabel('密码')).toBeFocused();
+  expect(sent, 'nothing was sent').toEqual([]);
+
+  // The server's refusal after too many failures, as it answers it (server/tests/api/security.rs
+  // checks that it does): the page turns its seconds into minutes.
+  await page.route('**/api/fn/login', (route) =>
+    route.fulfill({
+      status: 429,
+      headers: { serverfnerror: '/api/fn/login' },
+      contentType: 'application/json',
+      body: JSON.stringify({ code: 'TooManyRequests', field: null, detail: 'try again in 541 s', retry_after_secs: 541 }),
+    }),
+  );
+  await page.getByLabel('密码').fill('a guess');
+  await page.getByRole('button', { name: '登录' }).click();
+  await expect(page.getByText('尝试次数过多，请 10 分钟后再试')).toBeVisible();
+});

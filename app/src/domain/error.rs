@@ -334,15 +334,23 @@ pub struct AppError {
     /// A specific explanation in English ("10.0.1.300 is not an IPv4 address"); the console
     /// shows the localized text of the code instead and this only as a hint.
     pub detail: Option<String>,
+    /// For `TooManyRequests`: how many seconds until another attempt may be made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<u64>,
 }
 
 impl AppError {
     pub fn new(code: ErrorCode) -> Self {
-        AppError { code, field: code.default_field(), detail: None }
+        AppError { code, field: code.default_field(), detail: None, retry_after_secs: None }
     }
 
     pub fn with_detail(code: ErrorCode, detail: impl Into<String>) -> Self {
         AppError { detail: Some(detail.into()), ..AppError::new(code) }
+    }
+
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after_secs = Some(seconds);
+        self
     }
 
     pub fn on_field(mut self, field: Field) -> Self {

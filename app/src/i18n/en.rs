@@ -215,6 +215,8 @@ pub static TEXTS: Texts = Texts {
     delete_failed_toast: "{n} could not be deleted",
     nothing_selected: "Select the HAVIPs to delete first",
 
+    sign_in_missing: "Enter your username and password",
+    sign_in_wait: "Too many attempts; try again in {minutes} min",
     sign_in_title: "Sign in to the Cloud Console",
     username: "Username",
     password: "Password",

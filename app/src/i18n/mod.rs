@@ -354,6 +354,8 @@ pub struct Texts {
     pub delete_failed_toast: &'static str,
     pub nothing_selected: &'static str,
 
+    pub sign_in_missing: &'static str,
+    pub sign_in_wait: &'static str,
     pub sign_in_title: &'static str,
     pub username: &'static str,
     pub password: &'static str,

@@ -215,6 +215,8 @@ pub static TEXTS: Texts = Texts {
     delete_failed_toast: "{n} 个删除失败",
     nothing_selected: "请先选择要删除的高可用VIP",
 
+    sign_in_missing: "请输入用户名和密码",
+    sign_in_wait: "尝试次数过多，请 {minutes} 分钟后再试",
     sign_in_title: "登录云控制台",
     username: "用户名",
     password: "密码",

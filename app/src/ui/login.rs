@@ -2,8 +2,10 @@
 
 use super::I18n;
 use super::i18n_context::LanguageSwitch;
+use super::widgets::form::submitted_form;
 use crate::api::session::login;
-use crate::domain::AppError;
+use crate::domain::{AppError, ErrorCode};
+use crate::i18n::{Lang, fill};
 use leptos::prelude::*;
 
 #[component]
@@ -12,10 +14,19 @@ pub fn LoginPage() -> impl IntoView {
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<AppError>);
+    // Both fields are needed: an empty one is said here, before anything is sent.
+    let missing = RwSignal::new(false);
     let pending = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if pending.get_untracked() {
+            return;
+        }
+        let empty = username.get_untracked().trim().is_empty() || password.get_untracked().is_empty();
+        missing.set(empty);
+        if empty {
+            error.set(None);
+            focus_first_empty(submitted_form(&ev));
             return;
         }
         pending.set(true);
@@ -53,12 +64,36 @@ pub fn LoginPage() -> impl IntoView {
                     <span class="field-label">{i18n.t(|t| t.password)}</span>
                     <input type="password" name="password" autocomplete="current-password" required bind:value=password />
                 </label>
-                {move || error.get().map(|e| view! { <p class="form-error" role="alert">{i18n.lang.get().error(e.code)}</p> })}
+                {move || missing.get().then(|| view! { <p class="form-error" role="alert">{i18n.t(|t| t.sign_in_missing)}</p> })}
+                {move || error.get().map(|e| view! { <p class="form-error" role="alert">{move || refusal(i18n.lang.get(), &e)}</p> })}
                 <button type="submit" class="btn btn-primary btn-block" disabled=move || pending.get()>
                     {move || if pending.get() { i18n.texts().submitting } else { i18n.texts().sign_in }}
                 </button>
             </form>
         </div>
+    }
+}
+
+/// What a refused sign-in says; too many attempts say how long to wait, in whole minutes.
+fn refusal(lang: Lang, error: &AppError) -> String {
+    match (error.code, error.retry_after_secs) {
+        (ErrorCode::TooManyRequests, Some(seconds)) => {
+            fill(lang.texts().sign_in_wait, &[("minutes", &seconds.div_ceil(60).to_string())])
+        }
+        _ => lang.error(error.code).to_owned(),
+    }
+}
+
+/// Puts the focus on the first empty field of the form.
+fn focus_first_empty(form: Option<web_sys::HtmlFormElement>) {
+    use web_sys::wasm_bindgen::JsCast;
+    let Some(form) = form else { return };
+    let Ok(fields) = form.query_selector_all("input") else { return };
+    let empty = (0..fields.length())
+        .filter_map(|i| fields.item(i)?.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .find(|input| input.value().trim().is_empty());
+    if let Some(input) = empty {
+        let _ = input.focus();
     }
 }
 

@@ -80,7 +80,10 @@ impl Backend {
             return Err(AppError::new(ErrorCode::InvalidCredentials).on_field(Field::Username));
         }
         if !self.login_limiter.try_begin(username, client) {
-            return Err(AppError::new(ErrorCode::TooManyRequests));
+            let wait = self.login_limiter.wait(username, client).as_secs().max(1);
+            return Err(
+                AppError::with_detail(ErrorCode::TooManyRequests, format!("try again in {wait} s")).retry_after(wait)
+            );
         }
         let (user, valid) = self.check_password(username, password).await.inspect_err(|_| {
             // The server failed, not the password: the attempt does not count.

@@ -67,6 +67,20 @@ impl LoginLimiter {
         true
     }
 
+    /// How long until an attempt refused by [`try_begin`](Self::try_begin) may be made: until
+    /// the oldest failure of each exhausted key is a window old.
+    pub fn wait(&self, username: &str, client: &str) -> Duration {
+        let now = Instant::now();
+        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        Self::keys(username, client)
+            .iter()
+            .filter_map(|key| failures.counts.get(key))
+            .filter(|(count, _)| *count >= self.max_failures)
+            .map(|(_, since)| self.window.saturating_sub(now.duration_since(*since)))
+            .max()
+            .unwrap_or_default()
+    }
+
     /// Takes back an attempt that [`try_begin`](Self::try_begin) counted but that the server
     /// failed to check (the database was unreachable): only wrong passwords count.
     pub fn take_back(&self, username: &str, client: &str) {
@@ -97,6 +111,9 @@ mod tests {
             assert!(limiter.try_begin("demo", "1.2.3.4"));
         }
         assert!(!limiter.try_begin("demo", "1.2.3.4"));
+        let wait = limiter.wait("demo", "1.2.3.4");
+        assert!(wait > Duration::ZERO && wait <= limiter.window, "{wait:?}");
+        assert_eq!(limiter.wait("other", "9.9.9.9"), Duration::ZERO);
         assert!(!limiter.try_begin("DEMO", "5.6.7.8"), "per user, whatever the address");
         assert!(limiter.try_begin("other", "5.6.7.8"));
     }

@@ -243,6 +243,9 @@ async fn wrong_passwords_hit_429() {
     assert_eq!(limited.status(), 429, "even the right password waits");
     let error: app::domain::AppError = limited.json().await.expect("typed");
     assert_eq!(error.code, app::domain::ErrorCode::TooManyRequests);
+    // It says how long to wait: the rest of the 15-minute window.
+    let wait = error.retry_after_secs.expect("how long to wait");
+    assert!((840..=900).contains(&wait), "{wait} s");
     // Other users from the same address are limited too (per address).
     let other = app.tenant().await;
     assert_eq!(login(&app, &other.username, PASSWORD, &[]).await.status(), 429);
