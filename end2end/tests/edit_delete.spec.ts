@@ -234,7 +234,9 @@ test('a batch with an item that fails shows which and why', async ({ page }) => 
   expect((await page.request.delete(`${base()}/api/v1/havips/${second.id}`)).status()).toBe(202);
   await dialog.getByRole('button', { name: '确认删除' }).click();
   const failures = dialog.getByRole('alert');
-  await expect(failures).toContainText('1 个删除失败');
+  // The result, summed up, instead of the question asked before.
+  await expect(failures).toContainText('已删除 1 个，1 个失败');
+  await expect(dialog.getByText('以下 2 个高可用VIP将被删除：')).toBeHidden();
   await expect(failures).toContainText(second.name);
   await expect(failures).not.toContainText(first.name);
   await expect(failures).toContainText(/当前状态不允许此操作|资源不存在/);

@@ -257,3 +257,19 @@ test.describe('in China (UTC+8)', () => {
     expect(html).toContain(time);
   });
 });
+
+test('a link that filters on a VPC or subnet the tenant does not have says so', async ({ page }) => {
+  const tenant = freshTenant();
+  await login(page, tenant.username, tenant.password);
+  await page.goto(`${base()}/havips?vpc_id=vpc-nosuchvpc1&subnet_id=subnet-nosuchnet1`);
+  await hydrated(page);
+  const vpc = page.getByRole('combobox', { name: 'VPC' });
+  await expect(vpc).toHaveValue('vpc-nosuchvpc1');
+  await expect(vpc.locator('option:checked')).toHaveText('未知 VPC（vpc-nosuchvpc1）');
+  const subnet = page.getByRole('combobox', { name: '子网' });
+  await expect(subnet).toHaveValue('subnet-nosuchnet1');
+  await expect(subnet.locator('option:checked')).toHaveText('未知子网（subnet-nosuchnet1）');
+  // Choosing all VPCs again is one step.
+  await vpc.selectOption('');
+  await expect(page).not.toHaveURL(/vpc_id=/);
+});

@@ -40,6 +40,9 @@ pub static TEXTS: Texts = Texts {
     filter_vpc: "VPC",
     filter_subnet: "Subnet",
     filter_project: "Project",
+    unknown_vpc: "Unknown VPC ({id})",
+    unknown_subnet: "Unknown subnet ({id})",
+    unknown_project: "Unknown project ({id})",
     all_vpcs: "All VPCs",
     all_subnets: "All subnets",
     all_projects: "All projects",
@@ -212,6 +215,7 @@ pub static TEXTS: Texts = Texts {
     confirm_delete: "Delete",
     deleting_toast: "Deleting {n} HAVIPs",
     deleting_toast_one: "Deleting 1 HAVIP",
+    delete_result: "{ok} deleted, {failed} failed",
     delete_failed_toast: "{n} could not be deleted",
     nothing_selected: "Select the HAVIPs to delete first",
 

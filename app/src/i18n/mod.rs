@@ -164,6 +164,10 @@ pub struct Texts {
     pub filter_vpc: &'static str,
     pub filter_subnet: &'static str,
     pub filter_project: &'static str,
+    /// A filter on an ID the tenant does not have: `{id}`.
+    pub unknown_vpc: &'static str,
+    pub unknown_subnet: &'static str,
+    pub unknown_project: &'static str,
     pub all_vpcs: &'static str,
     pub all_subnets: &'static str,
     pub all_projects: &'static str,
@@ -351,6 +355,8 @@ pub struct Texts {
     pub confirm_delete: &'static str,
     pub deleting_toast: &'static str,
     pub deleting_toast_one: &'static str,
+    /// The batch delete's result: `{ok}` deleted, `{failed}` not.
+    pub delete_result: &'static str,
     pub delete_failed_toast: &'static str,
     pub nothing_selected: &'static str,
 

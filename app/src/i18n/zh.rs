@@ -40,6 +40,9 @@ pub static TEXTS: Texts = Texts {
     filter_vpc: "VPC",
     filter_subnet: "子网",
     filter_project: "项目组",
+    unknown_vpc: "未知 VPC（{id}）",
+    unknown_subnet: "未知子网（{id}）",
+    unknown_project: "未知项目组（{id}）",
     all_vpcs: "全部 VPC",
     all_subnets: "全部子网",
     all_projects: "全部项目组",
@@ -212,6 +215,7 @@ pub static TEXTS: Texts = Texts {
     confirm_delete: "确认删除",
     deleting_toast: "已提交删除 {n} 个高可用VIP",
     deleting_toast_one: "已提交删除 {n} 个高可用VIP",
+    delete_result: "已删除 {ok} 个，{failed} 个失败",
     delete_failed_toast: "{n} 个删除失败",
     nothing_selected: "请先选择要删除的高可用VIP",
 

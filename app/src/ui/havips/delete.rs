@@ -19,6 +19,8 @@ pub fn DeleteDialog(havips: Vec<Havip>) -> impl IntoView {
     let close = Callback::new(move |_| state.dialog.set(DialogState::Closed));
     let pending = RwSignal::new(false);
     let failures = RwSignal::new(Vec::<BatchItemResult>::new());
+    // How many were deleted, once the answer came with failures.
+    let deleted = RwSignal::new(0usize);
     let count = havips.len();
     let ids: Vec<String> = havips.iter().map(|h| h.id.clone()).collect();
     let names = StoredValue::new(havips.iter().map(|h| (h.id.clone(), h.name.clone())).collect::<Vec<_>>());
@@ -52,6 +54,7 @@ pub fn DeleteDialog(havips: Vec<Havip>) -> impl IntoView {
                             ToastKind::Error,
                             fill(i18n.texts().delete_failed_toast, &[("n", &failed.len().to_string())]),
                         );
+                        deleted.set(ok);
                         failures.set(failed);
                     }
                 }
@@ -74,7 +77,7 @@ pub fn DeleteDialog(havips: Vec<Havip>) -> impl IntoView {
                         }
                         view! {
                             <div class="notice notice-error" role="alert">
-                                <strong>{fill(i18n.texts().delete_failed_toast, &[("n", &failed.len().to_string())])}</strong>
+                                <strong>{move || fill(i18n.texts().delete_result, &[("ok", &deleted.get().to_string()), ("failed", &failures.with(Vec::len).to_string())])}</strong>
                                 <ul class="failure-list">
                                     {failed
                                         .into_iter()
@@ -97,8 +100,11 @@ pub fn DeleteDialog(havips: Vec<Havip>) -> impl IntoView {
                         }
                         .into_any()
                     }}
-                    <p>{move || fill(by_count(count, i18n.texts().delete_intro_one, i18n.texts().delete_intro), &[("n", &count.to_string())])}</p>
-                    <ul class="delete-list">
+                    // Once answered, the dialog says what happened rather than asking again.
+                    <p class:hidden=move || !failures.with(Vec::is_empty)>
+                        {move || fill(by_count(count, i18n.texts().delete_intro_one, i18n.texts().delete_intro), &[("n", &count.to_string())])}
+                    </p>
+                    <ul class="delete-list" class:hidden=move || !failures.with(Vec::is_empty)>
                         {havips
                             .into_iter()
                             .map(|havip| {

@@ -180,6 +180,7 @@ fn InventoryFilters() -> impl IntoView {
                     <FilterSelect
                         label=i18n.t(|t| t.filter_vpc)
                         all=i18n.t(|t| t.all_vpcs)
+                        unknown=i18n.t(|t| t.unknown_vpc)
                         options=vpc_options
                         value=query.vpc_id.clone()
                         on_change=move |v| set(|q, v| { q.vpc_id = v; q.subnet_id = None; }, v)
@@ -187,6 +188,7 @@ fn InventoryFilters() -> impl IntoView {
                     <FilterSelect
                         label=i18n.t(|t| t.filter_subnet)
                         all=i18n.t(|t| t.all_subnets)
+                        unknown=i18n.t(|t| t.unknown_subnet)
                         options=subnet_options
                         value=query.subnet_id.clone()
                         on_change=move |v| set(|q, v| q.subnet_id = v, v)
@@ -194,6 +196,7 @@ fn InventoryFilters() -> impl IntoView {
                     <FilterSelect
                         label=i18n.t(|t| t.filter_project)
                         all=i18n.t(|t| t.all_projects)
+                        unknown=i18n.t(|t| t.unknown_project)
                         options=project_options
                         value=query.project_id.clone()
                         on_change=move |v| set(|q, v| q.project_id = v, v)
@@ -220,18 +223,27 @@ fn InventoryFilters() -> impl IntoView {
     }
 }
 
+/// One of the toolbar's pickers. A link may name an ID the tenant does not have (an old link, a
+/// typo, another tenant's): it shows as unknown, chosen, rather than as "all", which it is not.
 #[component]
 fn FilterSelect(
     label: impl Fn() -> &'static str + Copy + Send + Sync + 'static,
     all: impl Fn() -> &'static str + Copy + Send + Sync + 'static,
+    /// `{id}`.
+    unknown: impl Fn() -> &'static str + Copy + Send + Sync + 'static,
     options: Vec<(String, String)>,
     value: Option<String>,
     on_change: impl Fn(String) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let current = value.unwrap_or_default();
+    let unknown_id = (!current.is_empty() && !options.iter().any(|(id, _)| *id == current)).then(|| current.clone());
     view! {
         <select class="select" aria-label=label on:change=move |ev| on_change(event_target_value(&ev))>
             <option value="" selected=current.is_empty()>{all}</option>
+            {unknown_id.map(|id| {
+                let shown = id.clone();
+                view! { <option value=id selected=true>{move || fill(unknown(), &[("id", &shown)])}</option> }
+            })}
             {options
                 .into_iter()
                 .map(|(id, name)| {
