@@ -169,21 +169,29 @@ test('the name and the remark are checked while typing, with the rules the serve
   const tenant = freshTenant();
   await login(page, tenant.username, tenant.password);
   const dialog = await openWizard(page);
-  const nameRule = dialog.getByText('名称必填，1–128 个字符，只能包含中英文、数字、空格、“.”、“_”、“-”');
-  await dialog.getByLabel('名称').fill('bad/name');
-  await expect(nameRule).toBeVisible();
-  await expect(dialog.getByLabel('名称')).toHaveAttribute('aria-invalid', 'true');
-  await dialog.getByLabel('名称').fill('数据库 主备-1');
-  await expect(nameRule).toBeHidden();
+  const name = dialog.getByLabel('名称');
+  // The message names the characters R1 does not allow.
+  await name.fill('web@vip!/x@');
+  await expect(dialog.getByText('名称不能包含 “@”、“!”、“/”')).toBeVisible();
+  await expect(name).toHaveAttribute('aria-invalid', 'true');
+  await name.fill('数据库 主备-1');
+  await expect(dialog.getByText(/名称不能包含/)).toBeHidden();
+  // Pasted text over the limit is kept, counted and refused, not cut.
+  await name.fill('长'.repeat(130));
+  await expect(name).toHaveValue('长'.repeat(130));
+  await expect(dialog.getByText('130/128')).toBeVisible();
+  await expect(dialog.getByText('名称最多 128 个字符，当前 130 个')).toBeVisible();
+  await name.fill('数据库 主备-1');
+  await expect(dialog.getByText('8/128')).toBeVisible();
   // The remark is one line (Enter cannot add a line break); a pasted tab is a control character.
   await dialog.getByLabel('备注').fill('one\ttwo');
   await expect(dialog.getByText('备注最多 255 个字符，且不能包含控制字符')).toBeVisible();
   await dialog.getByLabel('备注').fill('one line');
   await expect(dialog.getByText('备注最多 255 个字符，且不能包含控制字符')).toBeHidden();
-  // An empty name is refused on submit, before anything is sent.
-  await dialog.getByLabel('名称').fill('   ');
+  // An empty name is refused on submit, before anything is sent, as required.
+  await name.fill('   ');
   await dialog.getByRole('button', { name: '确认创建' }).click();
-  await expect(nameRule).toBeVisible();
+  await expect(dialog.getByText('请输入名称')).toBeVisible();
   await expect(dialog).toBeVisible();
   // 取消 closes the dialog.
   await dialog.getByRole('button', { name: '取消' }).click();

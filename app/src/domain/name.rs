@@ -13,26 +13,44 @@ pub const NAME_MAX_CHARS: usize = 128;
 #[serde(transparent)]
 pub struct HavipName(String);
 
+/// What is wrong with a name, so that a message can say exactly that.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NameProblem {
+    Required,
+    /// The name's length in characters, over `NAME_MAX_CHARS`.
+    TooLong(usize),
+    /// Every character R1 does not allow, each once, in the order they come.
+    Refused(Vec<char>),
+}
+
+/// What R1 finds wrong with `text`, if anything (after trimming, as the name is stored).
+pub fn name_problem(text: &str) -> Option<NameProblem> {
+    let trimmed = text.trim();
+    let length = trimmed.chars().count();
+    if length == 0 {
+        return Some(NameProblem::Required);
+    }
+    if length > NAME_MAX_CHARS {
+        return Some(NameProblem::TooLong(length));
+    }
+    let refused = refused_chars(trimmed);
+    (!refused.is_empty()).then_some(NameProblem::Refused(refused))
+}
+
 impl HavipName {
     pub fn parse(text: &str) -> Result<HavipName, AppError> {
-        let trimmed = text.trim();
-        let length = trimmed.chars().count();
-        if length == 0 {
-            return Err(AppError::with_detail(ErrorCode::InvalidName, "the name is required"));
-        }
-        if length > NAME_MAX_CHARS {
-            return Err(AppError::with_detail(
-                ErrorCode::InvalidName,
-                format!("the name has {length} characters; at most {NAME_MAX_CHARS} are allowed"),
-            ));
-        }
-        if let Some(bad) = first_refused_char(trimmed) {
-            return Err(AppError::with_detail(
-                ErrorCode::InvalidName,
-                format!("the name may not contain {bad:?}; use letters, digits, space, '.', '_' or '-'"),
-            ));
-        }
-        Ok(HavipName(trimmed.to_owned()))
+        let detail = match name_problem(text) {
+            None => return Ok(HavipName(text.trim().to_owned())),
+            Some(NameProblem::Required) => "the name is required".to_owned(),
+            Some(NameProblem::TooLong(length)) => {
+                format!("the name has {length} characters; at most {NAME_MAX_CHARS} are allowed")
+            }
+            Some(NameProblem::Refused(chars)) => format!(
+                "the name may not contain {}; use letters, digits, space, '.', '_' or '-'",
+                chars.iter().map(|c| format!("{c:?}")).collect::<Vec<_>>().join(", ")
+            ),
+        };
+        Err(AppError::with_detail(ErrorCode::InvalidName, detail))
     }
 
     pub fn as_str(&self) -> &str {
@@ -44,18 +62,19 @@ impl HavipName {
     }
 }
 
-fn first_refused_char(name: &str) -> Option<char> {
+fn refused_chars(name: &str) -> Vec<char> {
+    let mut refused = Vec::new();
     let mut after_letter = false;
     for c in name.chars() {
         // A mark counts only after a letter, though Rust takes some marks (Devanagari vowel
         // signs) for letters wherever they stand.
         let letter = if is_combining_mark(c) { after_letter } else { c.is_alphanumeric() };
-        if !letter && !matches!(c, ' ' | '.' | '_' | '-') {
-            return Some(c);
+        if !letter && !matches!(c, ' ' | '.' | '_' | '-') && !refused.contains(&c) {
+            refused.push(c);
         }
         after_letter = letter;
     }
-    None
+    refused
 }
 
 #[cfg(test)]
@@ -72,6 +91,14 @@ mod tests {
         }
         assert_eq!(HavipName::parse("  padded  ").expect("ok").as_str(), "padded");
         assert!(HavipName::parse(&"名".repeat(128)).is_ok());
+    }
+
+    #[test]
+    fn problems_say_exactly_what_is_wrong() {
+        assert_eq!(name_problem("  "), Some(NameProblem::Required));
+        assert_eq!(name_problem(&"x".repeat(130)), Some(NameProblem::TooLong(130)));
+        assert_eq!(name_problem("web@vip!/x@"), Some(NameProblem::Refused(vec!['@', '!', '/'])));
+        assert_eq!(name_problem("数据库 主备-1"), None);
     }
 
     #[test]

@@ -321,6 +321,10 @@ pub struct Texts {
     pub choose: &'static str,
     pub required: &'static str,
     pub default_project: &'static str,
+    /// R1's messages: `{max}` and `{n}` characters; `{chars}` the characters not allowed.
+    pub name_required: &'static str,
+    pub name_too_long: &'static str,
+    pub name_refused: &'static str,
     pub name_hint: &'static str,
     pub ip_hint: &'static str,
     /// The usable range when the gateway is at one of its ends (so not inside it).

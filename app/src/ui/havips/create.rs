@@ -7,7 +7,7 @@ use crate::api::havips::{create_havip, load_inventory};
 use crate::domain::input::CreateHavipRequest;
 use crate::domain::inventory::Inventory;
 use crate::domain::ipv4::Ipv4;
-use crate::domain::name::{HavipName, NAME_MAX_CHARS};
+use crate::domain::name::{NAME_MAX_CHARS, name_problem as problem_of_name};
 use crate::domain::remark::{REMARK_MAX_CHARS, Remark};
 use crate::domain::{AppError, ErrorCode, Field};
 use crate::i18n::fill;
@@ -103,7 +103,7 @@ fn CreateForm(inventory: Inventory, on_close: Callback<()>) -> impl IntoView {
 
     let subnet = move || inventory.with_value(|inv| inv.subnets.iter().find(|s| s.id == subnet_id.get()).cloned());
     let vpc_vms = VpcVms::load(vpc_id.into());
-    let name_problem = move || HavipName::parse(&name.get()).err().map(Problem::from);
+    let name_problem = move || problem_of_name(&name.get()).map(Problem::Name);
     let remark_problem = move || Remark::parse(&remark.get()).err().map(Problem::from);
     let vpc_problem = move || vpc_id.get().is_empty().then_some(Problem::Required);
     let subnet_problem = move || subnet_id.get().is_empty().then_some(Problem::Required);
@@ -214,10 +214,10 @@ fn CreateForm(inventory: Inventory, on_close: Callback<()>) -> impl IntoView {
     view! {
         <form class="dialog-form" on:submit=submit novalidate>
             <div class="dialog-body">
-                <TextField autofocus=true id="havip-name" label=i18n.t(|t| t.field_name) value=name error=name_error required=true maxlength=NAME_MAX_CHARS
+                <TextField autofocus=true id="havip-name" label=i18n.t(|t| t.field_name) value=name error=name_error required=true counter=NAME_MAX_CHARS
                     hint=Signal::derive(move || i18n.texts().name_hint.to_owned()) on_edit=edited(touched_name) />
                 // One line: a remark may hold no control characters (R2), so Enter cannot add a line break.
-                <TextField id="havip-remark" label=i18n.t(|t| t.field_remark) value=remark error=remark_error maxlength=REMARK_MAX_CHARS
+                <TextField id="havip-remark" label=i18n.t(|t| t.field_remark) value=remark error=remark_error counter=REMARK_MAX_CHARS
                     on_edit=edited(touched_remark) />
                 <div class="field-row">
                     <div class="field" class:has-error=move || vpc_error.get().is_some()>

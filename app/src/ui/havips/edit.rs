@@ -9,7 +9,7 @@ use crate::domain::binding::BindingSet;
 use crate::domain::havip::Havip;
 use crate::domain::input::UpdateHavipRequest;
 use crate::domain::inventory::Inventory;
-use crate::domain::name::{HavipName, NAME_MAX_CHARS};
+use crate::domain::name::{NAME_MAX_CHARS, name_problem as problem_of_name};
 use crate::domain::remark::{REMARK_MAX_CHARS, Remark};
 use crate::domain::{AppError, ErrorCode, Field};
 use crate::i18n::fill;
@@ -72,7 +72,7 @@ fn EditForm(havip: Havip, inventory: Inventory, on_close: Callback<()>) -> impl 
         })
     };
 
-    let name_problem = move || HavipName::parse(&name.get()).err().map(Problem::from);
+    let name_problem = move || problem_of_name(&name.get()).map(Problem::Name);
     let remark_problem = move || Remark::parse(&remark.get()).err().map(Problem::from);
     let vms_problem = move || BindingSet::parse(&vm_ids.get(), limits).err().map(Problem::from);
     let name_error = field_error(name_problem, server_error, Field::Name, touched_name.visible());
@@ -140,10 +140,10 @@ fn EditForm(havip: Havip, inventory: Inventory, on_close: Callback<()>) -> impl 
         <form class="dialog-form" on:submit=submit novalidate>
             <div class="dialog-body">
                 <p class="muted small mono">{havip.id.clone()} " · " {havip.ip.clone()} " · " {havip.vpc.name.clone()} " / " {havip.subnet.name.clone()}</p>
-                <TextField autofocus=true id="havip-name" label=i18n.t(|t| t.field_name) value=name error=name_error required=true maxlength=NAME_MAX_CHARS
+                <TextField autofocus=true id="havip-name" label=i18n.t(|t| t.field_name) value=name error=name_error required=true counter=NAME_MAX_CHARS
                     hint=Signal::derive(move || i18n.texts().name_hint.to_owned()) on_edit=edited(touched_name) />
                 // One line: a remark may hold no control characters (R2), so Enter cannot add a line break.
-                <TextField id="havip-remark" label=i18n.t(|t| t.field_remark) value=remark error=remark_error maxlength=REMARK_MAX_CHARS
+                <TextField id="havip-remark" label=i18n.t(|t| t.field_remark) value=remark error=remark_error counter=REMARK_MAX_CHARS
                     on_edit=edited(touched_remark) />
                 {if can_rebind {
                     view! {

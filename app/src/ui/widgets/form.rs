@@ -2,6 +2,7 @@
 
 use crate::domain::cidr::Reserved;
 use crate::domain::ipv4::Ipv4;
+use crate::domain::name::{NAME_MAX_CHARS, NameProblem};
 use crate::domain::{AppError, Field};
 use crate::ui::I18n;
 use leptos::prelude::*;
@@ -15,6 +16,8 @@ pub enum Problem {
     Required,
     /// R5, saying which reserved address of the subnet the address is.
     Reserved(Reserved, Ipv4),
+    /// R1, saying exactly what is wrong with the name.
+    Name(NameProblem),
 }
 
 impl From<AppError> for Problem {
@@ -37,6 +40,15 @@ pub fn field_error(
         let client = visible().then(&client).flatten().map(|problem| match problem {
             Problem::Rule(e) => lang.error(e.code).to_owned(),
             Problem::Required => lang.texts().required.to_owned(),
+            Problem::Name(NameProblem::Required) => lang.texts().name_required.to_owned(),
+            Problem::Name(NameProblem::TooLong(length)) => crate::i18n::fill(
+                lang.texts().name_too_long,
+                &[("max", &NAME_MAX_CHARS.to_string()), ("n", &length.to_string())],
+            ),
+            Problem::Name(NameProblem::Refused(chars)) => {
+                let quoted: Vec<String> = chars.iter().map(|c| format!("“{}”", c.escape_debug())).collect();
+                crate::i18n::fill(lang.texts().name_refused, &[("chars", &quoted.join(lang.texts().list_separator))])
+            }
             Problem::Reserved(reserved, ip) => {
                 let t = lang.texts();
                 let template = match reserved {
@@ -81,6 +93,10 @@ pub fn TextField(
     #[prop(optional, into)] hint: Signal<String>,
     #[prop(optional)] required: bool,
     #[prop(optional)] maxlength: Option<usize>,
+    /// Shows how many characters the value has of this many, instead of cutting what is typed
+    /// or pasted at the limit (the rule then says what is too long).
+    #[prop(optional)]
+    counter: Option<usize>,
     #[prop(optional)] monospace: bool,
     /// Takes the focus when the form appears (the first field of a dialog).
     #[prop(optional)]
@@ -118,7 +134,14 @@ pub fn TextField(
                     on_edit.run(());
                 }
             />
-            <p class="field-hint" id=hint_id>{move || hint.get()}</p>
+            <p class="field-hint" id=hint_id>
+                {move || hint.get()}
+                {counter.map(|max| view! {
+                    <span class="field-counter" class:over=move || value.with(|v| v.chars().count() > max)>
+                        {move || format!("{}/{max}", value.with(|v| v.chars().count()))}
+                    </span>
+                })}
+            </p>
             <p class="field-error" id=error_id role="alert">{move || error.get()}</p>
         </div>
     }
