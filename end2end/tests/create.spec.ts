@@ -156,6 +156,45 @@ test('the VM picker refuses a VM with 5 HAVIPs and a fourth VM, and says why', a
   await expect(vmBox(dialog, full.name)).toBeDisabled();
 });
 
+test('a VM that filled up meanwhile is named in the error, and the picker counts again', async ({ page }) => {
+  const tenant = freshTenant();
+  await login(page, tenant.username, tenant.password);
+  const busy = tenant.vms[2];
+  for (let i = 0; i < 4; i++) {
+    await createHavip(page, { name: unique(`fill-${i}-`), vpc_id: tenant.vpc, subnet_id: tenant.subnet, vm_ids: [busy.id] });
+  }
+  await reload(page);
+  const dialog = await openWizard(page);
+  await dialog.getByLabel('名称').fill(unique('late-'));
+  await dialog.getByLabel('子网').selectOption(tenant.subnet);
+  await expect(vmOption(dialog, busy.name)).toContainText('已绑定 4/5 个 VIP');
+  await vmBox(dialog, busy.name).check();
+  // Someone else gives the VM its fifth HAVIP before this one is confirmed.
+  await createHavip(page, { name: unique('fifth-'), vpc_id: tenant.vpc, subnet_id: tenant.subnet, vm_ids: [busy.id] });
+  await dialog.getByRole('button', { name: '确认创建' }).click();
+  await expect(dialog.getByText(`${busy.name} 已绑定 5/5 个高可用VIP`)).toBeVisible();
+  await expect(vmOption(dialog, busy.name)).toContainText('已绑定 5/5 个 VIP');
+  await expect(dialog).toBeVisible();
+});
+
+test('the picker shows a stopped VM and warns of a VM outside the HAVIP\'s subnet', async ({ page }) => {
+  const tenant = freshTenant(4, { stopped: [1], inBack: [3] });
+  await login(page, tenant.username, tenant.password);
+  const dialog = await openWizard(page);
+  await dialog.getByLabel('子网').selectOption(tenant.subnet);
+  await expect(vmOption(dialog, tenant.vms[1].name)).toContainText('已停止');
+  await expect(vmOption(dialog, tenant.vms[0].name)).not.toContainText('已停止');
+  const outside = vmOption(dialog, tenant.vms[3].name);
+  await expect(outside).toContainText('不在此网段，无法通过 ARP 接管该地址');
+  await expect(vmOption(dialog, tenant.vms[0].name)).not.toContainText('ARP');
+  // A warning, not a refusal: it can still be chosen.
+  await expect(vmBox(dialog, tenant.vms[3].name)).toBeEnabled();
+  // In the other subnet the warning moves to the VMs of the first.
+  await dialog.getByLabel('子网').selectOption(tenant.otherSubnet);
+  await expect(outside).not.toContainText('ARP');
+  await expect(vmOption(dialog, tenant.vms[0].name)).toContainText('不在此网段，无法通过 ARP 接管该地址');
+});
+
 test('a tenant without a network is told why it cannot create one', async ({ page }) => {
   const username = unique('bare');
   havipCli(['user', 'create', '--tenant', unique('empty-'), '--username', username, '--admin'], 'bare-tenant-password\n');

@@ -42,13 +42,22 @@ export interface Tenant {
   vms: { id: string; name: string; ip: string }[];
 }
 
-/** Makes a new tenant with one VPC, three subnets and `vmCount` VMs; nothing else runs in it. */
-export function freshTenant(vmCount = 6): Tenant {
+/**
+ * Makes a new tenant with one VPC, three subnets and `vmCount` VMs; nothing else runs in it.
+ * The VMs are running and in front unless `vmOptions` says otherwise: `stopped` and `inBack`
+ * list VM indexes (a VM in back is at 10.20.2.11 and up).
+ */
+export function freshTenant(vmCount = 6, vmOptions: { stopped?: number[]; inBack?: number[] } = {}): Tenant {
   const stem = unique('e');
   const username = unique('user');
   const password = 'end-to-end-password';
   havipCli(['user', 'create', '--tenant', `t-${stem}`, '--username', username, '--admin'], `${password}\n`);
-  const vms = Array.from({ length: vmCount }, (_, i) => ({ id: `vm-${stem}${i}`, name: `node-${i}-${stem}`, ip: `10.20.1.${11 + i}` }));
+  const inBack = (i: number) => vmOptions.inBack?.includes(i) ?? false;
+  const vms = Array.from({ length: vmCount }, (_, i) => ({
+    id: `vm-${stem}${i}`,
+    name: `node-${i}-${stem}`,
+    ip: inBack(i) ? `10.20.2.${11 + i}` : `10.20.1.${11 + i}`,
+  }));
   const inventory = {
     vpcs: [
       {
@@ -62,7 +71,13 @@ export function freshTenant(vmCount = 6): Tenant {
         ],
       },
     ],
-    vms: vms.map((vm) => ({ id: vm.id, name: vm.name, subnet_id: `subnet-${stem}a`, ip: vm.ip })),
+    vms: vms.map((vm, i) => ({
+      id: vm.id,
+      name: vm.name,
+      subnet_id: `subnet-${stem}${inBack(i) ? 'b' : 'a'}`,
+      ip: vm.ip,
+      state: vmOptions.stopped?.includes(i) ? 'stopped' : 'running',
+    })),
   };
   const file = join(mkdtempSync(join(tmpdir(), 'havip-inv-')), 'inventory.json');
   writeFileSync(file, JSON.stringify(inventory));

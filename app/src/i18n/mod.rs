@@ -78,6 +78,14 @@ impl Lang {
         }
     }
 
+    /// A VM's state as the inventory says it; one this version does not know, as it is.
+    pub fn vm_state(self, state: &str) -> &str {
+        match state {
+            "stopped" => self.texts().vm_stopped,
+            other => other,
+        }
+    }
+
     /// An action of the operation log in words; one this version does not know, as it is.
     pub fn action(self, action: &str) -> &str {
         let labels = match self {
@@ -333,6 +341,9 @@ pub struct Texts {
     pub ip_reserved_broadcast: &'static str,
     pub ip_reserved_gateway: &'static str,
     pub ip_hint_no_subnet: &'static str,
+    pub vm_full_named: &'static str,
+    pub vm_other_subnet: &'static str,
+    pub vm_stopped: &'static str,
     pub vm_havip_count: &'static str,
     pub vm_full: &'static str,
     pub vm_limit_reached: &'static str,

@@ -1,7 +1,7 @@
 //! The create wizard (新建): fields, VPC → subnet → VM pickers, live checks with the domain
 //! rules, server errors on their fields, and nothing lost when a request fails.
 
-use super::vm_picker::{VmPicker, VpcVms};
+use super::vm_picker::{VmPicker, VpcVms, full_vm_problem};
 use super::{Dialog as DialogState, PageState};
 use crate::api::havips::{create_havip, load_inventory};
 use crate::domain::input::CreateHavipRequest;
@@ -132,7 +132,12 @@ fn CreateForm(inventory: Inventory, on_close: Callback<()>) -> impl IntoView {
                 .then(|| Problem::Rule(AppError::new(ErrorCode::IpAlreadyUsed))),
         }
     };
-    let vms_problem = move || crate::domain::binding::BindingSet::parse(&vm_ids.get(), limits).err().map(Problem::from);
+    let vms_problem = move || {
+        crate::domain::binding::BindingSet::parse(&vm_ids.get(), limits)
+            .err()
+            .map(Problem::from)
+            .or_else(|| vm_ids.with(|chosen| full_vm_problem(&vpc_vms.known(), chosen, &[], limits)))
+    };
 
     let name_error = field_error(name_problem, server_error, Field::Name, touched_name.visible());
     let remark_error = field_error(remark_problem, server_error, Field::Remark, touched_remark.visible());
@@ -202,6 +207,10 @@ fn CreateForm(inventory: Inventory, on_close: Callback<()>) -> impl IntoView {
                     if error.field.is_none() {
                         Toasts::get().show(ToastKind::Error, i18n.lang.get_untracked().error(error.code));
                     }
+                    if error.code == ErrorCode::HavipsPerVmExceeded {
+                        // A VM filled up meanwhile: count again, and the picker names it.
+                        vpc_vms.refresh();
+                    }
                     server_error.set(Some(error));
                     pending.set(false);
                     focus_first_invalid(form);
@@ -261,7 +270,7 @@ fn CreateForm(inventory: Inventory, on_close: Callback<()>) -> impl IntoView {
                 {move || {
                     let subnets = inventory.with_value(|inv| inv.subnets.clone());
                     let _ = vpc_id.get();
-                    view! { <VmPicker vms=vpc_vms subnets selected=vm_ids limits error=vms_error on_edit=edited(touched_vms) /> }
+                    view! { <VmPicker vms=vpc_vms subnets havip_subnet=subnet_id selected=vm_ids limits error=vms_error on_edit=edited(touched_vms) /> }
                 }}
                 <div class="field" class:has-error=move || project_error.get().is_some()>
                     <label class="field-label" for="havip-project">{i18n.t(|t| t.field_project)}</label>

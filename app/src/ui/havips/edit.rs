@@ -2,7 +2,7 @@
 //! whole while the HAVIP is available (R12), under the create rules; a stale copy is refused
 //! by its version (R14) and the dialog stays open with what was typed.
 
-use super::vm_picker::{VmPicker, VpcVms};
+use super::vm_picker::{VmPicker, VpcVms, full_vm_problem};
 use super::{Dialog as DialogState, PageState};
 use crate::api::havips::{load_inventory, update_havip};
 use crate::domain::binding::BindingSet;
@@ -74,13 +74,20 @@ fn EditForm(havip: Havip, inventory: Inventory, on_close: Callback<()>) -> impl 
 
     let name_problem = move || problem_of_name(&name.get()).map(Problem::Name);
     let remark_problem = move || Remark::parse(&remark.get()).err().map(Problem::from);
-    let vms_problem = move || BindingSet::parse(&vm_ids.get(), limits).err().map(Problem::from);
+    let vpc_vms = VpcVms::load(Signal::stored(havip.vpc.id.clone()));
+    let counted_vms = StoredValue::new(bound_now.clone());
+    let vms_problem = move || {
+        BindingSet::parse(&vm_ids.get(), limits).err().map(Problem::from).or_else(|| {
+            vm_ids.with(|chosen| {
+                counted_vms.with_value(|counted| full_vm_problem(&vpc_vms.known(), chosen, counted, limits))
+            })
+        })
+    };
     let name_error = field_error(name_problem, server_error, Field::Name, touched_name.visible());
     let remark_error = field_error(remark_problem, server_error, Field::Remark, touched_remark.visible());
     let vms_error = field_error(vms_problem, server_error, Field::VmIds, touched_vms.visible());
     let version_error = field_error(|| None, server_error, Field::Version, || false);
 
-    let vpc_vms = VpcVms::load(Signal::stored(havip.vpc.id.clone()));
     let subnets = inventory.subnets.clone();
     let id = havip.id.clone();
     let opened = StoredValue::new(havip.clone());
@@ -128,6 +135,9 @@ fn EditForm(havip: Havip, inventory: Inventory, on_close: Callback<()>) -> impl 
                     if error.field.is_none() {
                         Toasts::get().show(ToastKind::Error, i18n.lang.get_untracked().error(error.code));
                     }
+                    if error.code == ErrorCode::HavipsPerVmExceeded {
+                        vpc_vms.refresh();
+                    }
                     server_error.set(Some(error));
                     pending.set(false);
                     focus_first_invalid(form);
@@ -147,7 +157,7 @@ fn EditForm(havip: Havip, inventory: Inventory, on_close: Callback<()>) -> impl 
                     on_edit=edited(touched_remark) />
                 {if can_rebind {
                     view! {
-                        <VmPicker vms=vpc_vms subnets selected=vm_ids limits bound_now error=vms_error on_edit=edited(touched_vms) />
+                        <VmPicker vms=vpc_vms subnets havip_subnet=Signal::stored(havip.subnet.id.clone()) selected=vm_ids limits bound_now error=vms_error on_edit=edited(touched_vms) />
                     }
                     .into_any()
                 } else {

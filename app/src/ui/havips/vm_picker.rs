@@ -8,6 +8,7 @@ use crate::domain::limits::BindingLimits;
 use crate::i18n::fill;
 use crate::ui::I18n;
 use crate::ui::session_end::follow_session_end;
+use crate::ui::widgets::form::Problem;
 use leptos::prelude::*;
 
 /// What loading a VPC's VMs answered.
@@ -60,6 +61,22 @@ impl VpcVms {
         self.answer.set(None);
         self.attempt.update(|n| *n += 1);
     }
+
+    /// Loads the VMs again, keeping the ones shown until the answer comes: after the server
+    /// said a VM filled up meanwhile, the picker counts anew.
+    pub fn refresh(self) {
+        self.attempt.update(|n| *n += 1);
+    }
+}
+
+/// R10 as the picker sees it now: a chosen VM that carries as many HAVIPs as a VM may (one
+/// bound to the HAVIP being edited already counts it). Named, so the message says which.
+pub fn full_vm_problem(vms: &[Vm], chosen: &[String], bound_now: &[String], limits: BindingLimits) -> Option<Problem> {
+    vms.iter()
+        .find(|vm| {
+            chosen.contains(&vm.id) && !bound_now.contains(&vm.id) && vm.havip_count as usize >= limits.havips_per_vm
+        })
+        .map(|vm| Problem::VmFull(vm.name.clone(), vm.havip_count, limits.havips_per_vm))
 }
 
 #[component]
@@ -67,6 +84,9 @@ pub fn VmPicker(
     /// The VMs of the HAVIP's VPC.
     vms: VpcVms,
     subnets: Vec<Subnet>,
+    /// The HAVIP's subnet: a VM outside it cannot take the address over by ARP.
+    #[prop(into)]
+    havip_subnet: Signal<String>,
     selected: RwSignal<Vec<String>>,
     limits: BindingLimits,
     /// VMs bound to the HAVIP being edited: their counts already include it.
@@ -97,7 +117,7 @@ pub fn VmPicker(
                     .map(|vm| {
                         let subnet = subnet_name(&vm.subnet_id);
                         let counted = bound_now.contains(&vm.id);
-                        view! { <VmOption vm subnet counted selected limits on_edit /> }
+                        view! { <VmOption vm subnet havip_subnet counted selected limits on_edit /> }
                     })
                     .collect_view()
                     .into_any(),
@@ -126,6 +146,7 @@ fn LoadFailed(error: AppError, on_retry: impl Fn() + Send + Sync + 'static) -> i
 fn VmOption(
     vm: Vm,
     subnet: String,
+    havip_subnet: Signal<String>,
     /// Bound to the HAVIP being edited: its count already includes it.
     counted: bool,
     selected: RwSignal<Vec<String>>,
@@ -135,6 +156,9 @@ fn VmOption(
     let i18n = I18n::get();
     let id = vm.id.clone();
     let count = vm.havip_count;
+    let vm_subnet = vm.subnet_id.clone();
+    let outside = move || havip_subnet.with(|chosen| !chosen.is_empty() && *chosen != vm_subnet);
+    let state = vm.state.clone();
     let full = !counted && count as usize >= limits.havips_per_vm;
     let is_checked = {
         let id = id.clone();
@@ -179,7 +203,11 @@ fn VmOption(
             <span class="mono small">{vm.ip}</span>
             <span class="muted small">{subnet}</span>
             <span class="muted small" class:warn=full>{count_text}</span>
+            {(state != "running").then(|| view! {
+                <span class="badge badge-muted small">{move || i18n.lang.get().vm_state(&state).to_owned()}</span>
+            })}
             <span class="vm-reason small">{reason}</span>
+            {move || outside().then(|| view! { <span class="vm-reason warn small">{i18n.t(|t| t.vm_other_subnet)}</span> })}
         </label>
     }
 }

@@ -18,6 +18,8 @@ pub enum Problem {
     Reserved(Reserved, Ipv4),
     /// R1, saying exactly what is wrong with the name.
     Name(NameProblem),
+    /// R10 for one chosen VM: its name, how many HAVIPs it carries, and the most it may.
+    VmFull(String, u32, usize),
 }
 
 impl From<AppError> for Problem {
@@ -49,6 +51,10 @@ pub fn field_error(
                 let quoted: Vec<String> = chars.iter().map(|c| format!("“{}”", c.escape_debug())).collect();
                 crate::i18n::fill(lang.texts().name_refused, &[("chars", &quoted.join(lang.texts().list_separator))])
             }
+            Problem::VmFull(name, count, max) => crate::i18n::fill(
+                lang.texts().vm_full_named,
+                &[("name", &name), ("n", &count.to_string()), ("max", &max.to_string())],
+            ),
             Problem::Reserved(reserved, ip) => {
                 let t = lang.texts();
                 let template = match reserved {
