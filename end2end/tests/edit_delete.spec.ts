@@ -119,7 +119,7 @@ test('a HAVIP whose VMs cannot be changed shows the VMs it has', async ({ page }
   await expect(dialog).toBeHidden();
 });
 
-test('an edit of a HAVIP that someone else changed meanwhile is refused (R14), and works from the new copy', async ({ page }) => {
+test('an edit of a HAVIP that someone else changed meanwhile is refused (R14), and 载入最新版本 keeps what was typed', async ({ page }) => {
   const tenant = freshTenant();
   await login(page, tenant.username, tenant.password);
   const name = unique('conflict-');
@@ -134,12 +134,15 @@ test('an edit of a HAVIP that someone else changed meanwhile is refused (R14), a
   expect(patched.status(), await patched.text()).toBe(200);
   await dialog.getByLabel('备注').fill('my remark');
   await dialog.getByRole('button', { name: '保存' }).click();
-  await expect(dialog.getByRole('alert').filter({ hasText: '该高可用VIP已被他人修改，请刷新后重试' })).toBeVisible();
+  await expect(dialog.getByRole('alert').filter({ hasText: '该高可用VIP已被他人修改' })).toBeVisible();
   await expect(dialog.getByLabel('备注')).toHaveValue('my remark');
-  // The list now shows their change, and an edit opened from it saves.
-  await dialog.getByRole('button', { name: '取消' }).click();
-  await expect(row(page, theirs)).toBeVisible();
-  await editRow(page, theirs, (d) => d.getByLabel('备注').fill('my remark'));
+  // The way out: the current copy comes in, what changed is said, and the typed remark stays.
+  await dialog.getByRole('button', { name: '载入最新版本' }).click();
+  await expect(dialog.getByText(`名称：${name} → ${theirs}`)).toBeVisible();
+  await expect(dialog.getByLabel('名称')).toHaveValue(theirs);
+  await expect(dialog.getByLabel('备注')).toHaveValue('my remark');
+  await dialog.getByRole('button', { name: '保存' }).click();
+  await expect(dialog).toBeHidden();
   await expect(cell(row(page, theirs), '名称/备注')).toContainText('my remark');
 });
 

@@ -171,6 +171,11 @@ pub static TEXTS: Texts = Texts {
     pagination: "Pagination",
 
     create_title: "Create HAVIP",
+    version_conflict_in_dialog: "Someone else changed this HAVIP meanwhile.",
+    load_latest: "Load the latest version",
+    latest_loaded: "The latest version is loaded; what you changed is kept. Changed by others:",
+    latest_same: "The latest version is loaded; nothing you see was changed.",
+    changed_field: "{field}: {old} → {new}",
     edit_title: "Edit HAVIP",
     field_name: "Name",
     field_remark: "Remark",

@@ -317,6 +317,11 @@ pub struct Texts {
     pub pagination: &'static str,
 
     pub create_title: &'static str,
+    pub version_conflict_in_dialog: &'static str,
+    pub load_latest: &'static str,
+    pub latest_loaded: &'static str,
+    pub latest_same: &'static str,
+    pub changed_field: &'static str,
     pub edit_title: &'static str,
     pub field_name: &'static str,
     pub field_remark: &'static str,

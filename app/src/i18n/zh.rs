@@ -171,6 +171,11 @@ pub static TEXTS: Texts = Texts {
     pagination: "分页",
 
     create_title: "新建高可用VIP",
+    version_conflict_in_dialog: "该高可用VIP已被他人修改。",
+    load_latest: "载入最新版本",
+    latest_loaded: "已载入最新版本；你改过的内容已保留。他人修改了：",
+    latest_same: "已载入最新版本；你看到的内容没有被修改。",
+    changed_field: "{field}：{old} → {new}",
     edit_title: "编辑高可用VIP",
     field_name: "名称",
     field_remark: "备注",

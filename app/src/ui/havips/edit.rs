@@ -4,7 +4,7 @@
 
 use super::vm_picker::{VmPicker, VpcVms, full_vm_problem};
 use super::{Dialog as DialogState, PageState};
-use crate::api::havips::{load_inventory, update_havip};
+use crate::api::havips::{load_havip, load_inventory, update_havip};
 use crate::domain::binding::BindingSet;
 use crate::domain::havip::Havip;
 use crate::domain::input::UpdateHavipRequest;
@@ -86,12 +86,59 @@ fn EditForm(havip: Havip, inventory: Inventory, on_close: Callback<()>) -> impl 
     let name_error = field_error(name_problem, server_error, Field::Name, touched_name.visible());
     let remark_error = field_error(remark_problem, server_error, Field::Remark, touched_remark.visible());
     let vms_error = field_error(vms_problem, server_error, Field::VmIds, touched_vms.visible());
-    let version_error = field_error(|| None, server_error, Field::Version, || false);
+    let conflict = move || server_error.with(|e| e.as_ref().is_some_and(|e| e.code == ErrorCode::VersionConflict));
+    // What others changed, as the latest copy showed it once loaded (R14's way out).
+    let changed = RwSignal::new(None::<Vec<String>>);
 
     let subnets = inventory.subnets.clone();
     let id = havip.id.clone();
     let opened = StoredValue::new(havip.clone());
-    let original_vms = bound_now.clone();
+    let original_vms = StoredValue::new(bound_now.clone());
+    let load_latest = {
+        let id = id.clone();
+        move |_| {
+            let id = id.clone();
+            pending.set(true);
+            leptos::task::spawn_local(async move {
+                match load_havip(id).await {
+                    Ok(latest) => {
+                        let before = opened.get_value();
+                        let texts = i18n.texts();
+                        let vm_names =
+                            |h: &Havip| h.vms.iter().map(|vm| vm.name.clone()).collect::<Vec<_>>().join(", ");
+                        let mut said = Vec::new();
+                        for (label, old, new) in [
+                            (texts.field_name, before.name.clone(), latest.name.clone()),
+                            (texts.field_remark, before.remark.clone(), latest.remark.clone()),
+                            (texts.field_vms, vm_names(&before), vm_names(&latest)),
+                        ] {
+                            if old != new {
+                                said.push(fill(texts.changed_field, &[("field", label), ("old", &old), ("new", &new)]));
+                            }
+                        }
+                        // The fields the user changed keep the user's text; the others take theirs.
+                        if !touched_name.was_edited() {
+                            name.set(latest.name.clone());
+                        }
+                        if !touched_remark.was_edited() {
+                            remark.set(latest.remark.clone());
+                        }
+                        let latest_vms: Vec<String> = latest.vms.iter().map(|vm| vm.id.clone()).collect();
+                        if !touched_vms.was_edited() {
+                            vm_ids.set(latest_vms.clone());
+                        }
+                        original_vms.set_value(latest_vms);
+                        opened.set_value(latest);
+                        changed.set(Some(said));
+                        server_error.set(None);
+                    }
+                    Err(error) if to_login_if_session_ended(&error) => {}
+                    Err(error) => server_error.set(Some(error)),
+                }
+                pending.set(false);
+            });
+        }
+    };
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -103,7 +150,7 @@ fn EditForm(havip: Havip, inventory: Inventory, on_close: Callback<()>) -> impl 
             return;
         }
         let chosen = vm_ids.get_untracked();
-        let rebinding = can_rebind && chosen != original_vms;
+        let rebinding = can_rebind && original_vms.with_value(|original| chosen != *original);
         let request = UpdateHavipRequest {
             name: Some(name.get_untracked()),
             remark: Some(remark.get_untracked()),
@@ -179,7 +226,24 @@ fn EditForm(havip: Havip, inventory: Inventory, on_close: Callback<()>) -> impl 
                     }
                     .into_any()
                 }}
-                <p class="form-error" role="alert">{move || version_error.get()}</p>
+                {move || conflict().then(|| view! {
+                    <div class="notice notice-error" role="alert">
+                        {i18n.t(|t| t.version_conflict_in_dialog)}
+                        " "
+                        <button type="button" class="btn btn-link" disabled=move || pending.get() on:click=load_latest.clone()>
+                            {i18n.t(|t| t.load_latest)}
+                        </button>
+                    </div>
+                })}
+                {move || changed.get().map(|said| {
+                    let nothing = said.is_empty();
+                    view! {
+                    <div class="notice" role="status">
+                        <p>{move || if nothing { i18n.texts().latest_same } else { i18n.texts().latest_loaded }}</p>
+                        <ul class="changed-fields">{said.iter().map(|line| view! { <li>{line.clone()}</li> }).collect_view()}</ul>
+                    </div>
+                    }
+                })}
             </div>
             <DialogButtons confirm=i18n.t(|t| t.save) pending on_cancel=on_close />
         </form>

@@ -85,6 +85,11 @@ impl Touched {
         self.edited.set(true);
     }
 
+    /// Whether the user changed the field (not only submitted the form).
+    pub fn was_edited(self) -> bool {
+        self.edited.get_untracked()
+    }
+
     pub fn visible(self) -> impl Fn() -> bool + Copy + Send + Sync + 'static {
         move || self.edited.get() || self.submitted.get()
     }
