@@ -96,18 +96,32 @@ test('a session that ends while the list is open leads to the login page, which 
   await expect(page.getByText('没有符合条件的高可用VIP。')).toBeVisible();
 });
 
-test('a session that ends while a dialog is open leads to the login page on submit', async ({ page, context }) => {
+test('a session that ends while a dialog is open: sign in again in place, and the save goes through', async ({ page, context }) => {
   const tenant = freshTenant();
   await login(page, tenant.username, tenant.password);
   await page.getByRole('button', { name: '新建' }).click();
   const dialog = page.getByRole('dialog', { name: '新建高可用VIP' });
-  await dialog.getByLabel('名称').fill(unique('late-'));
+  const name = unique('late-');
+  await dialog.getByLabel('名称').fill(name);
   // The VPC's VMs have arrived: the only request left to be refused is the submission.
   await expect(dialog.getByRole('checkbox').first()).toBeVisible();
   await context.clearCookies({ name: 'havip_session' });
   await dialog.getByRole('button', { name: '确认创建' }).click();
-  await expect(page).toHaveURL(new RegExp(`/login\\?next=${encodeURIComponent('/havips')}$`));
-  await expect(page.getByRole('button', { name: '登录' })).toBeVisible();
+  // The page stays, the dialog keeps what was typed, and a sign-in comes over it.
+  const again = page.getByRole('dialog', { name: '登录已失效' });
+  await expect(again.getByText('登录已失效，请重新登录')).toBeVisible();
+  await expect(page).toHaveURL(/\/havips$/);
+  await expect(dialog.getByLabel('名称')).toHaveValue(name);
+  await again.getByLabel('用户名').fill(tenant.username);
+  await again.getByLabel('密码').fill('a wrong password');
+  await again.getByRole('button', { name: '登录' }).click();
+  await expect(again.getByText('用户名或密码错误')).toBeVisible();
+  await again.getByLabel('密码').fill(tenant.password);
+  await again.getByRole('button', { name: '登录' }).click();
+  await expect(again).toBeHidden();
+  await dialog.getByRole('button', { name: '确认创建' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(row(page, name)).toBeVisible();
 });
 
 test('a user makes a named API token in the console, a script uses it, and revoking it ends it', async ({ page, context, playwright }) => {

@@ -26,6 +26,10 @@ pub static TEXTS: Texts = Texts {
     revoke: "Revoke",
     confirm_revoke: "Confirm revoke",
     token_revoked_toast: "Token {id} revoked",
+    session_ended_title: "Session ended",
+    session_ended: "Your session ended; sign in again. What you typed in the dialog is kept.",
+    signed_in_again: "Signed in again; carry on",
+    to_login_page: "Go to the login page",
     sign_out: "Sign out",
 
     create: "Create",

@@ -26,6 +26,10 @@ pub static TEXTS: Texts = Texts {
     revoke: "撤销",
     confirm_revoke: "确认撤销",
     token_revoked_toast: "已撤销密钥 {id}",
+    session_ended_title: "登录已失效",
+    session_ended: "登录已失效，请重新登录。你在对话框中填写的内容会保留。",
+    signed_in_again: "已重新登录，可以继续操作",
+    to_login_page: "去登录页",
     sign_out: "退出登录",
 
     create: "新建",

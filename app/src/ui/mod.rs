@@ -47,6 +47,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     let i18n = I18n::provide(initial_lang());
     widgets::toast::Toasts::provide();
+    session_end::SessionEnd::provide();
     Clock::provide();
     // The title follows the language (effects run only in the browser).
     Effect::new(move |_| document().set_title(&document_title(i18n.lang.get())));
@@ -61,6 +62,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=login::LoginPage />
             </Routes>
         </Router>
+        <session_end::SignInAgain />
         <widgets::toast::ToastList />
     }
 }

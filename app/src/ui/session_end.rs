@@ -1,18 +1,111 @@
 //! An ended session (idle or absolute expiry, a sign-out in another tab) makes every server
-//! function answer Unauthenticated, which no retry can fix: the browser goes to the login page,
-//! whose `next` brings the user back to the same view afterwards.
+//! function answer Unauthenticated, which no retry can fix. While a dialog is open, what the
+//! user typed there must not be lost: a sign-in comes over it ([`SignInAgain`]) and the dialog's
+//! request can be sent again afterwards. Otherwise the browser goes to the login page, whose
+//! `next` brings the user back to the same view.
 
+use crate::api::session::login;
 use crate::domain::{AppError, ErrorCode};
+use crate::ui::I18n;
+use crate::ui::widgets::toast::{ToastKind, Toasts};
 use leptos::prelude::*;
 
-/// Sends the browser to the login page if `error` says that the session has ended, and answers
-/// whether it did: then the caller has nothing more to show.
+/// Whether the session ended while a dialog was open (the sign-in over it shows).
+#[derive(Clone, Copy)]
+pub struct SessionEnd {
+    ended: RwSignal<bool>,
+}
+
+impl SessionEnd {
+    pub fn provide() {
+        provide_context(SessionEnd { ended: RwSignal::new(false) });
+    }
+}
+
+/// Handles an ended session if `error` says the session has ended, and answers whether it did:
+/// then the caller shows nothing more (but leaves its dialog usable: the request may be sent
+/// again once the user signed in).
 pub fn to_login_if_session_ended(error: &AppError) -> bool {
     let ended = error.code == ErrorCode::Unauthenticated;
     if ended {
-        go_to_login();
+        match use_context::<SessionEnd>().filter(|_| a_dialog_is_open()) {
+            Some(session) => session.ended.set(true),
+            None => go_to_login(),
+        }
     }
     ended
+}
+
+#[cfg(feature = "hydrate")]
+fn a_dialog_is_open() -> bool {
+    document().query_selector(".dialog-backdrop").ok().flatten().is_some()
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn a_dialog_is_open() -> bool {
+    false
+}
+
+/// The sign-in that comes over an open dialog when the session ended. It is not a [`Dialog`]
+/// (crate::ui::widgets::dialog): the dialog under it keeps its content and its keys, which it
+/// leaves alone while this is shown.
+#[component]
+pub fn SignInAgain() -> impl IntoView {
+    let i18n = I18n::get();
+    let Some(session) = use_context::<SessionEnd>() else { return ().into_any() };
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<AppError>);
+    let pending = RwSignal::new(false);
+    let toasts = Toasts::get();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        pending.set(true);
+        let (user, pass) = (username.get_untracked(), password.get_untracked());
+        leptos::task::spawn_local(async move {
+            match login(user, pass).await {
+                Ok(()) => {
+                    password.set(String::new());
+                    error.set(None);
+                    session.ended.set(false);
+                    toasts.show(ToastKind::Success, i18n.texts().signed_in_again);
+                }
+                Err(refused) => error.set(Some(refused)),
+            }
+            pending.set(false);
+        });
+    };
+    view! {
+        {move || session.ended.get().then(|| view! {
+            <div class="dialog-backdrop session-overlay">
+                <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="session-ended-title">
+                    <div class="dialog-header"><h2 id="session-ended-title">{i18n.t(|t| t.session_ended_title)}</h2></div>
+                    <form class="dialog-form" on:submit=submit novalidate>
+                        <div class="dialog-body">
+                            <p>{i18n.t(|t| t.session_ended)}</p>
+                            <label class="field">
+                                <span class="field-label">{i18n.t(|t| t.username)}</span>
+                                <input type="text" autocomplete="username" bind:value=username />
+                            </label>
+                            <label class="field">
+                                <span class="field-label">{i18n.t(|t| t.password)}</span>
+                                <input type="password" autocomplete="current-password" bind:value=password />
+                            </label>
+                            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{move || i18n.lang.get().error(e.code)}</p> })}
+                        </div>
+                        <div class="dialog-footer">
+                            <a class="btn" href="/login">{i18n.t(|t| t.to_login_page)}</a>
+                            <button type="submit" class="btn btn-primary" disabled=move || pending.get()>{i18n.t(|t| t.sign_in)}</button>
+                        </div>
+                    </form>
+                </div>
+            </div>
+        })}
+    }
+    .into_any()
 }
 
 /// Says what went wrong in an error toast, or leads to the login page when the session ended.

@@ -202,7 +202,8 @@ fn CreateForm(inventory: Inventory, on_close: Callback<()>) -> impl IntoView {
                     state.show_newest();
                 }
                 // The browser is on its way to the login page: nothing more to show.
-                Err(error) if to_login_if_session_ended(&error) => {}
+                // The sign-in comes over the dialog; afterwards the same request can go again.
+                Err(error) if to_login_if_session_ended(&error) => pending.set(false),
                 Err(error) => {
                     if error.field.is_none() {
                         Toasts::get().show(ToastKind::Error, i18n.lang.get_untracked().error(error.code));

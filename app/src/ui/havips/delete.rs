@@ -59,7 +59,8 @@ pub fn DeleteDialog(havips: Vec<Havip>) -> impl IntoView {
                     }
                 }
                 // The browser is on its way to the login page: nothing more to show.
-                Err(error) if to_login_if_session_ended(&error) => return,
+                // The sign-in comes over the dialog; afterwards the delete can be confirmed again.
+                Err(error) if to_login_if_session_ended(&error) => {}
                 Err(error) => toasts.show(ToastKind::Error, i18n.lang.get_untracked().error(error.code)),
             }
             pending.set(false);

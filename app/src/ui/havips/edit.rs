@@ -172,8 +172,8 @@ fn EditForm(havip: Havip, inventory: Inventory, on_close: Callback<()>) -> impl 
                     state.dialog.set(DialogState::Closed);
                     state.refresh();
                 }
-                // The browser is on its way to the login page: nothing more to show.
-                Err(error) if to_login_if_session_ended(&error) => {}
+                // The sign-in comes over the dialog; afterwards the same request can go again.
+                Err(error) if to_login_if_session_ended(&error) => pending.set(false),
                 Err(error) => {
                     if error.code == ErrorCode::VersionConflict {
                         // The list shows what changed, and the next edit starts from it.

@@ -46,6 +46,7 @@ fn refused(
     form: Option<web_sys::HtmlFormElement>,
 ) {
     if to_login_if_session_ended(&error) {
+        pending.set(false);
         return;
     }
     if error.field.is_none() {

@@ -32,6 +32,8 @@ pub fn Dialog(
         // dialog without the user moving it (the button just clicked disappears, or the content
         // is still loading), and Escape must close the dialog and Tab bring the focus back even then.
         let keys = window_event_listener(leptos::ev::keydown, move |ev| match ev.key().as_str() {
+            // The sign-in over the dialogs (the session ended) has the keyboard to itself.
+            _ if document().query_selector(".session-overlay").ok().flatten().is_some() => {}
             "Escape" => on_close.run(()),
             "Tab" => {
                 if let Some(panel) = panel.get_untracked() {
