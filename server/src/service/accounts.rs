@@ -80,7 +80,9 @@ impl Backend {
             return Err(AppError::new(ErrorCode::InvalidCredentials).on_field(Field::Username));
         }
         if !self.login_limiter.try_begin(username, client) {
-            let wait = self.login_limiter.wait(username, client).as_secs().max(1);
+            // Rounded up: a client that waits the seconds said is not refused again.
+            let wait = self.login_limiter.wait(username, client);
+            let wait = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
             return Err(
                 AppError::with_detail(ErrorCode::TooManyRequests, format!("try again in {wait} s")).retry_after(wait)
             );
@@ -239,7 +241,10 @@ impl Backend {
                 user.map(|user| self.remember(ticket, &hash, user, Duration::MAX))
             }
         };
-        if found.is_some() && self.token_uses.due(&hash, std::time::Instant::now()) {
+        // Agents report every few seconds and their last report is kept already: only the
+        // tokens of people and scripts say when they were last used.
+        let a_persons = found.as_ref().is_some_and(|(user, _)| user.agent_vm.is_none());
+        if a_persons && self.token_uses.due(&hash, std::time::Instant::now()) {
             self.record_token_use(hash);
         }
         Ok(found)

@@ -185,11 +185,18 @@ impl Backend {
                     ("user.reset_password", format!("{}: password reset", before.username))
                 }
                 Change::Delete => {
-                    let handed = users::hand_over_agent_tokens(&mut tx, id, &caller.user_id).await?;
+                    // The tokens go to the admin who deletes, or, when an admin deletes itself,
+                    // to another enabled admin (the last-admin rule guarantees one).
+                    let heir = match id == caller.user_id {
+                        false => Some(caller.user_id.clone()),
+                        true => users::another_enabled_admin(&mut tx, &caller.tenant_id, id).await?,
+                    };
+                    let heir = heir.ok_or_else(AppError::internal)?;
+                    let handed = users::hand_over_agent_tokens(&mut tx, id, &heir).await?;
                     users::delete(&mut tx, &caller.tenant_id, id).await?;
                     let detail = match handed {
                         0 => before.username.clone(),
-                        n => format!("{} ({n} agent token(s) passed to {})", before.username, caller.profile.username),
+                        n => format!("{} ({n} agent token(s) passed to {heir})", before.username),
                     };
                     ("user.delete", detail)
                 }

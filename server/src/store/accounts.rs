@@ -208,7 +208,7 @@ pub async fn create_token(conn: &mut AnyConnection, token: NewToken<'_>, now: i6
 }
 
 pub async fn record_token_use(conn: &mut AnyConnection, token_hash: &str, now: i64) -> Result<(), StoreError> {
-    sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
+    sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")
         .bind(now)
         .bind(token_hash)
         .execute(conn)

@@ -123,7 +123,24 @@ pub async fn end_credentials(conn: &mut AnyConnection, user_id: &str, now: i64) 
     Ok(())
 }
 
-/// Hands the user's live agent tokens to another user of the tenant (the admin who deletes it),
+/// Another enabled admin of the tenant than `except`, the earliest made.
+pub async fn another_enabled_admin(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    except: &str,
+) -> Result<Option<String>, StoreError> {
+    let row = sqlx::query(
+        "SELECT id FROM users WHERE tenant_id = $1 AND id <> $2 AND role = 'admin' AND disabled_at IS NULL \
+         ORDER BY created_at, id LIMIT 1",
+    )
+    .bind(tenant_id)
+    .bind(except)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| col(&r, 0)).transpose()
+}
+
+/// Hands the user's live agent tokens to another user of the tenant (an admin who stays),
 /// so that its VMs keep reporting after it is gone.
 pub async fn hand_over_agent_tokens(conn: &mut AnyConnection, from: &str, to: &str) -> Result<u64, StoreError> {
     let done = sqlx::query(

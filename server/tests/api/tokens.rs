@@ -109,6 +109,11 @@ both_stores!(tokens_have_names_and_say_when_they_were_last_used, |app: TestApp| 
         assert_eq!(refused["error"]["field"], "name", "{bad}");
     }
     assert_error(post(Some(serde_json::json!({"label": "x"}))).await.expect("post"), 400, "InvalidParameter").await;
+    // JSON null is no body (the document allows it); a body that is not JSON is refused.
+    assert_eq!(post(Some(Value::Null)).await.expect("post").status(), 201);
+    let untyped =
+        app.http.post(app.url("/api/v1/tokens")).header(COOKIE, &cookie).body("{\"name\": \"x\"}").send().await;
+    assert_error(untyped.expect("post"), 400, "InvalidParameter").await;
 
     // Listed with its name and never used; once a request comes with it, the list says when.
     let id = named["id"].as_str().expect("id").to_owned();
@@ -124,5 +129,6 @@ both_stores!(tokens_have_names_and_say_when_they_were_last_used, |app: TestApp| 
             break;
         }
         assert!(std::time::Instant::now() < deadline, "the use was never written: {now}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 });

@@ -257,5 +257,10 @@ both_stores!(agent_tokens_outlive_their_owners_access, |app: TestApp| async move
     assert_eq!(reports().await, 200);
     let log: Value = admin.get("/operations?action=user.delete").await.json().await.expect("json");
     let detail = log["items"][0]["detail"].as_str().unwrap_or_default().to_owned();
-    assert!(detail.contains(&format!("1 agent token(s) passed to {}", admin.username)), "{detail}");
+    let admin_id =
+        users_of(&admin).await.into_iter().find(|u| u["username"] == admin.username.as_str()).expect("listed");
+    assert!(
+        detail.contains(&format!("1 agent token(s) passed to {}", admin_id["id"].as_str().expect("id"))),
+        "{detail}"
+    );
 });
