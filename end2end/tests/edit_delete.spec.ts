@@ -238,7 +238,7 @@ test('a batch with an item that fails shows which and why', async ({ page }) => 
   await dialog.getByRole('button', { name: '确认删除' }).click();
   const failures = dialog.getByRole('alert');
   // The result, summed up, instead of the question asked before.
-  await expect(failures).toContainText('已删除 1 个，1 个失败');
+  await expect(failures).toContainText('已提交删除 1 个，1 个失败');
   await expect(dialog.getByText('以下 2 个高可用VIP将被删除：')).toBeHidden();
   await expect(failures).toContainText(second.name);
   await expect(failures).not.toContainText(first.name);

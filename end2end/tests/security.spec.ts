@@ -136,8 +136,13 @@ test('a user makes a named API token in the console, a script uses it, and revok
   await expect(dialog.getByText('还没有 API 密钥。')).toBeVisible();
 
   // A token needs a name, checked before anything is sent.
+  const sent: string[] = [];
+  page.on('request', (request) => {
+    if (request.url().includes('/api/fn/create_api_token')) sent.push(request.url());
+  });
   await dialog.getByRole('button', { name: '新建密钥' }).click();
   await expect(dialog.getByText('密钥名称为 1–64 个字符，且不能包含控制字符')).toBeVisible();
+  expect(sent, 'nothing was sent').toEqual([]);
   await expect(dialog.getByText('还没有 API 密钥。')).toBeVisible();
   await dialog.getByLabel('密钥名称').fill('ci deploy');
   await dialog.getByRole('button', { name: '新建密钥' }).click();

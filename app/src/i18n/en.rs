@@ -230,7 +230,7 @@ pub static TEXTS: Texts = Texts {
     confirm_delete: "Delete",
     deleting_toast: "Deleting {n} HAVIPs",
     deleting_toast_one: "Deleting 1 HAVIP",
-    delete_result: "{ok} deleted, {failed} failed",
+    delete_result: "{ok} being deleted, {failed} failed",
     delete_failed_toast: "{n} could not be deleted",
     nothing_selected: "Select the HAVIPs to delete first",
 
@@ -326,7 +326,7 @@ pub fn error_message(code: ErrorCode) -> &'static str {
         }
         ErrorCode::UsernameAlreadyUsed => "This username is taken",
         ErrorCode::InvalidPassword => "A password has 8–256 characters and no control characters",
-        ErrorCode::InvalidTokenName => "A token’s name has 1–64 characters and no control characters",
+        ErrorCode::InvalidTokenName => "A token's name has 1–64 characters and no control characters",
         ErrorCode::LastEnabledAdmin => "The tenant needs at least one enabled admin: make another user admin first",
         ErrorCode::IncorrectStatus => "This cannot be done in the HAVIP's current status",
         ErrorCode::VersionConflict => "Someone else changed this HAVIP; reload and try again",

@@ -230,7 +230,7 @@ pub static TEXTS: Texts = Texts {
     confirm_delete: "确认删除",
     deleting_toast: "已提交删除 {n} 个高可用VIP",
     deleting_toast_one: "已提交删除 {n} 个高可用VIP",
-    delete_result: "已删除 {ok} 个，{failed} 个失败",
+    delete_result: "已提交删除 {ok} 个，{failed} 个失败",
     delete_failed_toast: "{n} 个删除失败",
     nothing_selected: "请先选择要删除的高可用VIP",
 

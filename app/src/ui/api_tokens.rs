@@ -8,7 +8,7 @@ use super::widgets::mono::Copyable;
 use super::widgets::toast::{ToastKind, Toasts};
 use super::{Clock, I18n};
 use crate::api::tokens::{create_api_token, load_api_tokens, revoke_api_token};
-use crate::domain::tokens::{ApiToken, NewApiToken, check_token_name};
+use crate::domain::tokens::{ApiToken, NewApiToken, TOKEN_NAME_MAX_CHARS, check_token_name};
 use crate::domain::{AppError, Field};
 use crate::i18n::fill;
 use leptos::prelude::*;
@@ -66,7 +66,7 @@ pub fn ApiTokensDialog(#[prop(into)] on_close: Callback<()>) -> impl IntoView {
                 <p class="muted">{i18n.t(|t| t.tokens_intro)}</p>
                 <form class="token-form" on:submit=make novalidate>
                     <TextField id="token-name" label=i18n.t(|t| t.token_name) value=name error=name_error
-                        hint=Signal::derive(move || i18n.texts().token_name_hint.to_owned()) maxlength=64
+                        hint=Signal::derive(move || i18n.texts().token_name_hint.to_owned()) counter=TOKEN_NAME_MAX_CHARS
                         on_edit=Callback::new(move |_| server_error.set(None)) />
                     <button type="submit" class="btn btn-primary" disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
                         {move || pending.get().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}

@@ -75,7 +75,7 @@ pub fn LoginPage() -> impl IntoView {
 }
 
 /// What a refused sign-in says; too many attempts say how long to wait, in whole minutes.
-fn refusal(lang: Lang, error: &AppError) -> String {
+pub(crate) fn refusal(lang: Lang, error: &AppError) -> String {
     match (error.code, error.retry_after_secs) {
         (ErrorCode::TooManyRequests, Some(seconds)) => {
             fill(lang.texts().sign_in_wait, &[("minutes", &seconds.div_ceil(60).to_string())])

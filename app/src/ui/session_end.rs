@@ -7,6 +7,7 @@
 use crate::api::session::login;
 use crate::domain::{AppError, ErrorCode};
 use crate::ui::I18n;
+use crate::ui::login::refusal;
 use crate::ui::widgets::toast::{ToastKind, Toasts};
 use leptos::prelude::*;
 
@@ -36,6 +37,35 @@ pub fn to_login_if_session_ended(error: &AppError) -> bool {
     ended
 }
 
+/// The username the page's user menu shows (empty on the server, and where there is none).
+#[cfg(feature = "hydrate")]
+fn signed_in_username() -> String {
+    document()
+        .query_selector(".user-menu .username")
+        .ok()
+        .flatten()
+        .and_then(|element| element.text_content())
+        .unwrap_or_default()
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn signed_in_username() -> String {
+    String::new()
+}
+
+/// The login page, told to come back to the view shown now.
+#[cfg(feature = "hydrate")]
+fn login_here() -> String {
+    let location = window().location();
+    let here = format!("{}{}", location.pathname().unwrap_or_default(), location.search().unwrap_or_default());
+    format!("/login?next={}", String::from(web_sys::js_sys::encode_uri_component(&here)))
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn login_here() -> String {
+    "/login".to_owned()
+}
+
 #[cfg(feature = "hydrate")]
 fn a_dialog_is_open() -> bool {
     document().query_selector(".dialog-backdrop").ok().flatten().is_some()
@@ -58,6 +88,22 @@ pub fn SignInAgain() -> impl IntoView {
     let error = RwSignal::new(None::<AppError>);
     let pending = RwSignal::new(false);
     let toasts = Toasts::get();
+    // Who was signed in: the page shows that user's data, so another user signing in here
+    // gets the page anew rather than a mix of both.
+    let previous = StoredValue::new(String::new());
+    let password_input = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if session.ended.get() {
+            let shown = signed_in_username();
+            previous.set_value(shown.clone());
+            username.set(shown);
+            request_animation_frame(move || {
+                if let Some(input) = password_input.get_untracked() {
+                    let _ = input.focus();
+                }
+            });
+        }
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if pending.get_untracked() {
@@ -67,6 +113,9 @@ pub fn SignInAgain() -> impl IntoView {
         let (user, pass) = (username.get_untracked(), password.get_untracked());
         leptos::task::spawn_local(async move {
             match login(user, pass).await {
+                Ok(()) if previous.with_value(|before| !before.is_empty() && *before != username.get_untracked()) => {
+                    let _ = window().location().reload();
+                }
                 Ok(()) => {
                     password.set(String::new());
                     error.set(None);
@@ -92,12 +141,12 @@ pub fn SignInAgain() -> impl IntoView {
                             </label>
                             <label class="field">
                                 <span class="field-label">{i18n.t(|t| t.password)}</span>
-                                <input type="password" autocomplete="current-password" bind:value=password />
+                                <input type="password" autocomplete="current-password" node_ref=password_input bind:value=password />
                             </label>
-                            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{move || i18n.lang.get().error(e.code)}</p> })}
+                            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{move || refusal(i18n.lang.get(), &e)}</p> })}
                         </div>
                         <div class="dialog-footer">
-                            <a class="btn" href="/login">{i18n.t(|t| t.to_login_page)}</a>
+                            <a class="btn" href=login_here>{i18n.t(|t| t.to_login_page)}</a>
                             <button type="submit" class="btn btn-primary" disabled=move || pending.get()>{i18n.t(|t| t.sign_in)}</button>
                         </div>
                     </form>
@@ -130,10 +179,7 @@ pub fn follow_session_end(load_error: impl Fn() -> Option<AppError> + 'static) {
 /// replaced in the history: going back to it would only lead to the login page again.
 #[cfg(feature = "hydrate")]
 fn go_to_login() {
-    let location = window().location();
-    let here = format!("{}{}", location.pathname().unwrap_or_default(), location.search().unwrap_or_default());
-    let next = String::from(web_sys::js_sys::encode_uri_component(&here));
-    let _ = location.replace(&format!("/login?next={next}"));
+    let _ = window().location().replace(&login_here());
 }
 
 /// Server rendering never meets an ended session: the page handler sends such a request to the

@@ -201,7 +201,6 @@ fn CreateForm(inventory: Inventory, on_close: Callback<()>) -> impl IntoView {
                     state.dialog.set(DialogState::Closed);
                     state.show_newest();
                 }
-                // The browser is on its way to the login page: nothing more to show.
                 // The sign-in comes over the dialog; afterwards the same request can go again.
                 Err(error) if to_login_if_session_ended(&error) => pending.set(false),
                 Err(error) => {

@@ -58,7 +58,6 @@ pub fn DeleteDialog(havips: Vec<Havip>) -> impl IntoView {
                         failures.set(failed);
                     }
                 }
-                // The browser is on its way to the login page: nothing more to show.
                 // The sign-in comes over the dialog; afterwards the delete can be confirmed again.
                 Err(error) if to_login_if_session_ended(&error) => {}
                 Err(error) => toasts.show(ToastKind::Error, i18n.lang.get_untracked().error(error.code)),

@@ -14,7 +14,7 @@ use crate::domain::remark::{REMARK_MAX_CHARS, Remark};
 use crate::domain::{AppError, ErrorCode, Field};
 use crate::i18n::fill;
 use crate::ui::I18n;
-use crate::ui::session_end::{follow_session_end, to_login_if_session_ended};
+use crate::ui::session_end::{follow_session_end, report, to_login_if_session_ended};
 use crate::ui::widgets::dialog::Dialog;
 use crate::ui::widgets::form::{
     DialogButtons, Problem, TextField, Touched, field_error, focus_first_invalid, submitted_form,
@@ -86,7 +86,10 @@ fn EditForm(havip: Havip, inventory: Inventory, on_close: Callback<()>) -> impl 
     let name_error = field_error(name_problem, server_error, Field::Name, touched_name.visible());
     let remark_error = field_error(remark_problem, server_error, Field::Remark, touched_remark.visible());
     let vms_error = field_error(vms_problem, server_error, Field::VmIds, touched_vms.visible());
-    let conflict = move || server_error.with(|e| e.as_ref().is_some_and(|e| e.code == ErrorCode::VersionConflict));
+    // Set by a VersionConflict, cleared only by loading the latest version: typing in a field
+    // clears the server's error, but the way out must stay until it is taken.
+    let conflicted = RwSignal::new(false);
+    let conflict = move || conflicted.get();
     // What others changed, as the latest copy showed it once loaded (R14's way out).
     let changed = RwSignal::new(None::<Vec<String>>);
 
@@ -127,13 +130,18 @@ fn EditForm(havip: Havip, inventory: Inventory, on_close: Callback<()>) -> impl 
                         if !touched_vms.was_edited() {
                             vm_ids.set(latest_vms.clone());
                         }
+                        // The latest copy's VMs already count it; count the picker's VMs anew.
+                        counted_vms.set_value(latest_vms.clone());
+                        vpc_vms.refresh();
                         original_vms.set_value(latest_vms);
                         opened.set_value(latest);
                         changed.set(Some(said));
+                        conflicted.set(false);
                         server_error.set(None);
                     }
-                    Err(error) if to_login_if_session_ended(&error) => {}
-                    Err(error) => server_error.set(Some(error)),
+                    // It could not be loaded (deleted meanwhile, the server away): said in a
+                    // toast, and the way out stays.
+                    Err(error) => report(&error),
                 }
                 pending.set(false);
             });
@@ -185,6 +193,7 @@ fn EditForm(havip: Havip, inventory: Inventory, on_close: Callback<()>) -> impl 
                     if error.code == ErrorCode::HavipsPerVmExceeded {
                         vpc_vms.refresh();
                     }
+                    conflicted.set(error.code == ErrorCode::VersionConflict);
                     server_error.set(Some(error));
                     pending.set(false);
                     focus_first_invalid(form);

@@ -167,7 +167,15 @@ fn InventoryFilters() -> impl IntoView {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 let query = state.current_query();
-                let inventory = state.inventory.await.unwrap_or_default();
+                let inventory = state.inventory.await;
+                // Without the inventory nothing can be called unknown: the IDs show as they are.
+                let loaded = inventory.is_ok();
+                let inventory = inventory.unwrap_or_default();
+                let all_subnets = inventory
+                    .subnets
+                    .iter()
+                    .map(|s| (s.id.clone(), format!("{} ({})", s.name, s.cidr)))
+                    .collect::<Vec<_>>();
                 let vpc_options = inventory.vpcs.iter().map(|v| (v.id.clone(), v.name.clone())).collect::<Vec<_>>();
                 let subnet_options = inventory
                     .subnets
@@ -181,6 +189,8 @@ fn InventoryFilters() -> impl IntoView {
                         label=i18n.t(|t| t.filter_vpc)
                         all=i18n.t(|t| t.all_vpcs)
                         unknown=i18n.t(|t| t.unknown_vpc)
+                        known=if loaded { vpc_options.clone() } else { Vec::new() }
+                        loaded
                         options=vpc_options
                         value=query.vpc_id.clone()
                         on_change=move |v| set(|q, v| { q.vpc_id = v; q.subnet_id = None; }, v)
@@ -189,6 +199,8 @@ fn InventoryFilters() -> impl IntoView {
                         label=i18n.t(|t| t.filter_subnet)
                         all=i18n.t(|t| t.all_subnets)
                         unknown=i18n.t(|t| t.unknown_subnet)
+                        known=all_subnets
+                        loaded
                         options=subnet_options
                         value=query.subnet_id.clone()
                         on_change=move |v| set(|q, v| q.subnet_id = v, v)
@@ -197,6 +209,8 @@ fn InventoryFilters() -> impl IntoView {
                         label=i18n.t(|t| t.filter_project)
                         all=i18n.t(|t| t.all_projects)
                         unknown=i18n.t(|t| t.unknown_project)
+                        known=project_options.clone()
+                        loaded
                         options=project_options
                         value=query.project_id.clone()
                         on_change=move |v| set(|q, v| q.project_id = v, v)
@@ -231,18 +245,32 @@ fn FilterSelect(
     all: impl Fn() -> &'static str + Copy + Send + Sync + 'static,
     /// `{id}`.
     unknown: impl Fn() -> &'static str + Copy + Send + Sync + 'static,
+    /// Every item of the tenant of this kind, with its name: a chosen one not among `options`
+    /// (a subnet of another VPC than the one chosen) still shows by its name.
+    known: Vec<(String, String)>,
+    /// Whether the inventory loaded: only then can an ID be called unknown.
+    loaded: bool,
     options: Vec<(String, String)>,
     value: Option<String>,
     on_change: impl Fn(String) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let current = value.unwrap_or_default();
-    let unknown_id = (!current.is_empty() && !options.iter().any(|(id, _)| *id == current)).then(|| current.clone());
+    // The chosen ID when the options lack it: by its name if the tenant has it, else unknown.
+    let unlisted = (!current.is_empty() && !options.iter().any(|(id, _)| *id == current)).then(|| {
+        let name = known.iter().find(|(id, _)| *id == current).map(|(_, name)| name.clone());
+        (current.clone(), name)
+    });
     view! {
         <select class="select" aria-label=label on:change=move |ev| on_change(event_target_value(&ev))>
             <option value="" selected=current.is_empty()>{all}</option>
-            {unknown_id.map(|id| {
+            {unlisted.map(|(id, name)| {
                 let shown = id.clone();
-                view! { <option value=id selected=true>{move || fill(unknown(), &[("id", &shown)])}</option> }
+                let label = move || match (&name, loaded) {
+                    (Some(name), _) => name.clone(),
+                    (None, true) => fill(unknown(), &[("id", &shown)]),
+                    (None, false) => shown.clone(),
+                };
+                view! { <option value=id selected=true>{label}</option> }
             })}
             {options
                 .into_iter()

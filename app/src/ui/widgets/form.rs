@@ -189,12 +189,17 @@ fn focus_once_attached(input: web_sys::HtmlInputElement, frames_left: u32) {
 }
 
 /// After a refused submit: once the errors are shown, the focus goes to the first field that
-/// shows one, so that the keyboard is where the user has to correct something.
+/// shows one (a text field marked invalid, or the first control of a picker or select whose
+/// field shows an error), so that the keyboard is where the user has to correct something.
 pub fn focus_first_invalid(form: Option<web_sys::HtmlFormElement>) {
     use web_sys::wasm_bindgen::JsCast;
     let Some(form) = form else { return };
     request_animation_frame(move || {
-        let first = form.query_selector("[aria-invalid='true']").ok().flatten();
+        // One query: the first match in the document's order, whichever kind of field it is.
+        let first = form
+            .query_selector("[aria-invalid='true'], .has-error select, .has-error input:not([disabled])")
+            .ok()
+            .flatten();
         if let Some(field) = first.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
             let _ = field.focus();
         }
