@@ -9,9 +9,9 @@ use crate::store::{StoreError, inventory};
 use app::domain::AppError;
 use app::domain::caller::Caller;
 use app::domain::ha::Health;
-use app::domain::time::UtcOffset;
+use app::domain::time::{Timestamp, UtcOffset};
 use app::i18n::{Lang, fill};
-use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 use std::collections::HashMap;
 use std::io::Write;
 use tokio::sync::mpsc;
@@ -171,42 +171,81 @@ pub fn write_workbook(
     lang: Lang,
     zone: UtcOffset,
 ) -> Result<usize, ExportError> {
-    let zone_seconds = i64::from(zone.minutes()) * 60;
     let mut workbook = Workbook::new();
-    let bold = Format::new().set_bold();
-    // The quote prefix makes a spreadsheet show the text as it is, never run it.
-    let literal = Format::new().set_quote_prefix();
-    let date = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
-    let sheet = workbook.add_worksheet_with_constant_memory().map_err(ExportError::Xlsx)?;
-    sheet.set_name("HAVIP").map_err(ExportError::Xlsx)?;
-    for (col, width) in WIDTHS.iter().enumerate() {
-        sheet.set_column_width(col as u16, *width).map_err(ExportError::Xlsx)?;
-    }
-    for (col, header) in headers(lang).iter().enumerate() {
-        sheet.write_string_with_format(0, col as u16, *header, &bold).map_err(ExportError::Xlsx)?;
-    }
-    sheet.set_freeze_panes(1, 0).map_err(ExportError::Xlsx)?;
+    let mut sheet = Sheet::new(&mut workbook, "HAVIP", &headers(lang), &WIDTHS, zone)?;
     let mut row: u32 = 0;
     while let Some(batch) = rows.blocking_recv() {
         for export_row in batch.map_err(ExportError::Read)? {
             row += 1;
             let created_at = export_row.created_at;
             for (col, text) in names.texts(export_row, lang).iter().enumerate() {
-                if looks_like_formula(text) {
-                    sheet.write_string_with_format(row, col as u16, text, &literal)
-                } else {
-                    sheet.write_string(row, col as u16, text)
-                }
-                .map_err(ExportError::Xlsx)?;
+                sheet.text(row, col as u16, text)?;
             }
-            let created = ExcelDateTime::from_timestamp(created_at.as_unix_seconds() + zone_seconds)
-                .map_err(ExportError::Xlsx)?;
-            sheet.write_datetime_with_format(row, CREATED_COLUMN, &created, &date).map_err(ExportError::Xlsx)?;
+            sheet.time(row, CREATED_COLUMN, created_at)?;
         }
     }
-    sheet.autofilter(0, 0, row, CREATED_COLUMN).map_err(ExportError::Xlsx)?;
+    sheet.finish(row, CREATED_COLUMN)?;
     workbook.save_to_writer(out).map_err(ExportError::Xlsx)?;
     Ok(row as usize)
+}
+
+/// A download's worksheet, written row by row in constant memory: a bold header row that stays
+/// in sight, the columns' widths, times as date cells in the download's zone (a spreadsheet's
+/// dates have none), and text written as text even where a spreadsheet would run it.
+pub struct Sheet<'a> {
+    sheet: &'a mut Worksheet,
+    /// The quote prefix makes a spreadsheet show the text as it is, never run it.
+    literal: Format,
+    date: Format,
+    zone_seconds: i64,
+}
+
+impl<'a> Sheet<'a> {
+    pub fn new(
+        workbook: &'a mut Workbook,
+        name: &str,
+        headers: &[&str],
+        widths: &[f64],
+        zone: UtcOffset,
+    ) -> Result<Sheet<'a>, ExportError> {
+        let bold = Format::new().set_bold();
+        let sheet = workbook.add_worksheet_with_constant_memory().map_err(ExportError::Xlsx)?;
+        sheet.set_name(name).map_err(ExportError::Xlsx)?;
+        for (col, (header, width)) in headers.iter().zip(widths).enumerate() {
+            sheet.set_column_width(col as u16, *width).map_err(ExportError::Xlsx)?;
+            sheet.write_string_with_format(0, col as u16, *header, &bold).map_err(ExportError::Xlsx)?;
+        }
+        sheet.set_freeze_panes(1, 0).map_err(ExportError::Xlsx)?;
+        Ok(Sheet {
+            sheet,
+            literal: Format::new().set_quote_prefix(),
+            date: Format::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
+            zone_seconds: i64::from(zone.minutes()) * 60,
+        })
+    }
+
+    pub fn text(&mut self, row: u32, col: u16, text: &str) -> Result<(), ExportError> {
+        if looks_like_formula(text) {
+            self.sheet.write_string_with_format(row, col, text, &self.literal)
+        } else {
+            self.sheet.write_string(row, col, text)
+        }
+        .map_err(ExportError::Xlsx)?;
+        Ok(())
+    }
+
+    pub fn time(&mut self, row: u32, col: u16, at: Timestamp) -> Result<(), ExportError> {
+        let local =
+            ExcelDateTime::from_timestamp(at.as_unix_seconds() + self.zone_seconds).map_err(ExportError::Xlsx)?;
+        self.sheet.write_datetime_with_format(row, col, &local, &self.date).map_err(ExportError::Xlsx)?;
+        Ok(())
+    }
+
+    /// Puts the filter buttons on the header row, over `rows` rows up to column `last_col`.
+    pub fn finish(self, rows: u32, last_col: u16) -> Result<(), ExportError> {
+        self.sheet.autofilter(0, 0, rows, last_col).map_err(ExportError::Xlsx)?;
+        Ok(())
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -1,7 +1,7 @@
 //! 操作日志: the tenant's operation log, newest first, filtered, a page at a time or all of it
 //! for the download. Admins read the whole tenant's log; members only their own entries.
 
-use super::export::{ExportError, looks_like_formula};
+use super::export::{ExportError, Sheet};
 use super::{Backend, read_cursor};
 use crate::store::{StoreError, oplog};
 use app::domain::AppError;
@@ -9,7 +9,7 @@ use app::domain::caller::{Caller, Role};
 use app::domain::operations::{Operation, OperationPage, OperationQuery};
 use app::domain::time::UtcOffset;
 use app::i18n::Lang;
-use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+use rust_xlsxwriter::Workbook;
 use std::io::Write;
 use tokio::sync::mpsc;
 
@@ -99,25 +99,13 @@ pub fn write_operations_workbook(
     lang: Lang,
     zone: UtcOffset,
 ) -> Result<usize, ExportError> {
-    let zone_seconds = i64::from(zone.minutes()) * 60;
     let mut workbook = Workbook::new();
-    let bold = Format::new().set_bold();
-    let literal = Format::new().set_quote_prefix();
-    let date = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
-    let sheet = workbook.add_worksheet_with_constant_memory().map_err(ExportError::Xlsx)?;
-    sheet.set_name(lang.texts().nav_operations).map_err(ExportError::Xlsx)?;
-    for (col, (header, width)) in headers(lang).iter().zip(WIDTHS).enumerate() {
-        sheet.set_column_width(col as u16, width).map_err(ExportError::Xlsx)?;
-        sheet.write_string_with_format(0, col as u16, *header, &bold).map_err(ExportError::Xlsx)?;
-    }
-    sheet.set_freeze_panes(1, 0).map_err(ExportError::Xlsx)?;
+    let mut sheet = Sheet::new(&mut workbook, lang.texts().nav_operations, &headers(lang), &WIDTHS, zone)?;
     let mut row: u32 = 0;
     while let Some(batch) = batches.blocking_recv() {
         for operation in batch.map_err(ExportError::Read)? {
             row += 1;
-            let at = ExcelDateTime::from_timestamp(operation.at.as_unix_seconds() + zone_seconds)
-                .map_err(ExportError::Xlsx)?;
-            sheet.write_datetime_with_format(row, 0, &at, &date).map_err(ExportError::Xlsx)?;
+            sheet.time(row, 0, operation.at)?;
             let texts = [
                 operation.username.or(operation.user_id).unwrap_or_else(|| lang.texts().source_server.to_owned()),
                 lang.action(&operation.action).to_owned(),
@@ -127,17 +115,11 @@ pub fn write_operations_workbook(
                 operation.request_id.unwrap_or_default(),
             ];
             for (col, text) in texts.iter().enumerate() {
-                let col = col as u16 + 1;
-                if looks_like_formula(text) {
-                    sheet.write_string_with_format(row, col, text, &literal)
-                } else {
-                    sheet.write_string(row, col, text)
-                }
-                .map_err(ExportError::Xlsx)?;
+                sheet.text(row, col as u16 + 1, text)?;
             }
         }
     }
-    sheet.autofilter(0, 0, row, 6).map_err(ExportError::Xlsx)?;
+    sheet.finish(row, 6)?;
     workbook.save_to_writer(out).map_err(ExportError::Xlsx)?;
     Ok(row as usize)
 }
