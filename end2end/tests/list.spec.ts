@@ -273,3 +273,27 @@ test('a link that filters on a VPC or subnet the tenant does not have says so', 
   await vpc.selectOption('');
   await expect(page).not.toHaveURL(/vpc_id=/);
 });
+
+test('long names and remarks take two lines at most, whole on hover; the whole header cell sorts', async ({ page }) => {
+  const tenant = freshTenant();
+  await login(page, tenant.username, tenant.password);
+  const name = Array.from({ length: 12 }, (_, i) => `segment${i}`).join(' ').slice(0, 120);
+  const remark = Array.from({ length: 30 }, (_, i) => `note${i}`).join(' ');
+  await createHavip(page, { name, remark, vpc_id: tenant.vpc, subnet_id: tenant.subnet });
+  await reload(page);
+  const shownName = page.locator(`#name-${(await (await page.request.get(`${base()}/api/v1/havips?q=segment0`)).json()).items[0].id}`);
+  await expect(shownName).toHaveAttribute('title', name);
+  const lineHeight = await shownName.evaluate((e) => parseFloat(getComputedStyle(e).lineHeight));
+  const nameBox = (await shownName.boundingBox())!;
+  expect(nameBox.height, 'two lines at most').toBeLessThanOrEqual(2 * lineHeight + 1);
+  const shownRemark = page.locator('.remark').filter({ hasText: 'note0' });
+  await expect(shownRemark).toHaveAttribute('title', remark);
+  const remarkHeight = await shownRemark.evaluate((e) => parseFloat(getComputedStyle(e).lineHeight));
+  expect((await shownRemark.boundingBox())!.height).toBeLessThanOrEqual(2 * remarkHeight + 1);
+
+  // A click anywhere in the header cell sorts, not only on its words.
+  const header = page.getByRole('columnheader', { name: /名称\/备注/ });
+  const box = (await header.boundingBox())!;
+  await page.mouse.click(box.x + box.width - 4, box.y + box.height / 2);
+  await expect(page).toHaveURL(/sort=name/);
+});

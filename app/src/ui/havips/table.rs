@@ -208,7 +208,8 @@ fn HavipRow(havip: Havip) -> impl IntoView {
             <td class="col-name">
                 <div class="name-line">
                     // The ID lets the drawer give the focus back after the list reloaded under it.
-                    <button type="button" class="name name-link" id=format!("name-{id}") on:click=open_details.clone()>
+                    // Two lines at most on the page; the whole name on hover.
+                    <button type="button" class="name name-link" id=format!("name-{id}") title=havip.name.clone() on:click=open_details.clone()>
                         {havip.name.clone()}
                     </button>
                     <button
@@ -221,7 +222,7 @@ fn HavipRow(havip: Havip) -> impl IntoView {
                         "✎"
                     </button>
                 </div>
-                {(!havip.remark.is_empty()).then(|| view! { <div class="remark">{havip.remark.clone()}</div> })}
+                {(!havip.remark.is_empty()).then(|| view! { <div class="remark" title=havip.remark.clone()>{havip.remark.clone()}</div> })}
             </td>
             <td><Copyable text=havip.id.clone() /></td>
             <td><StatusBadge status=havip.status reason=havip.status_reason.clone() /></td>
