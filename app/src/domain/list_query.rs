@@ -8,6 +8,11 @@ use super::ha::Health;
 use super::status::HavipStatus;
 use serde::{Deserialize, Serialize};
 
+/// The parameters of a view: its search, filters, sort and order (the paging apart). The
+/// console's URL carries them with `page` and `page_size`; a download names its view by them.
+pub const VIEW_KEYS: [&str; 9] =
+    ["q", "status", "health", "vpc_id", "subnet_id", "project_id", "vm_id", "sort", "order"];
+
 pub const PAGE_SIZES: [u32; 3] = [20, 50, 100];
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
 pub const MAX_PAGE_SIZE: u32 = 100;

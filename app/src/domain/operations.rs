@@ -34,6 +34,9 @@ pub const ACTIONS: [&str; 18] = [
 pub const OUTCOMES: [&str; 9] =
     ["ok", "accepted", "failed", "available", "deleted", "reprogrammed", "skipped", "restored", "updated"];
 
+/// The filters' parameters, as `from_pairs` reads them (`before` apart: a page's position).
+pub const FILTER_KEYS: [&str; 7] = ["since", "until", "user_id", "action", "resource_id", "outcome", "limit"];
+
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 200;
 
@@ -123,6 +126,9 @@ impl OperationQuery {
                 _ => {}
             }
         }
+        // A query that came as JSON (a server function's argument) is checked the same way.
+        let sent = OperationQuery { limit: 0, ..OperationQuery::default() };
+        assert_eq!(sent.validated().expect_err("limit 0").field, Some(Field::Limit));
         // A range that ends before it starts is empty, not malformed: it selects nothing.
         Ok(query)
     }
@@ -150,6 +156,13 @@ impl OperationQuery {
             pairs.push(("limit", self.limit.to_string()));
         }
         pairs
+    }
+
+    /// The query checked as the URL's parser checks it: a server function's argument comes as
+    /// JSON, past `from_pairs`.
+    pub fn validated(&self) -> Result<OperationQuery, AppError> {
+        let pairs = self.to_pairs();
+        OperationQuery::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())))
     }
 
     /// The same filters from the newest entry on (a new filter starts from the top).

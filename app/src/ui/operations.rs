@@ -11,7 +11,7 @@ use crate::api::session::whoami;
 use crate::api::users::load_users;
 use crate::domain::AppError;
 use crate::domain::caller::Role;
-use crate::domain::operations::{ACTIONS, OUTCOMES, Operation, OperationPage, OperationQuery};
+use crate::domain::operations::{ACTIONS, FILTER_KEYS, OUTCOMES, Operation, OperationPage, OperationQuery};
 use crate::domain::time::Timestamp;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
@@ -24,10 +24,8 @@ fn page_url(query: &OperationQuery) -> String {
     format!("/operations{}", pairs.to_query_string())
 }
 
-const LOG_KEYS: [&str; 7] = ["since", "until", "user_id", "action", "resource_id", "outcome", "limit"];
-
 fn query_from_url(params: &ParamsMap) -> Result<OperationQuery, AppError> {
-    let pairs: Vec<(&str, String)> = LOG_KEYS.iter().filter_map(|key| params.get(key).map(|v| (*key, v))).collect();
+    let pairs: Vec<(&str, String)> = FILTER_KEYS.iter().filter_map(|key| params.get(key).map(|v| (*key, v))).collect();
     OperationQuery::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())))
 }
 

@@ -6,9 +6,9 @@ use super::error::ApiResult;
 use super::identity::AuthenticatedCaller;
 use crate::service::export::{ExportError, write_workbook};
 use crate::service::export_formats::{write_csv, write_json_lines};
-use crate::service::export_view::{VIEW_KEYS, view_rows};
+use crate::service::export_view::view_rows;
 use crate::service::operations::write_operations_workbook;
-use app::domain::list_query::ListQuery;
+use app::domain::list_query::{ListQuery, VIEW_KEYS};
 use app::domain::time::{Timestamp, UtcOffset};
 use app::domain::{AppError, Field};
 use app::i18n::Lang;
@@ -71,8 +71,7 @@ pub async fn download(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let (lang, zone) = language_and_zone(&params, &headers)?;
-    let pairs =
-        serde_urlencoded::from_str::<Vec<(String, String)>>(raw.as_deref().unwrap_or_default()).unwrap_or_default();
+    let pairs = super::rest::query_pairs(raw.as_deref());
     let names_a_view = pairs.iter().any(|(key, _)| VIEW_KEYS.contains(&key.as_str()));
     // The file holds every page: the list's paging parameters are not read at all.
     let view = ListQuery::from_pairs(

@@ -12,10 +12,6 @@ use app::domain::list_query::{ListQuery, MAX_PAGE_SIZE};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
-/// The list's query parameters: a download that names any of them is of that view.
-pub const VIEW_KEYS: [&str; 9] =
-    ["q", "status", "health", "vpc_id", "subnet_id", "project_id", "vm_id", "sort", "order"];
-
 /// Streams every HAVIP of the view into a channel, a page at a time; the bounded channel
 /// makes the walk wait for the writer.
 pub fn view_rows(backend: Arc<Backend>, caller: Caller, query: ListQuery) -> Rows {

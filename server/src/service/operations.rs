@@ -31,8 +31,7 @@ fn cursor_after(operation: &Operation) -> String {
 impl Backend {
     /// A page of the log the caller may read, newest first.
     pub async fn operations(&self, caller: &Caller, query: &OperationQuery) -> Result<OperationPage, AppError> {
-        // A server function sends the query as JSON, past the URL's parser: read it as a URL would.
-        let query = &OperationQuery::from_pairs(query.to_pairs().iter().map(|(k, v)| (*k, v.as_str())))?;
+        let query = &query.validated()?;
         let before = query.before.as_deref().map(read_cursor).transpose()?;
         let mut conn = self.db.reader().await?;
         let mut items =
@@ -52,6 +51,7 @@ impl Backend {
         caller: &Caller,
         query: OperationQuery,
     ) -> Result<OperationBatches, AppError> {
+        let query = query.validated()?;
         let mut before = query.before.as_deref().map(read_cursor).transpose()?;
         let (sender, receiver) = mpsc::channel(2);
         let db = self.db.clone();

@@ -21,7 +21,7 @@ use crate::api::havips::{list_havips, load_inventory};
 use crate::domain::AppError;
 use crate::domain::havip::{Havip, HavipPage};
 use crate::domain::inventory::Inventory;
-use crate::domain::list_query::ListQuery;
+use crate::domain::list_query::{ListQuery, VIEW_KEYS};
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -121,13 +121,12 @@ impl PageState {
     }
 }
 
-/// The list's keys in the console's URL; `page_token` is the API's (the console pages by number).
-const LIST_KEYS: [&str; 11] =
-    ["q", "status", "health", "vpc_id", "subnet_id", "project_id", "vm_id", "sort", "order", "page", "page_size"];
-
+/// The list's keys in the console's URL: the view's and the page's; `page_token` is the API's
+/// (the console pages by number).
 fn query_from_url(params: &ParamsMap) -> Result<ListQuery, AppError> {
-    let pairs: Vec<(&str, String)> = LIST_KEYS
+    let pairs: Vec<(&str, String)> = VIEW_KEYS
         .iter()
+        .chain(&["page", "page_size"])
         .flat_map(|key| params.get_all(key).unwrap_or_default().into_iter().map(move |v| (*key, v)))
         .collect();
     ListQuery::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())))

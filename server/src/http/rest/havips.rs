@@ -18,12 +18,8 @@ use serde::Serialize;
 
 /// Reads the list's query string; `status` may repeat.
 pub fn parse_list_query(raw: Option<&str>) -> Result<ListQuery, ApiError> {
-    let pairs: Vec<(String, String)> = form_urlencoded_pairs(raw.unwrap_or_default());
+    let pairs = super::query_pairs(raw);
     Ok(ListQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?)
-}
-
-fn form_urlencoded_pairs(raw: &str) -> Vec<(String, String)> {
-    serde_urlencoded::from_str::<Vec<(String, String)>>(raw).unwrap_or_default()
 }
 
 /// The list's view (search, filters, sort and order) as the API document describes it; the

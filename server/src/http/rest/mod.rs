@@ -15,6 +15,12 @@ use super::AppState;
 use axum::Router;
 use axum::routing::{get, post, put};
 
+/// A query string's pairs in order, a key that repeats (`status`) as often as it comes; a query
+/// that does not decode has none (axum's extractors refuse it first).
+pub fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(raw.unwrap_or_default()).unwrap_or_default()
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/havips", get(havips::list).post(havips::create))

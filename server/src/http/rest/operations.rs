@@ -10,7 +10,7 @@ use axum::extract::{RawQuery, State};
 
 /// Reads the log's filters from the query string with the console's own parser.
 pub fn parse_operation_query(raw: Option<&str>) -> Result<OperationQuery, ApiError> {
-    let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(raw.unwrap_or_default()).unwrap_or_default();
+    let pairs = super::query_pairs(raw);
     Ok(OperationQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?)
 }
 
