@@ -4,6 +4,7 @@ use super::Backend;
 use crate::store::{StoreError, inventory};
 use app::domain::AppError;
 use app::domain::caller::Caller;
+use app::domain::ids::{IdKind, is_well_formed};
 use app::domain::inventory::{Inventory, Project, Subnet, Vm, Vpc};
 
 impl Backend {
@@ -35,11 +36,17 @@ impl Backend {
     }
 
     pub async fn subnets(&self, caller: &Caller, vpc_id: Option<&str>) -> Result<Vec<Subnet>, AppError> {
+        if !names_a_possible_vpc(vpc_id) {
+            return Ok(Vec::new());
+        }
         let mut conn = self.db.reader().await?;
         Ok(inventory::subnets(&mut conn, &caller.tenant_id, vpc_id).await?)
     }
 
     pub async fn vms(&self, caller: &Caller, vpc_id: Option<&str>) -> Result<Vec<Vm>, AppError> {
+        if !names_a_possible_vpc(vpc_id) {
+            return Ok(Vec::new());
+        }
         let mut conn = self.db.reader().await?;
         Ok(inventory::vms(&mut conn, &caller.tenant_id, vpc_id).await?)
     }
@@ -48,4 +55,11 @@ impl Backend {
         let mut conn = self.db.reader().await?;
         Ok(inventory::projects(&mut conn, &caller.tenant_id).await?)
     }
+}
+
+/// A VPC filter that is not the shape of a VPC ID selects nothing, as an unknown VPC does. It is
+/// answered without the database, which would refuse some text (a NUL byte in Postgres) with an
+/// error instead of an empty list.
+fn names_a_possible_vpc(vpc_id: Option<&str>) -> bool {
+    vpc_id.is_none_or(|id| is_well_formed(IdKind::Vpc, id))
 }

@@ -6,6 +6,7 @@ use super::accounts::{new_api_token, secret_hash};
 use crate::db::now_micros;
 use crate::store::{StoreError, accounts, inventory, oplog};
 use app::domain::caller::Caller;
+use app::domain::ids::{IdKind, is_well_formed};
 use app::domain::time::Timestamp;
 use app::domain::tokens::{ApiToken, NewApiToken, check_token_name};
 use app::domain::{AppError, ErrorCode};
@@ -55,6 +56,9 @@ impl Backend {
     /// Revokes one of the caller's tokens; another user's token is as unknown as one that does
     /// not exist. Requests with it are refused from now on, in every process.
     pub async fn revoke_api_token(&self, caller: &Caller, id: &str) -> Result<(), AppError> {
+        if !is_well_formed(IdKind::Token, id) {
+            return Err(AppError::with_detail(ErrorCode::NotFound, "no such live token"));
+        }
         let now = now_micros();
         let result: Result<bool, StoreError> = async {
             let mut tx = self.db.begin().await?;
@@ -83,6 +87,9 @@ impl Backend {
     pub async fn create_agent_token(&self, caller: &Caller, vm_id: &str) -> Result<NewApiToken, AppError> {
         if caller.by_token {
             return Err(AppError::with_detail(ErrorCode::Forbidden, "tokens are made from a signed-in session"));
+        }
+        if !is_well_formed(IdKind::Vm, vm_id) {
+            return Err(AppError::not_found());
         }
         let known = {
             let mut conn = self.db.reader().await?;

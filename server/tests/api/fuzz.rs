@@ -224,3 +224,43 @@ both_stores!(what_axum_refuses_itself_comes_in_the_error_shape, |app: TestApp| a
     let body: Value = put.json().await.expect("the §5 body");
     assert_eq!(body["error"]["code"], "InvalidParameter", "{body}");
 });
+
+both_stores!(a_nul_byte_in_an_id_is_an_unknown_id, |app: TestApp| async move {
+    use crate::security::{cookie_pair, login, session_cookie};
+    use crate::support::{PASSWORD, assert_error};
+    use reqwest::Method;
+    // Postgres refuses to compare text holding a NUL; no ID holds one, so every such ID is one
+    // that does not exist, and a filter by it selects nothing. None is a 400 for the body.
+    let tenant = app.tenant().await;
+    let vm = tenant.vms_of_subnet(&tenant.subnet(0, 0))[0].clone();
+    let nul = "x%00y";
+    let answers = [
+        (Method::GET, format!("/havips/{nul}")),
+        (Method::PATCH, format!("/havips/{nul}")),
+        (Method::DELETE, format!("/havips/{nul}")),
+        (Method::DELETE, format!("/havips/{nul}/vms/{vm}")),
+        (Method::GET, format!("/havips/{nul}/events")),
+        (Method::GET, format!("/havips/{nul}/keepalived.conf?vm_id={vm}")),
+        (Method::DELETE, format!("/tokens/{nul}")),
+        (Method::PATCH, format!("/users/{nul}")),
+        (Method::DELETE, format!("/users/{nul}")),
+        (Method::POST, format!("/users/{nul}/password")),
+    ];
+    for (method, path) in answers {
+        let response = tenant.request(method.clone(), &path).json(&json!({})).send().await.expect("request");
+        let status = response.status().as_u16();
+        let body = response.text().await.expect("body");
+        assert!(!body.contains("cannot be stored"), "{method} {path}: {status} {body}");
+        assert!(matches!(status, 404 | 422), "{method} {path}: {status} {body}");
+    }
+    // Agent tokens are made from a signed-in session only.
+    let signed_in = login(&app, &tenant.username, PASSWORD, &[]).await;
+    let cookie = cookie_pair(&session_cookie(signed_in.headers()));
+    let url = app.url(&format!("/api/v1/vms/{nul}/agent-tokens"));
+    let agent_token = app.http.post(url).header(reqwest::header::COOKIE, cookie).send().await.expect("post");
+    assert_error(agent_token, 404, "NotFound").await;
+    for picker in ["/vms", "/subnets"] {
+        let none: Vec<Value> = tenant.get(&format!("{picker}?vpc_id={nul}")).await.json().await.expect("json");
+        assert!(none.is_empty(), "{picker}");
+    }
+});
