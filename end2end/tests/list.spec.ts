@@ -77,7 +77,7 @@ test('a subnet filter and a page change survive a reload', async ({ page }) => {
   await page.getByLabel('子网').selectOption({ label: 'front (10.20.1.0/24)' });
   await expect(pager(page)).toContainText('共 23 条');
   await expect(pager(page)).toContainText('第 1 / 2 页');
-  await pager(page).getByRole('button', { name: '下一页' }).click();
+  await pager(page).getByRole('link', { name: '下一页' }).click();
   await expect(pager(page)).toContainText('第 2 / 2 页');
   // Newest first by default: the three oldest are on page 2.
   await expect.poll(() => shownNames(page)).toEqual(['paged-02', 'paged-01', 'paged-00']);
@@ -130,7 +130,7 @@ test('a status filter, a sort, a page size and a page change live in the URL', a
   await expect(page).toHaveURL(/sort=name/);
   await expect(page.getByRole('columnheader', { name: /名称\/备注/ })).toHaveAttribute('aria-sort', 'ascending');
   await expect.poll(() => shownNames(page)).toEqual(names.slice(0, 20));
-  await pager(page).getByRole('button', { name: '下一页' }).click();
+  await pager(page).getByRole('link', { name: '下一页' }).click();
   await expect.poll(() => shownNames(page)).toEqual(names.slice(20));
   await expect(pager(page)).toContainText('第 2 / 2 页');
 
@@ -296,4 +296,54 @@ test('long names and remarks take two lines at most, whole on hover; the whole h
   const box = (await header.boundingBox())!;
   await page.mouse.click(box.x + box.width - 4, box.y + box.height / 2);
   await expect(page).toHaveURL(/sort=name/);
+});
+
+test('before the WebAssembly arrives, the list reads, and its pager, page size and search work as links and forms', async ({ page }) => {
+  const tenant = freshTenant();
+  await login(page, tenant.username, tenant.password);
+  const tag = unique('plain');
+  const names = Array.from({ length: 12 }, (_, i) => `${tag}-${String(i).padStart(2, '0')}`);
+  await createSettled(page, [...names, 'zz-other'].map((name) => ({ name, vpc_id: tenant.vpc, subnet_id: tenant.subnet })));
+  // From here on the WebAssembly never arrives: the page is what the server sent.
+  await page.route(/\.wasm$/, (route) => route.abort());
+  await page.goto(`${base()}/havips?sort=name&page_size=10`);
+  await expect.poll(() => shownNames(page)).toEqual(names.slice(0, 10));
+  await expect(page.locator('body[data-hydrated]')).toHaveCount(0);
+
+  await pager(page).getByRole('link', { name: '下一页' }).click();
+  await expect(page).toHaveURL(/[?&]page=2/);
+  await expect.poll(() => shownNames(page)).toEqual([...names.slice(10), 'zz-other']);
+  await pager(page).getByRole('link', { name: '上一页' }).click();
+  await expect.poll(() => shownNames(page)).toEqual(names.slice(0, 10));
+
+  await pager(page).getByLabel('每页条数').selectOption('50');
+  await pager(page).getByRole('button', { name: '应用' }).click();
+  await expect(page).toHaveURL(/page_size=50/);
+  await expect(pager(page)).toContainText('第 1 / 1 页');
+
+  const search = page.getByRole('searchbox', { name: '搜索' });
+  await search.fill('ZZ-OTH');
+  await search.press('Enter');
+  await expect(page).toHaveURL(/q=ZZ-OTH/);
+  await expect.poll(() => shownNames(page)).toEqual(['zz-other']);
+  // The form kept the view: the sort and the page size.
+  await expect(page).toHaveURL(/sort=name/);
+  await expect(page).toHaveURL(/page_size=50/);
+});
+
+test('once hydrated, the pager links page without loading the page again, and the apply button is gone', async ({ page }) => {
+  const tenant = freshTenant();
+  await login(page, tenant.username, tenant.password);
+  const tag = unique('linked');
+  const names = Array.from({ length: 3 }, (_, i) => `${tag}-${i}`);
+  await createSettled(page, names.map((name) => ({ name, vpc_id: tenant.vpc, subnet_id: tenant.subnet })));
+  await page.goto(`${base()}/havips?sort=name&page_size=2`);
+  await hydrated(page);
+  await expect(pager(page).getByRole('button', { name: '应用' })).toBeHidden();
+  // A full load would lose this mark; client-side paging keeps it.
+  await page.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true));
+  await pager(page).getByRole('link', { name: '下一页' }).click();
+  await expect.poll(() => shownNames(page)).toEqual(names.slice(2));
+  expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
+  await expect(pager(page).getByRole('link', { name: '下一页' })).toHaveAttribute('aria-disabled', 'true');
 });

@@ -169,6 +169,7 @@ pub static TEXTS: Texts = Texts {
     total: "{n} in total",
     page_size: "Rows per page",
     per_page: "{n} / page",
+    apply: "Apply",
     previous: "Previous",
     next: "Next",
     page_of: "Page {page} of {pages}",

@@ -315,6 +315,8 @@ pub struct Texts {
     pub total: &'static str,
     pub page_size: &'static str,
     pub per_page: &'static str,
+    /// The page size form's button, shown only until the WebAssembly has arrived.
+    pub apply: &'static str,
     pub previous: &'static str,
     pub next: &'static str,
     pub page_of: &'static str,

@@ -169,6 +169,7 @@ pub static TEXTS: Texts = Texts {
     total: "共 {n} 条",
     page_size: "每页条数",
     per_page: "{n} 条/页",
+    apply: "应用",
     previous: "上一页",
     next: "下一页",
     page_of: "第 {page} / {pages} 页",

@@ -72,12 +72,8 @@ impl PageState {
 
     /// Shows another view: it goes into the URL, and the URL drives the data.
     fn show(self, query: ListQuery, replace: bool) {
-        let search = query.to_pairs().into_iter().collect::<ParamsMap>().to_query_string();
         self.selected.set(HashSet::new());
-        (self.navigate.get_value())(
-            &format!("/havips{search}"),
-            NavigateOptions { replace, scroll: false, ..Default::default() },
-        );
+        (self.navigate.get_value())(&href(&query), NavigateOptions { replace, scroll: false, ..Default::default() });
     }
 
     /// Fetches the rows again, and the banner's count (after a change, or while some rows are
@@ -119,6 +115,25 @@ impl PageState {
     fn rows(self) -> Vec<Havip> {
         self.rows.get()
     }
+}
+
+/// The page's address for a view: what [`PageState::show`] navigates to, and what the pager's
+/// links lead to before the WebAssembly has arrived.
+fn href(query: &ListQuery) -> String {
+    format!("/havips{}", query.to_pairs().into_iter().collect::<ParamsMap>().to_query_string())
+}
+
+/// The view's parameters as hidden fields of a GET form (the search's, the page size's), so
+/// that a form sent before the WebAssembly has arrived keeps the view; the page is left out (a
+/// new search or size starts at page 1), and so are the fields the form sets itself.
+#[component]
+fn ViewInputs(query: ListQuery, set_by_form: &'static [&'static str]) -> impl IntoView {
+    query
+        .to_pairs()
+        .into_iter()
+        .filter(|(key, _)| *key != "page" && !set_by_form.contains(key))
+        .map(|(key, value)| view! { <input type="hidden" name=key value=value /> })
+        .collect_view()
 }
 
 /// The list's keys in the console's URL: the view's and the page's; `page_token` is the API's

@@ -1,7 +1,7 @@
 //! The toolbar: 新建, 删除 and 下载 on the left; search and filters on the right.
 
 use super::check_filter::CheckFilter;
-use super::{Dialog, PageState};
+use super::{Dialog, PageState, ViewInputs};
 use crate::domain::ha::Health;
 use crate::domain::list_query::ListQuery;
 use crate::domain::status::HavipStatus;
@@ -125,18 +125,31 @@ fn SearchBox() -> impl IntoView {
             SEARCH_DEBOUNCE,
         );
     };
+    // A GET form, so that Enter searches before the WebAssembly has arrived, keeping the view;
+    // afterwards the page searches as the user types, and Enter at once.
     view! {
-        <div class="search">
+        <form
+            class="search"
+            role="search"
+            method="get"
+            action="/havips"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                generation.update_value(|g| *g += 1);
+                run()
+            }
+        >
+            {move || view! { <ViewInputs query=state.current_query() set_by_form=&["q"] /> }}
             <input
                 type="search"
+                name="q"
                 aria-label=i18n.t(|t| t.search_label)
                 placeholder=i18n.t(|t| t.search_placeholder)
                 maxlength="128"
                 prop:value=move || text.get()
                 on:input=on_input
-                on:keydown=move |ev| if ev.key() == "Enter" { generation.update_value(|g| *g += 1); run() }
             />
-        </div>
+        </form>
     }
 }
 
