@@ -111,12 +111,11 @@ fn wasm_size() -> Vec<Row> {
         return vec![Row::failed("-", &format!("target/site/pkg/{name}.wasm and its compressed files are missing"))];
     };
     let kb = |bytes: u64| bytes as f64 / 1024.0;
-    vec![Row::new(
+    // Its budget is on what a browser is sent, which the hydration rows measure.
+    vec![Row::info(
         "-",
-        "WebAssembly of the console, release, as sent",
+        "WebAssembly of the console, release, as built",
         format!("{:.0} KB raw, {:.0} KB brotli, {:.0} KB gzip", kb(raw), kb(brotli), kb(gzip)),
-        "under 250 KB gzip",
-        gzip < 250 * 1024,
     )]
 }
 
@@ -569,7 +568,8 @@ async fn export(store: &str, server: &Server, token: &str, backend: &Backend) ->
     ])
 }
 
-/// Time until the page is interactive, measured in Chromium by end2end/hydration-time.mjs.
+/// Time until the page is interactive, measured in Chromium by end2end/hydration-time.mjs: on
+/// loopback, and over an emulated link of 10 Mbit/s with 40 ms round trips, first and repeat.
 fn hydration(store: &str, base: &str, session: &str) -> Vec<Row> {
     let output = Command::new("node")
         .current_dir(workspace().join("end2end"))
@@ -579,14 +579,30 @@ fn hydration(store: &str, base: &str, session: &str) -> Vec<Row> {
         let text = String::from_utf8_lossy(&o.stdout).to_string();
         serde_json::from_str::<Value>(text.lines().last().unwrap_or_default()).ok()
     });
-    match measured.and_then(|v| v["median_ms"].as_f64()) {
-        Some(ms) => vec![Row::new(
+    let Some(measured) = measured else {
+        return vec![Row::failed(store, "could not measure hydration (is Chromium installed?)")];
+    };
+    let ms = |key: &str| measured[key].as_f64().unwrap_or(f64::INFINITY);
+    let time_row = |what: &str, key: &str, budget_ms: f64| {
+        Row::new(
             store,
-            "page interactive (hydrated) on loopback",
-            format!("{ms:.0} ms (median of 5)"),
-            "under 1 s",
-            ms < 1000.0,
-        )],
-        None => vec![Row::failed(store, "could not measure hydration (is Chromium installed?)")],
-    }
+            what,
+            format!("{:.0} ms (median of 5)", ms(key)),
+            &format!("under {budget_ms:.0} ms"),
+            ms(key) < budget_ms,
+        )
+    };
+    let wasm_kb = measured["wasm_transferred_bytes"].as_f64().unwrap_or(f64::INFINITY) / 1024.0;
+    vec![
+        time_row("page interactive (hydrated) on loopback", "median_ms", 1000.0),
+        time_row("  first visit, 10 Mbit/s, 40 ms round trips", "link_first_ms", 1200.0),
+        time_row("  repeat visit, same link", "link_repeat_ms", 400.0),
+        Row::new(
+            store,
+            "  WebAssembly transferred on a first visit",
+            format!("{wasm_kb:.0} KB (brotli)"),
+            "under 300 KB",
+            wasm_kb < 300.0,
+        ),
+    ]
 }
