@@ -14,6 +14,21 @@ use leptos::prelude::*;
 
 const COLUMNS: usize = 11;
 
+/// The columns' width classes, in order (the widths are in the stylesheet).
+const COLUMN_WIDTHS: [&str; COLUMNS] = [
+    "w-select",
+    "w-name",
+    "w-id",
+    "w-status",
+    "w-network",
+    "w-ip",
+    "w-vms",
+    "w-master",
+    "w-project",
+    "w-created",
+    "w-actions",
+];
+
 #[component]
 pub fn HavipTable() -> impl IntoView {
     let i18n = I18n::get();
@@ -28,10 +43,14 @@ pub fn HavipTable() -> impl IntoView {
     view! {
         <div class="table-wrap" class:is-loading=changing_view aria-busy=move || changing_view().to_string()>
             <table class="havip-table">
+                // Fixed widths, so that the columns stay put from one view to the next.
+                <colgroup>
+                    {COLUMN_WIDTHS.iter().map(|class| view! { <col class=*class /> }).collect_view()}
+                </colgroup>
                 <thead>
                     <tr>
                         <th class="col-select"><SelectAll /></th>
-                        <SortHeader key=SortKey::Name label=i18n.t(|t| t.col_name_remark) />
+                        <SortHeader key=SortKey::Name label=i18n.t(|t| t.col_name_remark) class="col-name" />
                         <th>{i18n.t(|t| t.col_id)}</th>
                         <th>{i18n.t(|t| t.col_status)}</th>
                         <th>{i18n.t(|t| t.col_network)}</th>
@@ -99,7 +118,11 @@ fn ErrorRow(error: AppError) -> impl IntoView {
 }
 
 #[component]
-fn SortHeader(key: SortKey, label: impl Fn() -> &'static str + Copy + Send + Sync + 'static) -> impl IntoView {
+fn SortHeader(
+    key: SortKey,
+    label: impl Fn() -> &'static str + Copy + Send + Sync + 'static,
+    #[prop(optional)] class: &'static str,
+) -> impl IntoView {
     let i18n = I18n::get();
     let state = PageState::get();
     let active = move || state.current_query().sort == key;
@@ -117,7 +140,7 @@ fn SortHeader(key: SortKey, label: impl Fn() -> &'static str + Copy + Send + Syn
         state.show(ListQuery { sort: key, order, page: 1, ..current }, false);
     };
     view! {
-        <th aria-sort=aria_sort>
+        <th class=class aria-sort=aria_sort>
             <button type="button" class="sort-btn" class:active=active title=move || fill(i18n.texts().sort_by, &[("column", label())]) on:click=click>
                 {label}
                 <span class="sort-mark" aria-hidden="true">
@@ -228,7 +251,7 @@ fn HavipRow(havip: Havip) -> impl IntoView {
             <td><StatusBadge status=havip.status reason=havip.status_reason.clone() /></td>
             <td>
                 <div>{havip.vpc.name.clone()}</div>
-                <div class="muted small nowrap">{havip.subnet.name.clone()} " " <span class="mono">{havip.subnet.cidr.clone()}</span></div>
+                <div class="muted small">{havip.subnet.name.clone()} " " <span class="mono">{havip.subnet.cidr.clone()}</span></div>
             </td>
             <td><Copyable text=havip.ip.clone() /></td>
             <td class="col-vms">
