@@ -99,3 +99,33 @@ test('the search box shows its whole placeholder, in Chinese and in English', as
   const en = await placeholderOverflow(page);
   expect(en.overflow, en.text).toBeLessThanOrEqual(0);
 });
+
+test('the page scrolls, not a box, and the header row stays under the top bar, pinned columns too', async ({ page }) => {
+  await page.setViewportSize({ width: 1024, height: 700 });
+  const tenant = freshTenant();
+  await login(page, tenant.username, tenant.password);
+  const tag = unique('tall');
+  await createSettled(page, Array.from({ length: 20 }, (_, i) => ({ name: `${tag}-${i}`, vpc_id: tenant.vpc, subnet_id: tenant.subnet })));
+  await page.goto(`${base()}/havips?page_size=50`);
+  await hydrated(page);
+  const wrap = page.locator('.table-wrap');
+  // The table is as tall as its rows: nothing scrolls inside it up and down.
+  expect(await wrap.evaluate((w) => w.scrollHeight - w.clientHeight)).toBeLessThanOrEqual(1);
+  await page.mouse.wheel(0, 600);
+  await expect.poll(() => page.evaluate(() => window.scrollY)).toBeGreaterThan(400);
+  const topbar = (await page.locator('.topbar').boundingBox())!;
+  const header = page.getByRole('columnheader', { name: /名称\/备注/ });
+  await expect.poll(async () => Math.round((await header.boundingBox())!.y)).toBe(Math.round(topbar.y + topbar.height));
+  const actionsHeader = page.getByRole('columnheader', { name: '操作' });
+  expect(Math.round((await actionsHeader.boundingBox())!.y)).toBe(Math.round(topbar.y + topbar.height));
+  // Sideways, the pinned header cells stay too, and the header still sorts.
+  await wrap.evaluate((w) => (w.scrollLeft = w.scrollWidth));
+  const wrapBox = (await wrap.boundingBox())!;
+  const actionsBox = (await actionsHeader.boundingBox())!;
+  expect(actionsBox.x + actionsBox.width).toBeLessThanOrEqual(wrapBox.x + wrapBox.width + 1);
+  await header.click();
+  await expect(page).toHaveURL(/sort=name/);
+  // Back at the top, the header is in its place above the first row.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await expect.poll(async () => Math.round((await header.boundingBox())!.y)).toBe(Math.round((await wrap.boundingBox())!.y + 1));
+});

@@ -9,6 +9,7 @@ mod edit;
 mod ha_cell;
 mod live;
 mod pager;
+mod sticky_head;
 mod table;
 mod toolbar;
 mod vm_picker;

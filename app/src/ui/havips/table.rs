@@ -2,6 +2,7 @@
 //! selection and row actions.
 
 use super::ha_cell::MasterCell;
+use super::sticky_head::keep_head_in_sight;
 use super::{Dialog, PageState};
 use crate::domain::AppError;
 use crate::domain::havip::Havip;
@@ -40,9 +41,11 @@ pub fn HavipTable() -> impl IntoView {
     let changing_view = move || {
         pending.get() && state.shown.with(|shown| state.query.with(|query| shown.as_ref() != query.as_ref().ok()))
     };
+    let table = NodeRef::new();
+    keep_head_in_sight(table);
     view! {
         <div class="table-wrap" class:is-loading=changing_view aria-busy=move || changing_view().to_string()>
-            <table class="havip-table">
+            <table class="havip-table" node_ref=table>
                 // Fixed widths, so that the columns stay put from one view to the next.
                 <colgroup>
                     {COLUMN_WIDTHS.iter().map(|class| view! { <col class=*class /> }).collect_view()}
