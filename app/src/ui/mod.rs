@@ -8,6 +8,7 @@ mod havips;
 mod i18n_context;
 mod login;
 mod operations;
+mod query_string;
 mod session_end;
 mod users;
 mod widgets;

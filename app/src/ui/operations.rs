@@ -3,6 +3,7 @@
 //! filtered log. Admins read the tenant's log, members their own entries.
 
 use super::frame::{ConsoleFrame, Section};
+use super::query_string::query_string;
 use super::session_end::{follow_session_end, report};
 use super::widgets::download::DownloadButton;
 use super::{Clock, I18n};
@@ -20,8 +21,7 @@ use leptos_router::params::ParamsMap;
 
 /// The URL of the log filtered by `query` (from its newest entry).
 fn page_url(query: &OperationQuery) -> String {
-    let pairs = query.first_page().to_pairs().into_iter().collect::<ParamsMap>();
-    format!("/operations{}", pairs.to_query_string())
+    format!("/operations{}", query_string(query.first_page().to_pairs()))
 }
 
 fn query_from_url(params: &ParamsMap) -> Result<OperationQuery, AppError> {
@@ -48,7 +48,7 @@ pub fn OperationsPage() -> impl IntoView {
         let query = query.get_untracked().unwrap_or_default().first_page();
         let mut pairs = query.to_pairs();
         pairs.push(("lang", i18n.lang.get_untracked().code().to_owned()));
-        format!("/api/v1/operations/export.xlsx{}", pairs.into_iter().collect::<ParamsMap>().to_query_string())
+        format!("/api/v1/operations/export.xlsx{}", query_string(pairs))
     });
     view! {
         <ConsoleFrame section=Section::Operations>

@@ -16,6 +16,7 @@ mod vm_picker;
 
 use super::I18n;
 use super::frame::ConsoleFrame;
+use super::query_string::query_string;
 use super::session_end::{follow_session_end, to_login_if_session_ended};
 use crate::api::ha::load_ha_alarms;
 use crate::api::havips::{list_havips, load_inventory};
@@ -121,7 +122,7 @@ impl PageState {
 /// The page's address for a view: what [`PageState::show`] navigates to, and what the pager's
 /// links lead to before the WebAssembly has arrived.
 fn href(query: &ListQuery) -> String {
-    format!("/havips{}", query.to_pairs().into_iter().collect::<ParamsMap>().to_query_string())
+    format!("/havips{}", query_string(query.to_pairs()))
 }
 
 /// The view's parameters as hidden fields of a GET form (the search's, the page size's), so

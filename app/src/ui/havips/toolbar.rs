@@ -7,6 +7,7 @@ use crate::domain::list_query::ListQuery;
 use crate::domain::status::HavipStatus;
 use crate::i18n::{Lang, fill};
 use crate::ui::I18n;
+use crate::ui::query_string::query_string;
 use crate::ui::widgets::download::DownloadButton;
 use leptos::prelude::*;
 use std::time::Duration;
@@ -18,11 +19,7 @@ fn view_export_url(query: &ListQuery) -> Option<String> {
     if view == ListQuery::default() {
         return None;
     }
-    let pairs: Vec<(&str, String)> = view.to_pairs();
-    Some(format!(
-        "/api/v1/havips/export{}",
-        pairs.into_iter().collect::<leptos_router::params::ParamsMap>().to_query_string()
-    ))
+    Some(format!("/api/v1/havips/export{}", query_string(view.to_pairs())))
 }
 
 /// Typing pauses this long before the search runs.
