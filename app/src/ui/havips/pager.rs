@@ -5,7 +5,6 @@ use crate::domain::list_query::{ListQuery, PAGE_SIZES};
 use crate::i18n::{Texts, fill};
 use crate::ui::I18n;
 use leptos::prelude::*;
-use std::collections::HashSet;
 
 #[component]
 pub fn Pager() -> impl IntoView {
@@ -67,11 +66,11 @@ pub fn Pager() -> impl IntoView {
 }
 
 /// A link to the page before or after, which works before the WebAssembly has arrived (the
-/// router takes it over afterwards, without scrolling); a link to nowhere without one.
+/// router takes it over afterwards, without scrolling); a link to nowhere without one. The
+/// selection needs no clearing: rows that leave the page leave it (`keep_selection_in`).
 #[component]
 fn PageLink(to: Option<ListQuery>, label: fn(&'static Texts) -> &'static str) -> impl IntoView {
     let i18n = I18n::get();
-    let state = PageState::get();
     let disabled = to.is_none();
     view! {
         <a
@@ -80,7 +79,6 @@ fn PageLink(to: Option<ListQuery>, label: fn(&'static Texts) -> &'static str) ->
             href=to.as_ref().map(href)
             data-noscroll=""
             aria-disabled=disabled.then_some("true")
-            on:click=move |_| state.selected.set(HashSet::new())
         >
             {i18n.t(label)}
         </a>
