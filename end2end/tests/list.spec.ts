@@ -306,19 +306,28 @@ test('before the WebAssembly arrives, the list reads, and its pager, page size a
   await createSettled(page, [...names, 'zz-other'].map((name) => ({ name, vpc_id: tenant.vpc, subnet_id: tenant.subnet })));
   // From here on the WebAssembly never arrives: the page is what the server sent.
   await page.route(/\.wasm$/, (route) => route.abort());
-  await page.goto(`${base()}/havips?sort=name&page_size=10`);
+  // Two statuses: a key that repeats must come through links and forms whole.
+  await page.goto(`${base()}/havips?sort=name&page_size=10&status=available&status=failed`);
   await expect.poll(() => shownNames(page)).toEqual(names.slice(0, 10));
   await expect(page.locator('body[data-hydrated]')).toHaveCount(0);
+  const params = () => new URL(page.url()).searchParams;
+  const keptTheView = () => {
+    expect(params().getAll('status')).toEqual(['available', 'failed']);
+    expect(params().getAll('sort')).toEqual(['name']);
+  };
 
   await pager(page).getByRole('link', { name: '下一页' }).click();
   await expect(page).toHaveURL(/[?&]page=2/);
   await expect.poll(() => shownNames(page)).toEqual([...names.slice(10), 'zz-other']);
-  await pager(page).getByRole('link', { name: '上一页' }).click();
-  await expect.poll(() => shownNames(page)).toEqual(names.slice(0, 10));
+  keptTheView();
 
+  // A new size starts again at page 1.
   await pager(page).getByLabel('每页条数').selectOption('50');
   await pager(page).getByRole('button', { name: '应用' }).click();
   await expect(page).toHaveURL(/page_size=50/);
+  expect(params().getAll('page_size')).toEqual(['50']);
+  expect(params().has('page')).toBe(false);
+  keptTheView();
   await expect(pager(page)).toContainText('第 1 / 1 页');
 
   const search = page.getByRole('searchbox', { name: '搜索' });
@@ -326,9 +335,35 @@ test('before the WebAssembly arrives, the list reads, and its pager, page size a
   await search.press('Enter');
   await expect(page).toHaveURL(/q=ZZ-OTH/);
   await expect.poll(() => shownNames(page)).toEqual(['zz-other']);
-  // The form kept the view: the sort and the page size.
-  await expect(page).toHaveURL(/sort=name/);
+  expect(params().getAll('page_size')).toEqual(['50']);
+  keptTheView();
+  // The box shows the search the page was made for (as the list applies it, in lower case).
+  await expect(search).toHaveValue('zz-oth');
+  await expect(pager(page).getByRole('link', { name: '上一页' })).toHaveAttribute('aria-disabled', 'true');
+});
+
+test('a search typed and a size chosen before the WebAssembly arrives are applied once it has', async ({ page }) => {
+  const tenant = freshTenant();
+  await login(page, tenant.username, tenant.password);
+  const tag = unique('early');
+  await createSettled(page, [`${tag}-a`, `${tag}-b`, 'other'].map((name) => ({ name, vpc_id: tenant.vpc, subnet_id: tenant.subnet })));
+  // The WebAssembly waits until the test lets it through.
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  await page.route(/\.wasm$/, async (route) => {
+    await gate;
+    await route.continue();
+  });
+  await page.goto(`${base()}/havips`);
+  await expect(row(page, 'other')).toBeVisible();
+  await page.getByRole('searchbox', { name: '搜索' }).fill(`${tag}-`);
+  await pager(page).getByLabel('每页条数').selectOption('50');
+  release();
+  await hydrated(page);
+  await expect(page).toHaveURL(new RegExp(`q=${tag}-`));
   await expect(page).toHaveURL(/page_size=50/);
+  await expect.poll(() => shownNames(page)).toEqual([`${tag}-b`, `${tag}-a`]);
+  await expect(page.getByRole('searchbox', { name: '搜索' })).toHaveValue(`${tag}-`);
 });
 
 test('once hydrated, the pager links page without loading the page again, and the apply button is gone', async ({ page }) => {

@@ -5,6 +5,7 @@ mod check_filter;
 mod create;
 mod delete;
 mod drawer;
+mod early_choices;
 mod edit;
 mod ha_cell;
 mod live;
@@ -182,6 +183,7 @@ pub fn HavipsPage() -> impl IntoView {
         navigate: StoredValue::new(std::sync::Arc::new(use_navigate())),
     };
     provide_context(state);
+    early_choices::apply_early_choices(state);
 
     // A view that cannot be (page 0, an unknown sort), reached by back or forward: the server
     // sends such a link to the default view on a full load, the browser does it here.

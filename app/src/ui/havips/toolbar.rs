@@ -90,27 +90,35 @@ fn healths(query: &mut ListQuery) -> &mut Vec<Health> {
 fn SearchBox() -> impl IntoView {
     let i18n = I18n::get();
     let state = PageState::get();
-    let text = RwSignal::new(state.query.get_untracked().ok().and_then(|q| q.q).unwrap_or_default());
-    // Back, forward and shared links change the URL: the box follows it.
-    Effect::new(move |_| {
-        let from_url = state.query.get().ok().and_then(|q| q.q).unwrap_or_default();
-        if from_url != text.get_untracked().trim().to_lowercase() {
-            text.set(from_url);
-        }
-    });
+    // The box is written only when the URL changes: the server wrote the URL's search into its
+    // value attribute, and hydration must not overwrite what was typed before the WebAssembly
+    // arrived (early_choices.rs applies that).
+    let input = NodeRef::<leptos::html::Input>::new();
+    let typed = move || input.get_untracked().map(|b| b.value()).unwrap_or_default();
     let generation = StoredValue::new(0u64);
     let run = move || {
-        let q = text.get_untracked();
         let current = state.current_query();
-        let wanted = ListQuery { q: Some(q), page: 1, ..current.clone() }.normalized();
+        let wanted = ListQuery { q: Some(typed()), page: 1, ..current.clone() }.normalized();
         if let Ok(wanted) = wanted
             && wanted.q != current.q
         {
             state.show(wanted, true);
         }
     };
-    let on_input = move |ev: leptos::ev::Event| {
-        text.set(event_target_value(&ev));
+    // Back, forward and shared links change the URL: the box follows it, unless it holds that
+    // search already (in another case, or with spaces around).
+    Effect::new(move |ran_before: Option<()>| {
+        let from_url = state.query.get().ok().and_then(|q| q.q).unwrap_or_default();
+        if ran_before.is_none() {
+            return;
+        }
+        if let Some(box_) = input.get_untracked()
+            && box_.value().trim().to_lowercase() != from_url
+        {
+            box_.set_value(&from_url);
+        }
+    });
+    let on_input = move |_| {
         let mine = generation.get_value() + 1;
         generation.set_value(mine);
         set_timeout(
@@ -143,7 +151,8 @@ fn SearchBox() -> impl IntoView {
                 aria-label=i18n.t(|t| t.search_label)
                 placeholder=i18n.t(|t| t.search_placeholder)
                 maxlength="128"
-                prop:value=move || text.get()
+                value=state.query.get_untracked().ok().and_then(|q| q.q)
+                node_ref=input
                 on:input=on_input
             />
         </form>
