@@ -2,7 +2,8 @@
 //! the pinned columns), and such a box is the scroll container of `position: sticky` in both
 //! directions, so a sticky header would stay with the box as the page scrolls. Instead the
 //! page scrolls and the header row is shifted down by as much as the top bar hides of the
-//! table (`--head-shift`), never below the table's last row.
+//! table (`--head-shift` on the `<thead>`, so that only its cells restyle), never below the
+//! table's last row.
 
 use super::PageState;
 use leptos::html;
@@ -10,6 +11,7 @@ use leptos::prelude::*;
 
 /// Keeps the header row of `table` under the top bar while the page scrolls past the table.
 pub fn keep_head_in_sight(table: NodeRef<html::Table>) {
+    let last_shift = StoredValue::new(0.0_f64);
     let place = move || {
         let Some(table) = table.get_untracked() else { return };
         let Some(head) = table.t_head() else { return };
@@ -20,11 +22,16 @@ pub fn keep_head_in_sight(table: NodeRef<html::Table>) {
             .map_or(0.0, |bar| bar.get_bounding_client_rect().bottom());
         let hidden = top_bar - table.get_bounding_client_rect().top();
         let room = f64::from(table.offset_height() - head.offset_height()).max(0.0);
-        let shift = hidden.clamp(0.0, room);
-        let _ = web_sys::HtmlElement::style(&table).set_property("--head-shift", &format!("{shift}px"));
+        let shift = hidden.clamp(0.0, room).round();
+        if shift != last_shift.get_value() {
+            last_shift.set_value(shift);
+            let _ = web_sys::HtmlElement::style(&head).set_property("--head-shift", &format!("{shift}px"));
+        }
     };
-    let on_scroll = window_event_listener(leptos::ev::scroll, move |_| place());
-    let on_resize = window_event_listener(leptos::ev::resize, move |_| place());
+    // Measured in the next frame, when new rows have been laid out.
+    let place_soon = move || request_animation_frame(place);
+    let on_scroll = window_event_listener(leptos::ev::scroll, move |_| place_soon());
+    let on_resize = window_event_listener(leptos::ev::resize, move |_| place_soon());
     on_cleanup(move || {
         on_scroll.remove();
         on_resize.remove();
@@ -33,6 +40,6 @@ pub fn keep_head_in_sight(table: NodeRef<html::Table>) {
     let state = PageState::get();
     Effect::new(move |_| {
         state.rows.track();
-        place();
+        place_soon();
     });
 }
