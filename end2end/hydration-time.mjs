@@ -41,12 +41,15 @@ async function freshVisitor(overLink) {
   return { context, page };
 }
 
-/** Milliseconds from the start of navigation to hydration, and the WebAssembly's bytes sent. */
+/** Milliseconds from the start of navigation to hydration, and the WebAssembly's bytes sent
+ * with their encoding. */
 async function visit(page) {
   let wasmBytes = 0;
+  let wasmEncoding = 'none';
   const sizes = [];
   const onResponse = (response) => {
     if (new URL(response.url()).pathname.endsWith('.wasm')) {
+      wasmEncoding = response.headers()['content-encoding'] ?? 'none';
       sizes.push(response.request().sizes().then((s) => (wasmBytes += s.responseBodySize)));
     }
   };
@@ -56,7 +59,7 @@ async function visit(page) {
   const ms = await page.evaluate(() => window.__hydratedAt);
   page.off('response', onResponse);
   await Promise.all(sizes);
-  return { ms, wasmBytes };
+  return { ms, wasmBytes, wasmEncoding };
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -64,6 +67,7 @@ const loopback = [];
 const first = [];
 const repeat = [];
 let wasmBytes = 0;
+let wasmEncoding = 'none';
 for (let i = 0; i < Number(runs); i++) {
   {
     const { context, page } = await freshVisitor(false);
@@ -73,7 +77,8 @@ for (let i = 0; i < Number(runs); i++) {
   const { context, page } = await freshVisitor(true);
   const firstVisit = await visit(page);
   first.push(firstVisit.ms);
-  wasmBytes = firstVisit.wasmBytes;
+  ({ wasmBytes, wasmEncoding } = firstVisit);
+  if (wasmBytes === 0) throw new Error('the first visit loaded no WebAssembly');
   repeat.push((await visit(page)).ms);
   await context.close();
 }
@@ -84,6 +89,7 @@ console.log(
     link_first_ms: median(first),
     link_repeat_ms: median(repeat),
     wasm_transferred_bytes: wasmBytes,
+    wasm_encoding: wasmEncoding,
     all: { loopback, first, repeat },
   }),
 );
