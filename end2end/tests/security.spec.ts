@@ -112,6 +112,14 @@ test('a session that ends while a dialog is open: sign in again in place, and th
   await expect(again.getByText('登录已失效，请重新登录')).toBeVisible();
   await expect(page).toHaveURL(/\/havips$/);
   await expect(dialog.getByLabel('名称')).toHaveValue(name);
+  // The keyboard stays in the sign-in: Tab and Shift+Tab go round its controls, never into
+  // the dialog under it.
+  await expect(again.getByLabel('密码')).toBeFocused();
+  const focusInside = () => page.evaluate(() => document.activeElement?.closest('.session-overlay') !== null);
+  for (const key of ['Tab', 'Tab', 'Tab', 'Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab']) {
+    await page.keyboard.press(key);
+    expect(await focusInside(), `after ${key}`).toBe(true);
+  }
   await again.getByLabel('用户名').fill(tenant.username);
   await again.getByLabel('密码').fill('a wrong password');
   await again.getByRole('button', { name: '登录' }).click();

@@ -78,7 +78,7 @@ fn a_dialog_is_open() -> bool {
 
 /// The sign-in that comes over an open dialog when the session ended. It is not a [`Dialog`]
 /// (crate::ui::widgets::dialog): the dialog under it keeps its content and its keys, which it
-/// leaves alone while this is shown.
+/// leaves alone while this is shown; Tab goes round this one's controls instead.
 #[component]
 pub fn SignInAgain() -> impl IntoView {
     let i18n = I18n::get();
@@ -92,6 +92,19 @@ pub fn SignInAgain() -> impl IntoView {
     // gets the page anew rather than a mix of both.
     let previous = StoredValue::new(String::new());
     let password_input = NodeRef::<leptos::html::Input>::new();
+    let panel = NodeRef::<leptos::html::Div>::new();
+    #[cfg(feature = "hydrate")]
+    {
+        let keys = window_event_listener(leptos::ev::keydown, move |ev| {
+            if ev.key() == "Tab"
+                && session.ended.get_untracked()
+                && let Some(panel) = panel.get_untracked()
+            {
+                crate::ui::widgets::dialog::keep_tab_inside(&panel, &ev);
+            }
+        });
+        on_cleanup(move || keys.remove());
+    }
     Effect::new(move |_| {
         if session.ended.get() {
             let shown = signed_in_username();
@@ -130,7 +143,7 @@ pub fn SignInAgain() -> impl IntoView {
     view! {
         {move || session.ended.get().then(|| view! {
             <div class="dialog-backdrop session-overlay">
-                <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="session-ended-title">
+                <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="session-ended-title" tabindex="-1" node_ref=panel>
                     <div class="dialog-header"><h2 id="session-ended-title">{i18n.t(|t| t.session_ended_title)}</h2></div>
                     <form class="dialog-form" on:submit=submit novalidate>
                         <div class="dialog-body">

@@ -106,7 +106,7 @@ fn focus_first_field(panel: &web_sys::HtmlDivElement) {
 /// keyboard never reaches the page behind the modal; from outside the dialog it comes back in. The
 /// panel itself is focusable (tabindex -1) so that a click on its text keeps the focus inside.
 #[cfg(feature = "hydrate")]
-fn keep_tab_inside(panel: &web_sys::HtmlDivElement, ev: &web_sys::KeyboardEvent) {
+pub(crate) fn keep_tab_inside(panel: &web_sys::HtmlDivElement, ev: &web_sys::KeyboardEvent) {
     use wasm_bindgen::JsCast;
     const FOCUSABLE: &str = "button:not([disabled]), input:not([disabled]), select:not([disabled]), \
         textarea:not([disabled]), a[href], [tabindex]:not([tabindex='-1'])";
