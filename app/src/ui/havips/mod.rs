@@ -183,7 +183,6 @@ pub fn HavipsPage() -> impl IntoView {
         navigate: StoredValue::new(std::sync::Arc::new(use_navigate())),
     };
     provide_context(state);
-    early_choices::apply_early_choices(state);
 
     // A view that cannot be (page 0, an unknown sort), reached by back or forward: the server
     // sends such a link to the default view on a full load, the browser does it here.
@@ -213,6 +212,7 @@ pub fn HavipsPage() -> impl IntoView {
         state.rows.set(items);
     });
     follow_session_end(move || inventory.get().and_then(Result::err));
+    early_choices::apply_early_choices(state);
     let rendered_revision = live::rendered_revision();
     #[cfg(feature = "hydrate")]
     live::follow_tenant_changes(state, rendered_revision);
