@@ -382,3 +382,21 @@ test('once hydrated, the pager links page without loading the page again, and th
   expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
   await expect(pager(page).getByRole('link', { name: '下一页' })).toHaveAttribute('aria-disabled', 'true');
 });
+
+test('a search for text that looks like an escape (100%41) finds that text, and keeps it through a reload', async ({ page }) => {
+  const tenant = freshTenant();
+  await login(page, tenant.username, tenant.password);
+  const tag = unique('pct');
+  await createSettled(page, [
+    { name: `${tag}-code`, remark: 'rate 100%41 here', vpc_id: tenant.vpc, subnet_id: tenant.subnet },
+    { name: `${tag}-plain`, remark: 'rate 100a here', vpc_id: tenant.vpc, subnet_id: tenant.subnet },
+  ]);
+  await reload(page);
+  const search = page.getByRole('searchbox', { name: '搜索' });
+  await search.fill('100%41');
+  await expect.poll(() => shownNames(page)).toEqual([`${tag}-code`]);
+  await expect(search).toHaveValue('100%41');
+  await reload(page);
+  await expect.poll(() => shownNames(page)).toEqual([`${tag}-code`]);
+  await expect(search).toHaveValue('100%41');
+});

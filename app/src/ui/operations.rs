@@ -3,7 +3,7 @@
 //! filtered log. Admins read the tenant's log, members their own entries.
 
 use super::frame::{ConsoleFrame, Section};
-use super::query_string::query_string;
+use super::query_string::{query_pairs, query_string};
 use super::session_end::{follow_session_end, report};
 use super::widgets::download::DownloadButton;
 use super::{Clock, I18n};
@@ -16,24 +16,24 @@ use crate::domain::operations::{ACTIONS, FILTER_KEYS, OUTCOMES, Operation, Opera
 use crate::domain::time::Timestamp;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate, use_query_map};
-use leptos_router::params::ParamsMap;
+use leptos_router::hooks::{use_location, use_navigate};
 
 /// The URL of the log filtered by `query` (from its newest entry).
 fn page_url(query: &OperationQuery) -> String {
     format!("/operations{}", query_string(query.first_page().to_pairs()))
 }
 
-fn query_from_url(params: &ParamsMap) -> Result<OperationQuery, AppError> {
-    let pairs: Vec<(&str, String)> = FILTER_KEYS.iter().filter_map(|key| params.get(key).map(|v| (*key, v))).collect();
-    OperationQuery::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())))
+fn query_from_url(search: &str) -> Result<OperationQuery, AppError> {
+    let pairs = query_pairs(search);
+    let known = pairs.iter().filter(|(key, _)| FILTER_KEYS.contains(&key.as_str()));
+    OperationQuery::from_pairs(known.map(|(k, v)| (k.as_str(), v.as_str())))
 }
 
 #[component]
 pub fn OperationsPage() -> impl IntoView {
     let i18n = I18n::get();
-    let params = use_query_map();
-    let query = Memo::new(move |_| params.with(query_from_url));
+    let search = use_location().search;
+    let query = Memo::new(move |_| search.with(|search| query_from_url(search)));
     let first = Resource::new(
         move || query.get(),
         |query| async move {

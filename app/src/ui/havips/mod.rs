@@ -17,7 +17,7 @@ mod vm_picker;
 
 use super::I18n;
 use super::frame::ConsoleFrame;
-use super::query_string::query_string;
+use super::query_string::{query_pairs, query_string};
 use super::session_end::{follow_session_end, to_login_if_session_ended};
 use crate::api::ha::load_ha_alarms;
 use crate::api::havips::{list_havips, load_inventory};
@@ -27,8 +27,7 @@ use crate::domain::inventory::Inventory;
 use crate::domain::list_query::{ListQuery, VIEW_KEYS};
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate, use_query_map};
-use leptos_router::params::ParamsMap;
+use leptos_router::hooks::{use_location, use_navigate};
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -141,13 +140,11 @@ fn ViewInputs(query: ListQuery, set_by_form: &'static [&'static str]) -> impl In
 
 /// The list's keys in the console's URL: the view's and the page's; `page_token` is the API's
 /// (the console pages by number).
-fn query_from_url(params: &ParamsMap) -> Result<ListQuery, AppError> {
-    let pairs: Vec<(&str, String)> = VIEW_KEYS
-        .iter()
-        .chain(&["page", "page_size"])
-        .flat_map(|key| params.get_all(key).unwrap_or_default().into_iter().map(move |v| (*key, v)))
-        .collect();
-    ListQuery::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())))
+fn query_from_url(search: &str) -> Result<ListQuery, AppError> {
+    let pairs = query_pairs(search);
+    let wanted =
+        pairs.iter().filter(|(key, _)| VIEW_KEYS.contains(&key.as_str()) || key == "page" || key == "page_size");
+    ListQuery::from_pairs(wanted.map(|(k, v)| (k.as_str(), v.as_str())))
 }
 
 /// How often rows that are creating or deleting are looked at again.
@@ -156,8 +153,8 @@ const SETTLE_POLL: Duration = Duration::from_millis(800);
 #[component]
 pub fn HavipsPage() -> impl IntoView {
     let i18n = I18n::get();
-    let params = use_query_map();
-    let query = Memo::new(move |_| params.with(query_from_url));
+    let search = use_location().search;
+    let query = Memo::new(move |_| search.with(|search| query_from_url(search)));
     let reload = RwSignal::new(0u64);
     let page = Resource::new(
         move || (query.get(), reload.get()),
