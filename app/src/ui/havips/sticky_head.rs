@@ -12,8 +12,9 @@ use leptos::prelude::*;
 /// Keeps the header row of `table` under the top bar while the page scrolls past the table.
 pub fn keep_head_in_sight(table: NodeRef<html::Table>) {
     let last_shift = StoredValue::new(0.0_f64);
+    // It runs a frame later, when the page may have gone (a link followed): then it does nothing.
     let place = move || {
-        let Some(table) = table.get_untracked() else { return };
+        let Some(table) = table.try_get_untracked().flatten() else { return };
         let Some(head) = table.t_head() else { return };
         let top_bar = document()
             .query_selector(".topbar")
@@ -23,8 +24,7 @@ pub fn keep_head_in_sight(table: NodeRef<html::Table>) {
         let hidden = top_bar - table.get_bounding_client_rect().top();
         let room = f64::from(table.offset_height() - head.offset_height()).max(0.0);
         let shift = hidden.clamp(0.0, room).round();
-        if shift != last_shift.get_value() {
-            last_shift.set_value(shift);
+        if last_shift.try_update_value(|last| std::mem::replace(last, shift) != shift) == Some(true) {
             let _ = web_sys::HtmlElement::style(&head).set_property("--head-shift", &format!("{shift}px"));
         }
     };
