@@ -64,13 +64,16 @@ test('at 1024 px the selection, name and 操作 columns stay in sight while the 
   await actions.getByRole('button', { name: `编辑 ${name}` }).click();
   await expect(page.getByRole('dialog')).toBeVisible();
   await page.keyboard.press('Escape');
-  // What scrolls under the pinned columns passes beneath them: at the name cell's middle the
-  // page shows the name cell, not the column that scrolled there.
-  const onTop = await named.evaluate((cell) => {
+  await expect(page.getByRole('dialog')).toBeHidden();
+  // What scrolls under the pinned columns passes beneath them, hidden: at the name cell's
+  // middle the page has the name cell on top, and the cell is opaque.
+  const covering = await named.evaluate((cell) => {
     const box = cell.getBoundingClientRect();
-    return cell.contains(document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2));
+    const onTop = cell.contains(document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2));
+    const alpha = getComputedStyle(cell).backgroundColor.match(/rgba\(.*,\s*([\d.]+)\)/)?.[1] ?? '1';
+    return { onTop, alpha: Number(alpha) };
   });
-  expect(onTop).toBe(true);
+  expect(covering).toEqual({ onTop: true, alpha: 1 });
 });
 
 /** How many pixels of the placeholder would not show. The room for text is what the browser

@@ -115,7 +115,7 @@ test('a session that ends while a dialog is open: sign in again in place, and th
   // The keyboard stays in the sign-in: Tab and Shift+Tab go round its controls, never into
   // the dialog under it.
   await expect(again.getByLabel('密码')).toBeFocused();
-  const focusInside = () => page.evaluate(() => document.activeElement?.closest('.session-overlay') !== null);
+  const focusInside = () => page.evaluate(() => !!document.activeElement?.closest('.session-overlay'));
   for (const key of ['Tab', 'Tab', 'Tab', 'Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab']) {
     await page.keyboard.press(key);
     expect(await focusInside(), `after ${key}`).toBe(true);
