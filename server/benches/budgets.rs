@@ -575,12 +575,17 @@ fn hydration(store: &str, base: &str, session: &str) -> Vec<Row> {
         .current_dir(workspace().join("end2end"))
         .args(["hydration-time.mjs", base, session, "5"])
         .output();
-    let measured = output.ok().and_then(|o| {
-        let text = String::from_utf8_lossy(&o.stdout).to_string();
-        serde_json::from_str::<Value>(text.lines().last().unwrap_or_default()).ok()
-    });
+    let (measured, complaint) = match output {
+        Ok(o) => {
+            let text = String::from_utf8_lossy(&o.stdout).to_string();
+            let errors = String::from_utf8_lossy(&o.stderr).to_string();
+            let last_error = errors.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or_default().trim().to_owned();
+            (serde_json::from_str::<Value>(text.lines().last().unwrap_or_default()).ok(), last_error)
+        }
+        Err(error) => (None, error.to_string()),
+    };
     let Some(measured) = measured else {
-        return vec![Row::failed(store, "could not measure hydration (is Chromium installed?)")];
+        return vec![Row::failed(store, &format!("could not measure hydration (is Chromium installed?): {complaint}"))];
     };
     let ms = |key: &str| measured[key].as_f64().unwrap_or(f64::INFINITY);
     let time_row = |what: &str, key: &str, budget_ms: f64| {
