@@ -1,4 +1,4 @@
-//! The total, the page size and the page buttons.
+//! The total, the page size (a GET form) and the links to the page before and after.
 
 use super::{PageState, ViewInputs, href};
 use crate::domain::list_query::{ListQuery, PAGE_SIZES};
