@@ -1,7 +1,7 @@
 //! The create wizard (新建): fields, VPC → subnet → VM pickers, live checks with the domain
 //! rules, server errors on their fields, and nothing lost when a request fails.
 
-use super::vm_picker::{VmPicker, VpcVms, full_vm_problem};
+use super::vm_picker::{VmPicker, VpcVms, chosen_vms_problem};
 use super::{Dialog as DialogState, PageState};
 use crate::api::havips::{create_havip, load_inventory};
 use crate::domain::input::CreateHavipRequest;
@@ -132,12 +132,7 @@ fn CreateForm(inventory: Inventory, on_close: Callback<()>) -> impl IntoView {
                 .then(|| Problem::Rule(AppError::new(ErrorCode::IpAlreadyUsed))),
         }
     };
-    let vms_problem = move || {
-        crate::domain::binding::BindingSet::parse(&vm_ids.get(), limits)
-            .err()
-            .map(Problem::from)
-            .or_else(|| vm_ids.with(|chosen| full_vm_problem(&vpc_vms.known(), chosen, &[], limits)))
-    };
+    let vms_problem = move || vm_ids.with(|chosen| chosen_vms_problem(&vpc_vms.known(), chosen, &[], limits));
 
     let name_error = field_error(name_problem, server_error, Field::Name, touched_name.visible());
     let remark_error = field_error(remark_problem, server_error, Field::Remark, touched_remark.visible());

@@ -2,10 +2,9 @@
 //! whole while the HAVIP is available (R12), under the create rules; a stale copy is refused
 //! by its version (R14) and the dialog stays open with what was typed.
 
-use super::vm_picker::{VmPicker, VpcVms, full_vm_problem};
+use super::vm_picker::{VmPicker, VpcVms, chosen_vms_problem};
 use super::{Dialog as DialogState, PageState};
 use crate::api::havips::{load_havip, load_inventory, update_havip};
-use crate::domain::binding::BindingSet;
 use crate::domain::havip::Havip;
 use crate::domain::input::UpdateHavipRequest;
 use crate::domain::inventory::Inventory;
@@ -77,10 +76,8 @@ fn EditForm(havip: Havip, inventory: Inventory, on_close: Callback<()>) -> impl 
     let vpc_vms = VpcVms::load(Signal::stored(havip.vpc.id.clone()));
     let counted_vms = StoredValue::new(bound_now.clone());
     let vms_problem = move || {
-        BindingSet::parse(&vm_ids.get(), limits).err().map(Problem::from).or_else(|| {
-            vm_ids.with(|chosen| {
-                counted_vms.with_value(|counted| full_vm_problem(&vpc_vms.known(), chosen, counted, limits))
-            })
+        vm_ids.with(|chosen| {
+            counted_vms.with_value(|counted| chosen_vms_problem(&vpc_vms.known(), chosen, counted, limits))
         })
     };
     let name_error = field_error(name_problem, server_error, Field::Name, touched_name.visible());

@@ -3,6 +3,7 @@
 
 use crate::api::havips::load_vms;
 use crate::domain::AppError;
+use crate::domain::binding::BindingSet;
 use crate::domain::inventory::{Subnet, Vm};
 use crate::domain::limits::BindingLimits;
 use crate::i18n::fill;
@@ -69,9 +70,19 @@ impl VpcVms {
     }
 }
 
-/// R10 as the picker sees it now: a chosen VM that carries as many HAVIPs as a VM may (one
-/// bound to the HAVIP being edited already counts it). Named, so the message says which.
-pub fn full_vm_problem(vms: &[Vm], chosen: &[String], bound_now: &[String], limits: BindingLimits) -> Option<Problem> {
+/// What is wrong with the VMs chosen in the picker, for the create and edit forms alike: the
+/// binding rules (R8, R9), then R10 as the picker sees it now: a chosen VM that carries as many
+/// HAVIPs as a VM may (one in `bound_now`, bound to the HAVIP being edited, already counts it),
+/// named so that the message says which.
+pub fn chosen_vms_problem(
+    vms: &[Vm],
+    chosen: &[String],
+    bound_now: &[String],
+    limits: BindingLimits,
+) -> Option<Problem> {
+    if let Err(error) = BindingSet::parse(chosen, limits) {
+        return Some(Problem::from(error));
+    }
     vms.iter()
         .find(|vm| {
             chosen.contains(&vm.id) && !bound_now.contains(&vm.id) && vm.havip_count as usize >= limits.havips_per_vm
