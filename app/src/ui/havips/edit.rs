@@ -86,7 +86,6 @@ fn EditForm(havip: Havip, inventory: Inventory, on_close: Callback<()>) -> impl 
     // Set by a VersionConflict, cleared only by loading the latest version: typing in a field
     // clears the server's error, but the way out must stay until it is taken.
     let conflicted = RwSignal::new(false);
-    let conflict = move || conflicted.get();
     // What others changed, as the latest copy showed it once loaded (R14's way out).
     let changed = RwSignal::new(None::<Vec<String>>);
 
@@ -232,7 +231,7 @@ fn EditForm(havip: Havip, inventory: Inventory, on_close: Callback<()>) -> impl 
                     }
                     .into_any()
                 }}
-                {move || conflict().then(|| view! {
+                {move || conflicted.get().then(|| view! {
                     <div class="notice notice-error" role="alert">
                         {i18n.t(|t| t.version_conflict_in_dialog)}
                         " "
