@@ -72,11 +72,8 @@ fn UserMenu(profile: Resource<Result<Option<UserProfile>, AppError>>) -> impl In
         if let Some(menu) = menu.get_untracked() {
             menu.set_open(false);
             // The dialog gives the focus back to what had it: the menu's button, still shown.
-            if let Ok(Some(button)) = menu.query_selector("summary")
-                && let Ok(button) = web_sys::wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(button)
-            {
-                let _ = button.focus();
-            }
+            #[cfg(feature = "hydrate")]
+            super::widgets::menus::focus_menu_button(&menu);
         }
         tokens_open.set(true);
     };

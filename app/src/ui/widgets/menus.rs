@@ -18,11 +18,8 @@ pub fn close_menus_on_outside_click() {
             let focused = document().active_element();
             for menu in close_open_menus_except(None) {
                 // The keyboard goes back to the button that opened the menu it was in.
-                if focused.as_ref().is_some_and(|element| menu.contains(Some(element)))
-                    && let Some(button) = menu.query_selector("summary").ok().flatten()
-                    && let Ok(button) = button.dyn_into::<web_sys::HtmlElement>()
-                {
-                    let _ = button.focus();
+                if focused.as_ref().is_some_and(|element| menu.contains(Some(element))) {
+                    focus_menu_button(&menu);
                 }
             }
         }
@@ -45,4 +42,13 @@ fn close_open_menus_except(target: Option<&web_sys::Node>) -> Vec<web_sys::Eleme
         }
     }
     closed
+}
+
+/// Puts the focus on the button (`<summary>`) of a closed menu.
+pub fn focus_menu_button(menu: &web_sys::Element) {
+    if let Some(button) = menu.query_selector("summary").ok().flatten()
+        && let Ok(button) = button.dyn_into::<web_sys::HtmlElement>()
+    {
+        let _ = button.focus();
+    }
 }
