@@ -187,9 +187,10 @@ impl Backend {
                 Change::Delete => {
                     // The tokens go to the admin who deletes, or, when an admin deletes itself,
                     // to another enabled admin (the last-admin rule guarantees one).
-                    let heir = match id == caller.user_id {
-                        false => Some(caller.user_id.clone()),
-                        true => users::another_enabled_admin(&mut tx, &caller.tenant_id, id).await?,
+                    let heir = if id == caller.user_id {
+                        users::another_enabled_admin(&mut tx, &caller.tenant_id, id).await?
+                    } else {
+                        Some(caller.user_id.clone())
                     };
                     let heir = heir.ok_or_else(AppError::internal)?;
                     let handed = users::hand_over_agent_tokens(&mut tx, id, &heir).await?;
